@@ -1,0 +1,15 @@
+"""Settings read from the environment, with their defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DB_ENV_VAR = "TIKSCOPE_DB"
+DEFAULT_DB_PATH = Path("tikscope.duckdb")
+DEMO_DIR = Path("demo")
+
+
+def default_db_path() -> Path:
+    """The store used when no `--db` is given: `$TIKSCOPE_DB`, else `./tikscope.duckdb`."""
+    return Path(os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH)

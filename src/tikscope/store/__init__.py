@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: opening, migrations and atomic, idempotent ingest."""

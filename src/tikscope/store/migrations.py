@@ -1,0 +1,249 @@
+"""Versioned schema migrations, applied in order when a store is opened.
+
+A migration is never edited once released: a change to the schema is a new entry at the end of
+`MIGRATIONS`. `_migrations` records which versions a store has. Column meanings, units, time zones
+and sources are documented in docs/schema.md (a test keeps it complete).
+
+Data tables have no PRIMARY KEY constraint on purpose: uniqueness of each table's key (declared in
+`tables.py`) is enforced by ingest, which keeps deletes and re-inserts of one key in one
+transaction cheap and free of index bloat at 20M rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema, identified by its version number."""
+
+    version: int
+    name: str
+    sql: str
+
+
+CORE = """
+CREATE TABLE runs (
+    run_id INTEGER PRIMARY KEY,
+    kind VARCHAR NOT NULL CHECK (kind IN ('simulate', 'import', 'sync')),
+    source VARCHAR NOT NULL,
+    account_id VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    parameters JSON,
+    row_counts JSON NOT NULL,
+    rows_written BIGINT NOT NULL,
+    rows_deleted BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+    account_id VARCHAR NOT NULL,
+    handle VARCHAR NOT NULL,
+    display_name VARCHAR,
+    account_type VARCHAR NOT NULL CHECK (account_type IN ('business', 'personal')),
+    open_id VARCHAR,
+    union_id VARCHAR,
+    time_zone VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    bio VARCHAR,
+    is_verified BOOLEAN,
+    following_count BIGINT,
+    total_likes BIGINT,
+    videos_count BIGINT,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE account_daily (
+    account_id VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    video_views BIGINT,
+    unique_video_views BIGINT,
+    profile_views BIGINT,
+    likes BIGINT,
+    comments BIGINT,
+    shares BIGINT,
+    followers_count BIGINT,
+    daily_new_followers BIGINT,
+    daily_lost_followers BIGINT,
+    daily_total_followers BIGINT,
+    engaged_audience BIGINT,
+    bio_link_clicks BIGINT,
+    phone_number_clicks BIGINT,
+    email_clicks BIGINT,
+    address_clicks BIGINT,
+    lead_submissions BIGINT,
+    app_download_clicks BIGINT,
+    captured_at TIMESTAMP NOT NULL,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE audience_snapshots (
+    account_id VARCHAR NOT NULL,
+    snapshot_date DATE NOT NULL,
+    dimension VARCHAR NOT NULL CHECK (dimension IN ('gender', 'age', 'country', 'city')),
+    value VARCHAR NOT NULL,
+    share DOUBLE NOT NULL CHECK (share >= 0 AND share <= 1),
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE follower_activity (
+    account_id VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    hour SMALLINT NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    active_followers BIGINT NOT NULL CHECK (active_followers >= 0),
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE posts (
+    account_id VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    media_type VARCHAR NOT NULL CHECK (media_type IN ('video', 'image', 'carousel')),
+    create_time TIMESTAMP NOT NULL,
+    caption VARCHAR,
+    hashtags VARCHAR[],
+    sound_id VARCHAR,
+    duration_seconds DOUBLE CHECK (duration_seconds >= 0),
+    is_ad BOOLEAN NOT NULL DEFAULT false,
+    is_filtered BOOLEAN NOT NULL DEFAULT false,
+    is_deleted BOOLEAN NOT NULL DEFAULT false,
+    share_url VARCHAR,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE post_snapshots (
+    account_id VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    captured_at TIMESTAMP NOT NULL,
+    views BIGINT,
+    reach BIGINT,
+    likes BIGINT,
+    comments BIGINT,
+    shares BIGINT,
+    favorites BIGINT,
+    total_time_watched_seconds DOUBLE,
+    average_time_watched_seconds DOUBLE,
+    full_video_watched_rate DOUBLE CHECK (full_video_watched_rate BETWEEN 0 AND 1),
+    new_followers BIGINT,
+    profile_views BIGINT,
+    source_for_you DOUBLE,
+    source_follow DOUBLE,
+    source_personal_profile DOUBLE,
+    source_search DOUBLE,
+    source_hashtag DOUBLE,
+    source_sound DOUBLE,
+    source_direct_message DOUBLE,
+    viewers_new DOUBLE,
+    viewers_returning DOUBLE,
+    viewers_follower DOUBLE,
+    viewers_non_follower DOUBLE,
+    viewers_female DOUBLE,
+    viewers_male DOUBLE,
+    viewers_other DOUBLE,
+    viewer_countries STRUCT(country VARCHAR, share DOUBLE)[],
+    retention STRUCT(second DOUBLE, share DOUBLE)[],
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE comments (
+    account_id VARCHAR NOT NULL,
+    comment_id VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    parent_comment_id VARCHAR,
+    author_id VARCHAR NOT NULL,
+    text VARCHAR NOT NULL,
+    language VARCHAR,
+    likes BIGINT,
+    replies BIGINT,
+    create_time TIMESTAMP NOT NULL,
+    status VARCHAR CHECK (status IN ('public', 'hidden')),
+    is_owner BOOLEAN NOT NULL DEFAULT false,
+    run_id INTEGER NOT NULL
+);
+"""
+
+AUDIENCE = """
+CREATE TABLE audience_members (
+    account_id VARCHAR NOT NULL,
+    member_key INTEGER NOT NULL,
+    member_id VARCHAR NOT NULL,
+    bio VARCHAR,
+    age_bucket VARCHAR,
+    gender VARCHAR CHECK (gender IN ('female', 'male', 'other')),
+    country VARCHAR,
+    city VARCHAR,
+    language VARCHAR,
+    interests VARCHAR[],
+    followed_at TIMESTAMP,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE outside_accounts (
+    account_id VARCHAR NOT NULL,
+    outside_key INTEGER NOT NULL,
+    handle VARCHAR NOT NULL,
+    category VARCHAR,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE follows (
+    account_id VARCHAR NOT NULL,
+    follower_key INTEGER NOT NULL,
+    followee_key INTEGER NOT NULL,
+    followee_type VARCHAR NOT NULL CHECK (followee_type IN ('member', 'outside')),
+    run_id INTEGER NOT NULL
+);
+"""
+
+PLANTED = """
+CREATE TABLE planted_communities (
+    account_id VARCHAR NOT NULL,
+    community SMALLINT NOT NULL,
+    label VARCHAR NOT NULL,
+    size INTEGER NOT NULL,
+    keywords VARCHAR[] NOT NULL,
+    interests VARCHAR[] NOT NULL,
+    top_country VARCHAR NOT NULL,
+    top_age_bucket VARCHAR NOT NULL,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE planted_membership (
+    account_id VARCHAR NOT NULL,
+    member_key INTEGER NOT NULL,
+    community SMALLINT NOT NULL,
+    role VARCHAR NOT NULL CHECK (role IN ('regular', 'isolated', 'mass_follower')),
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE planted_facts (
+    account_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE planted_follower_events (
+    account_id VARCHAR NOT NULL,
+    follower_key BIGINT NOT NULL,
+    event_date DATE NOT NULL,
+    event VARCHAR NOT NULL CHECK (event IN ('follow', 'unfollow')),
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE planted_comment_sentiment (
+    account_id VARCHAR NOT NULL,
+    comment_id VARCHAR NOT NULL,
+    sentiment VARCHAR NOT NULL CHECK (sentiment IN ('positive', 'neutral', 'negative')),
+    run_id INTEGER NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "core account analytics tables", CORE),
+    Migration(2, "audience members and follow graph", AUDIENCE),
+    Migration(3, "simulator ground truth", PLANTED),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
