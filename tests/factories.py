@@ -55,7 +55,9 @@ def follows_table(count: int = 1000) -> pa.Table:
     return pa.table(
         {
             "follower_key": pa.array(range(count), pa.int32()),
-            "followee_key": pa.array([(index * 7 + 1) % count for index in range(count)], pa.int32()),
+            "followee_key": pa.array(
+                [(index * 7 + 1) % count for index in range(count)], pa.int32()
+            ),
             "followee_type": ["member"] * count,
         }
     )

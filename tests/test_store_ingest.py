@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pytest
 
-from factories import ACCOUNT, account_table, daily_table, dump, follows_table, make_batch, posts_table
+from factories import (
+    ACCOUNT,
+    account_table,
+    daily_table,
+    dump,
+    follows_table,
+    make_batch,
+    posts_table,
+)
 from tikscope.errors import IngestError
 from tikscope.store.ingest import ingest
 
@@ -24,7 +32,9 @@ def test_ingest_writes_rows_with_account_and_run(store: DuckDBPyConnection) -> N
     }
     rows = store.execute("SELECT DISTINCT account_id, run_id FROM posts").fetchall()
     assert rows == [(ACCOUNT, 1)]
-    run = store.execute("SELECT kind, source, account_id, rows_written, rows_deleted FROM runs").fetchall()
+    run = store.execute(
+        "SELECT kind, source, account_id, rows_written, rows_deleted FROM runs"
+    ).fetchall()
     assert run == [("import", "test", ACCOUNT, 9, 0)]
 
 
@@ -51,9 +61,21 @@ def test_merge_updates_changed_rows_and_keeps_unchanged_ones(store: DuckDBPyConn
     changed[4]["video_views"] = 999  # a later pull corrects the latest day
     changed.append({**changed[4], "date": date(2026, 5, 6), "video_views": 50})
     result = ingest(store, make_batch("merge", account_daily=pa.Table.from_pylist(changed)))
-    assert (result.counts["account_daily"].inserted, result.counts["account_daily"].updated) == (1, 1)
-    rows = store.execute("SELECT date, video_views, run_id FROM account_daily ORDER BY date").fetchall()
-    assert [(row[1], row[2]) for row in rows] == [(100, 1), (101, 1), (102, 1), (103, 1), (999, 2), (50, 2)]
+    assert (result.counts["account_daily"].inserted, result.counts["account_daily"].updated) == (
+        1,
+        1,
+    )
+    rows = store.execute(
+        "SELECT date, video_views, run_id FROM account_daily ORDER BY date"
+    ).fetchall()
+    assert [(row[1], row[2]) for row in rows] == [
+        (100, 1),
+        (101, 1),
+        (102, 1),
+        (103, 1),
+        (999, 2),
+        (50, 2),
+    ]
 
 
 def test_merge_with_fewer_columns_keeps_the_others(store: DuckDBPyConnection) -> None:
@@ -61,7 +83,9 @@ def test_merge_with_fewer_columns_keeps_the_others(store: DuckDBPyConnection) ->
     fewer = posts_table(2).select(["post_id", "media_type", "create_time", "caption"])
     fewer = fewer.set_column(3, "caption", pa.array(["new caption", "post 1 #plants"]))
     ingest(store, make_batch("merge", posts=fewer))
-    rows = store.execute("SELECT caption, hashtags, duration_seconds FROM posts ORDER BY post_id").fetchall()
+    rows = store.execute(
+        "SELECT caption, hashtags, duration_seconds FROM posts ORDER BY post_id"
+    ).fetchall()
     assert rows == [("new caption", ["plants"], 29.767), ("post 1 #plants", ["plants"], 29.767)]
 
 
@@ -69,11 +93,17 @@ def test_merge_with_fewer_columns_keeps_the_others(store: DuckDBPyConnection) ->
     ("tables", "message"),
     [
         ({"posts": posts_table(2, media_type="gif")}, "table posts: .*CHECK constraint"),
-        ({"posts": pa.concat_tables([posts_table(2), posts_table(1)])}, "posts: more than one row with key post_id='7498123456789012345'"),
+        (
+            {"posts": pa.concat_tables([posts_table(2), posts_table(1)])},
+            "posts: more than one row with key post_id='7498123456789012345'",
+        ),
         ({"posts": posts_table(1).append_column("views", pa.array([3]))}, "posts: unknown column"),
         ({"videos": posts_table(1)}, "unknown table 'videos'"),
         ({"posts": posts_table(1).drop_columns(["post_id"])}, "posts: key column"),
-        ({"accounts": pa.concat_tables([account_table(), account_table("other")])}, "one per account"),
+        (
+            {"accounts": pa.concat_tables([account_table(), account_table("other")])},
+            "one per account",
+        ),
     ],
 )
 def test_bad_batch_is_rejected_and_store_unchanged(
@@ -81,7 +111,9 @@ def test_bad_batch_is_rejected_and_store_unchanged(
 ) -> None:
     ingest(store, make_batch())
     before = dump(store)
-    batch = make_batch(**{"accounts": account_table("changed"), "follows": follows_table(), **tables})
+    batch = make_batch(
+        **{"accounts": account_table("changed"), "follows": follows_table(), **tables}
+    )
     with pytest.raises(IngestError, match=message):
         ingest(store, batch)
     assert dump(store) == before

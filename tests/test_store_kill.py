@@ -47,9 +47,13 @@ def test_sigkill_mid_batch_leaves_store_unchanged(store_path: Path, stop_after: 
     with open_store(store_path, create=True) as connection:
         ingest(connection, make_batch())
         before = dump(connection)
-    script = WRITER.format(tests=str(Path(__file__).parent), stop_after=stop_after, path=str(store_path))
+    script = WRITER.format(
+        tests=str(Path(__file__).parent), stop_after=stop_after, path=str(store_path)
+    )
     seen = []
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as writer:
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as writer:
         assert writer.stdout is not None
         for line in writer.stdout:
             seen.append(line.strip())

@@ -28,7 +28,10 @@ def test_fresh_store_has_latest_schema_and_every_table(store_path: Path) -> None
     with open_store(store_path, create=True) as connection:
         assert schema_version(connection) == LATEST_VERSION
         versions = connection.execute("SELECT version, name FROM _migrations ORDER BY 1").fetchall()
-        tables = {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = {
+            row[0]
+            for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
     assert versions == [(m.version, m.name) for m in MIGRATIONS]
     assert tables == {table.name for table in TABLES} | {"runs", "_migrations"}
 
@@ -48,7 +51,9 @@ def test_opening_twice_applies_nothing_twice(store_path: Path) -> None:
 def test_upgrade_from_every_earlier_version_keeps_data(store_path: Path, version: int) -> None:
     with open_store(store_path, create=True, migrations=MIGRATIONS[:version]) as connection:
         assert schema_version(connection) == version
-        existing = {r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        existing = {
+            r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
         for table, row in SAMPLE_ROWS.items():
             if table in existing:
                 connection.execute(f"INSERT INTO {table} VALUES {row}")
@@ -71,7 +76,10 @@ def test_store_from_newer_tikscope_is_refused(store_path: Path) -> None:
             "INSERT INTO _migrations VALUES (?, 'from the future', ?)",
             [LATEST_VERSION + 1, datetime(2030, 1, 1)],
         )
-    with pytest.raises(SchemaVersionError, match="newer than this tikscope"), open_store(store_path):
+    with (
+        pytest.raises(SchemaVersionError, match="newer than this tikscope"),
+        open_store(store_path),
+    ):
         pass
 
 

@@ -4,10 +4,10 @@ The tree::
 
     TikscopeError                  anything tikscope reports as a one-line error
     ├── StoreError                 the DuckDB store cannot be used
-    │   ├── StoreNotFoundError     no store at the path (and the command will not create one)
+    │   ├── StoreNotFoundError     no store at the path, and the command will not make one
     │   ├── StoreCorruptError      the file is not a DuckDB database, or is damaged
     │   ├── StoreLockedError       another process holds the store open for writing
-    │   └── SchemaVersionError     the store was written by a newer tikscope, or is not a tikscope store
+    │   └── SchemaVersionError     written by a newer tikscope, or not a tikscope store
     ├── IngestError                a batch was rejected; the store is unchanged
     └── UsageError                 arguments that parse but make no sense together
 """

@@ -85,7 +85,8 @@ def describe_open_error(path: Path, error: duckdb.Error) -> StoreError:
         )
     if "not a valid DuckDB database" in text:
         return StoreCorruptError(
-            f"{path} is not a tikscope store: it is not a DuckDB database file (damaged or another format)"
+            f"{path} is not a tikscope store: it is not a DuckDB database file "
+            "(damaged or another format)"
         )
     return StoreCorruptError(f"cannot open store {path}: {first_line(error)}")
 

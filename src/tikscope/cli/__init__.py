@@ -1,0 +1,1 @@
+"""The `tikscope` command line: thin Typer commands over the library."""

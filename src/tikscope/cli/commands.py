@@ -1,0 +1,92 @@
+"""What the commands do, apart from parsing and printing: open stores and call the library."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from tikscope.cli.output import human_bytes
+from tikscope.cli.progress import simulation_progress
+from tikscope.simulate.config import SimulationConfig
+from tikscope.simulate.run import simulate_into_store
+from tikscope.store import summary
+from tikscope.store.db import open_store
+
+Row = dict[str, Any]
+
+
+def demo_config(seed: int, end_date: date) -> SimulationConfig:
+    """The demo account: a business account with a year of history and a 50k audience."""
+    return SimulationConfig(
+        seed=seed, account_type="business", days=365, posts=300, members=50_000, end_date=end_date
+    )
+
+
+def simulate(db: Path, config: SimulationConfig) -> list[Row]:
+    """Simulate into `db`, with progress bars, and describe what was written."""
+    with open_store(db, create=True) as connection, simulation_progress() as progress:
+        result = simulate_into_store(
+            connection, config, on_step=progress.on_step, on_table=progress.on_table
+        )
+        if not result.changed:
+            progress.nothing_to_write()
+    if not result.changed:
+        return [{"table": "(all)", "written": 0, "deleted": 0, "note": "already in the store"}]
+    return [
+        {"table": name, "written": count.written, "deleted": count.deleted}
+        for name, count in result.counts.items()
+    ]
+
+
+def info(db: Path) -> tuple[Row, list[Row]]:
+    """The store's overview and its tables' row counts."""
+    with open_store(db) as connection:
+        return summary.store_overview(connection, db), summary.table_counts(connection)
+
+
+def accounts(db: Path) -> list[Row]:
+    """The accounts in the store."""
+    with open_store(db) as connection:
+        return summary.list_accounts(connection)
+
+
+def runs(db: Path, limit: int) -> list[Row]:
+    """The latest runs."""
+    with open_store(db) as connection:
+        return summary.list_runs(connection, limit=limit)
+
+
+def print_demo_summary(db: Path) -> None:
+    """What the demo store holds, where it is, and what to try next."""
+    with open_store(db) as connection:
+        overview = summary.store_overview(connection, db)
+        counts = summary.table_counts(connection)
+        account = summary.list_accounts(connection)[0]
+    console = Console()
+    console.print(
+        f"\n[bold]Demo store[/bold] {overview['path']} ({human_bytes(overview['size_bytes'])})"
+    )
+    console.print(
+        f"@{account['handle']} ({account['account_type']} account, {account['time_zone']}): "
+        f"{account['posts']:,} posts, {account['followers']:,} followers, "
+        f"{account['audience_members']:,} audience members, "
+        f"history {account['first_day']} to {account['last_day']}"
+    )
+    table = Table(title="What is in the store", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for row in counts:
+        table.add_row(row["table"], f"{row['rows']:,}")
+    console.print(table)
+    console.print("Next, try:")
+    for line in (
+        f"tikscope info --db {db}",
+        f"tikscope accounts --db {db}",
+        f"tikscope runs --db {db} --format json",
+        f"tikscope simulate --db {db} --account-type personal --handle my_personal --members 2000",
+    ):
+        console.print(f"  .venv/bin/{line}")

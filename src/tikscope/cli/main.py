@@ -1,0 +1,170 @@
+"""`tikscope` commands. Each one parses options, calls one library function and prints."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tikscope.cli.output import OutputFormat, human_bytes, print_record, print_rows
+from tikscope.config import DB_ENV_VAR, DEFAULT_DB_PATH, DEMO_DIR
+from tikscope.errors import TikscopeError
+from tikscope.simulate.config import SimulationConfig
+
+app = typer.Typer(
+    help="tikscope: self-hosted TikTok analytics and audience insights.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Path,
+    typer.Option(
+        "--db", envvar=DB_ENV_VAR, help="The DuckDB store file.", dir_okay=False, show_default=True
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print results.")]
+
+
+class AccountTypeChoice(StrEnum):
+    """Account types a simulation can have."""
+
+    business = "business"
+    personal = "personal"
+
+
+def yesterday() -> date:
+    """The last complete UTC day."""
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+@app.command()
+def simulate(
+    db: DbOption = DEFAULT_DB_PATH,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 7,
+    account_type: Annotated[
+        AccountTypeChoice, typer.Option(help="Business or personal account.")
+    ] = AccountTypeChoice.business,
+    handle: Annotated[
+        str, typer.Option(help="Handle of the simulated account.")
+    ] = "casa_verde_demo",
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days of history.")] = 365,
+    posts: Annotated[int, typer.Option(min=0, max=100_000, help="Posts published.")] = 300,
+    members: Annotated[int, typer.Option(min=0, max=5_000_000, help="Audience members.")] = 50_000,
+    communities: Annotated[int, typer.Option(min=2, max=12, help="Planted communities.")] = 8,
+    end_date: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Last simulated day (UTC). Default: yesterday."),
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Simulate a realistic account and write it to the store (replaces an earlier one)."""
+    from tikscope.cli import commands
+
+    config = SimulationConfig(
+        seed=seed,
+        account_type=account_type.value,
+        handle=handle,
+        days=days,
+        posts=posts,
+        members=members,
+        communities=communities,
+        end_date=end_date.date() if end_date else yesterday(),
+    )
+    result = commands.simulate(db, config)
+    print_rows(result, output, title=f"Simulated @{handle} into {db}")
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Folder for the demo store.", file_okay=False)
+    ] = DEMO_DIR,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Build the demo workspace: a simulated business account, and show what is in it."""
+    from tikscope.cli import commands
+
+    db = directory / "tikscope.duckdb"
+    commands.simulate(db, commands.demo_config(seed, yesterday()))
+    commands.print_demo_summary(db)
+
+
+@app.command()
+def info(db: DbOption = DEFAULT_DB_PATH, output: FormatOption = OutputFormat.table) -> None:
+    """Show what is in a store: schema version, size, tables and row counts."""
+    from tikscope.cli import commands
+
+    overview, counts = commands.info(db)
+    if output is OutputFormat.table:
+        size = human_bytes(overview.pop("size_bytes"))
+        print_record({**overview, "size": size}, title="Store")
+        print_rows(counts, output, title="Tables")
+    else:
+        print_rows([{**overview, "tables": {row["table"]: row["rows"] for row in counts}}], output)
+
+
+@app.command()
+def accounts(db: DbOption = DEFAULT_DB_PATH, output: FormatOption = OutputFormat.table) -> None:
+    """List the accounts in the store with their history."""
+    from tikscope.cli import commands
+
+    columns = ("handle", "account_type", "posts", "audience_members", "first_day", "last_day",
+               "followers")  # fmt: skip
+    print_rows(commands.accounts(db), output, title="Accounts", table_columns=columns)
+
+
+@app.command()
+def runs(
+    db: DbOption = DEFAULT_DB_PATH,
+    limit: Annotated[int, typer.Option(min=1, help="How many of the latest runs.")] = 20,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """List the imports, syncs and simulations that wrote to the store, newest first."""
+    from tikscope.cli import commands
+
+    columns = ("run_id", "kind", "source", "handle", "finished_at", "rows_written", "rows_deleted")
+    print_rows(commands.runs(db, limit), output, title="Runs", table_columns=columns)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI, turning every expected failure into a one-line message and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result: Any = command.main(args=argv, prog_name="tikscope", standalone_mode=False)
+    except typer.Exit as exit_:
+        return int(exit_.exit_code)
+    except typer.TyperException as error:  # Typer's usage errors: bad options, unknown commands
+        if type(error).__name__ == "NoArgsIsHelpError":
+            return 0  # help was printed, as asked for by running `tikscope` alone
+        return fail(describe_usage_error(error), int(getattr(error, "exit_code", 2)))
+    except (typer.Abort, KeyboardInterrupt):
+        return fail("interrupted", 130)
+    except TikscopeError as error:
+        return fail(str(error), 1)
+    return result if isinstance(result, int) else 0
+
+
+def describe_usage_error(error: Exception) -> str:
+    """Typer's message for a usage error, with where to find help."""
+    format_message = getattr(error, "format_message", None)
+    message = format_message() if callable(format_message) else str(error)
+    context = getattr(error, "ctx", None)
+    path = getattr(context, "command_path", None)
+    return f"{message} (see `{path} --help`)" if path else str(message)
+
+
+def fail(message: str, code: int) -> int:
+    """Print one error line to standard error and return the exit code."""
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")
+    return code
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

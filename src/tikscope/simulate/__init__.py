@@ -1,0 +1,3 @@
+"""Synthetic TikTok accounts and audiences with planted ground truth."""
+
+from __future__ import annotations
