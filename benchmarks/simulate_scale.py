@@ -57,7 +57,7 @@ def run_once(members: int) -> dict[str, object]:
             text=True,
         ).stdout
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        figures: dict[str, object] = json.loads(output)
+        figures: dict[str, object] = json.loads(output.strip().splitlines()[-1])
         figures["peak_rss_gib"] = max(peak_kib, before) / 1024**2
         figures["store_mib"] = path.stat().st_size / 1024**2
     return figures
