@@ -79,13 +79,14 @@ def build_account_daily(
 
 
 def capture_times(config: SimulationConfig) -> np.ndarray:
-    """When each day was fetched: two days later at 06:00 UTC, or at the last sync for recent days.
+    """When each day was fetched: 54 h after it ended (final), or at the last sync if sooner.
 
-    The last two days are therefore provisional, as they are in TikTok's API.
+    Days are fetched three days later at 06:00 UTC. The last two days were therefore fetched
+    less than 48 h after they ended and are provisional, as they are in TikTok's API.
     """
     last_sync = datetime.combine(config.end_date + timedelta(days=1), time(6))
     captured = [
-        min(datetime.combine(config.start_date + timedelta(days=index + 2), time(6)), last_sync)
+        min(datetime.combine(config.start_date + timedelta(days=index + 3), time(6)), last_sync)
         for index in range(config.days)
     ]
     return np.array(captured, dtype="datetime64[us]")

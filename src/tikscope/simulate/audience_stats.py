@@ -78,7 +78,8 @@ def build_audience_snapshots(
                 rows["snapshot_date"].append(end - timedelta(days=back))
                 rows["dimension"].append(dimension)
                 rows["value"].append(value)
-                rows["share"].append(round(float(min(share, 1.0)), 4))
+                # NOTE: rounded down so that the shares of a dimension never add up to over 1.
+                rows["share"].append(float(np.floor(min(share, 1.0) * 10_000) / 10_000))
     return pa.table(rows)
 
 

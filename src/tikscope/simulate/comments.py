@@ -17,7 +17,7 @@ LANGUAGE_OF_COUNTRY = {
     "BR": "pt", "PT": "pt", "FR": "fr", "DE": "de",
 }  # fmt: skip
 SENTIMENT_SHARES = np.array([0.55, 0.30, 0.15])
-MAX_TOP_LEVEL_PER_POST = 30
+MAX_COMMENTS_PER_POST = 40
 TEXT = pa.string()
 COMMENT_SCHEMA = pa.schema(
     [
@@ -77,32 +77,34 @@ def build_comments(
     context = CommentContext(
         pseudonymize(secret, handle), commenters, secret, languages, weights, end, rng
     )
-    top_level = np.minimum(final_comments, MAX_TOP_LEVEL_PER_POST).astype(int)
-    ids = iter(comment_ids(rng, int(top_level.sum()) * 4))
+    budgets = np.minimum(final_comments, MAX_COMMENTS_PER_POST).astype(int)
+    ids = iter(comment_ids(rng, int(budgets.sum())))
     rows: list[dict[str, object]] = []
     sentiments: list[str] = []
-    for post_id, created, count in zip(
-        posts["post_id"].to_pylist(), posts["create_time"].to_pylist(), top_level, strict=True
+    for post_id, created, budget in zip(
+        posts["post_id"].to_pylist(), posts["create_time"].to_pylist(), budgets, strict=True
     ):
-        for _ in range(count):
-            for row, sentiment in thread(context, post_id, created, ids):
+        left = int(budget)  # never more comment rows than the post's comment counter
+        while left > 0:
+            for row, sentiment in thread(context, post_id, created, ids, limit=left):
                 rows.append(row)
                 sentiments.append(sentiment)
+                left -= 1
     table = pa.Table.from_pylist(rows, schema=COMMENT_SCHEMA)
     truth = pa.table({"comment_id": table["comment_id"], "sentiment": sentiments})
     return table, truth
 
 
 def thread(
-    context: CommentContext, post_id: str, posted: datetime, ids: Iterator[str]
+    context: CommentContext, post_id: str, posted: datetime, ids: Iterator[str], *, limit: int
 ) -> Iterator[tuple[dict[str, object], str]]:
-    """One top-level comment and its replies, each with its planted sentiment."""
+    """One top-level comment and its replies (`limit` rows at most), each with its sentiment."""
     rng = context.rng
     language = str(rng.choice(context.languages, p=context.language_weights))
     sentiment = str(rng.choice(SENTIMENTS, p=SENTIMENT_SHARES))
     when = min(posted + timedelta(hours=float(rng.exponential(30))), context.end)
     parent = next(ids)
-    replies = int(rng.choice(4, p=[0.8, 0.12, 0.05, 0.03]))
+    replies = min(int(rng.choice(4, p=[0.8, 0.12, 0.05, 0.03])), limit - 1)
     text = write_comment(language, sentiment, rng)
     author = pick_author(context)
     yield comment(context, parent, post_id, None, author, text, language, when, replies), sentiment

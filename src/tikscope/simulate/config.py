@@ -14,7 +14,8 @@ class SimulationConfig:
     """What to simulate.
 
     The data is a pure function of these fields: the same config always gives identical rows.
-    `end_date` anchors the history; the numbers do not depend on it, only the dates do.
+    `end_date` anchors the history; the numbers do not depend on it, only the dates do (and the
+    follower activity by UTC hour, which follows daylight saving time in the audience's zones).
     """
 
     seed: int = 7

@@ -89,8 +89,8 @@ def draw_posts(config: SimulationConfig, rng: np.random.Generator) -> PostDraws:
         tau=rng.lognormal(np.log(1.6), 0.5, count),
         second_wind=np.where(has_wind, views * rng.uniform(0.3, 2.0, count), 0.0),
         second_wind_day=rng.uniform(20, 120, count),
-        correction_day=np.where(rng.random(count) < 0.03, rng.integers(0, days, count), -1),
-        deleted_day=np.where(rng.random(count) < 0.015, rng.integers(0, days, count), -1),
+        correction_day=days_after(created, rng.integers(10, 60, count), 0.03, days, rng),
+        deleted_day=days_after(created, rng.integers(1, 90, count), 0.015, days, rng),
         is_filtered=filtered,
         rates={
             "likes": rng.beta(7, 93, count),
@@ -107,6 +107,17 @@ def draw_posts(config: SimulationConfig, rng: np.random.Generator) -> PostDraws:
         viewer_types=viewer_type_shares(views, rng),
         viewer_genders=rng.dirichlet(np.array([62.0, 35.0, 3.0]), count),
     )
+
+
+def days_after(
+    created: np.ndarray, delay: np.ndarray, share: float, days: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Day index `delay` days after each post's first full day, for about `share` of the posts.
+
+    -1 for the other posts, and where that day falls after the window.
+    """
+    day = np.ceil(created).astype(np.int64) + delay
+    return np.where((rng.random(len(created)) < share) & (day < days), day, -1)
 
 
 def local_posting_hour(rng: np.random.Generator, count: int) -> np.ndarray:

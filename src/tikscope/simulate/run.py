@@ -87,7 +87,7 @@ def build_batch(config: SimulationConfig, on_step: StepCallback | None = None) -
         rng=rng["comments"],
     )
     step("comments")
-    audience["planted_facts"] = add_facts(audience["planted_facts"], draws, events)
+    audience["planted_facts"] = add_facts(audience["planted_facts"], draws, views, events)
     tables |= audience
     tables["accounts"] = account.build_account(
         config,
@@ -108,7 +108,7 @@ def build_batch(config: SimulationConfig, on_step: StepCallback | None = None) -
 def freeze_after_deletion(views: np.ndarray, deleted_day: np.ndarray) -> np.ndarray:
     """A deleted post stops counting: its counters stay where they were the day before."""
     frozen = views.copy()
-    for post in np.nonzero(deleted_day > 0)[0]:
+    for post in np.nonzero(deleted_day >= 1)[0]:
         frozen[post, deleted_day[post] :] = frozen[post, deleted_day[post] - 1]
     return frozen
 
@@ -134,7 +134,7 @@ def follower_event_table(config: SimulationConfig, events: followers.FollowerEve
 
 
 def add_facts(
-    facts: pa.Table, draws: posts.PostDraws, events: followers.FollowerEvents
+    facts: pa.Table, draws: posts.PostDraws, views: np.ndarray, events: followers.FollowerEvents
 ) -> pa.Table:
     """The audience facts plus what the account part planted."""
     refollowers = np.unique(events.follower_key[~events.is_follow])
@@ -145,7 +145,7 @@ def add_facts(
     extra = {
         "followers_before_window": str(events.followers_before),
         "refollowers": str(int(refollowed.sum())),
-        "downward_corrections": str(int((draws.correction_day >= 0).sum())),
+        "downward_corrections": str(int((np.diff(views, axis=1) < 0).any(axis=1).sum())),
         "deleted_posts": str(int((draws.deleted_day >= 0).sum())),
         "filtered_posts": str(int(draws.is_filtered.sum())),
     }
