@@ -1,0 +1,1 @@
+"""Account analytics: one registry of metrics, periods, and the queries that compute sections."""

@@ -1,0 +1,215 @@
+"""Computing the registry's metrics for one account and one period, in DuckDB.
+
+Each scope of `model.Scope` is a relation built here; a metric's SQL aggregates over it.
+
+- ``days``: the account's `account_daily` rows in the period, plus `followers_before` (followers
+  the day before the period).
+- ``published``: posts published in the period (account's time zone), each with its counters at
+  the period's end and its insight fields (reach, watch time, sources) as last known by then.
+- ``viewed``: every post with a snapshot by the period's end, with `<counter>_gained` = counter
+  at the end minus counter at the start, and its viewer shares as last known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tikscope.errors import UsageError
+from tikscope.metrics.model import Metric, Scope
+from tikscope.metrics.periods import Period
+from tikscope.metrics.registry import METRICS
+from tikscope.store.db import fetch_value
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+COUNTERS = ("views", "likes", "comments", "shares", "favorites", "new_followers", "profile_views")
+INSIGHTS = (
+    "reach", "total_time_watched_seconds", "average_time_watched_seconds",
+    "full_video_watched_rate", "source_for_you", "source_follow", "source_personal_profile",
+    "source_search", "source_hashtag", "source_sound", "source_direct_message", "viewers_new",
+    "viewers_returning", "viewers_follower", "viewers_non_follower",
+)  # fmt: skip
+ENGAGEMENT_BASES = {"reach": "reach", "views": "views", "followers": "followers_at_end"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Choices that change how metrics are computed."""
+
+    engagement_rate: int = 100
+    engagement_basis: str = "reach"
+
+    def __post_init__(self) -> None:
+        if self.engagement_rate not in (100, 1000):
+            raise UsageError("engagement rate must be per 100 or per 1000")
+        if self.engagement_basis not in ENGAGEMENT_BASES:
+            raise UsageError(f"engagement basis must be one of {', '.join(ENGAGEMENT_BASES)}")
+
+    @property
+    def engagement_formula(self) -> str:
+        """The engagement formula in words, named in every output that shows engagement."""
+        basis = {"reach": "reach", "views": "views", "followers": "followers at the period's end"}
+        return (
+            f"engagement = mean over posts of (likes + comments + shares) / "
+            f"{basis[self.engagement_basis]} × {self.engagement_rate}"
+        )
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the queries need to know about an account."""
+
+    account_id: str
+    handle: str
+    account_type: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """A metric's value, or why there is none."""
+
+    metric: Metric
+    value: float | None
+    unavailable: str | None = None
+
+
+def find_account(connection: DuckDBPyConnection, handle: str | None) -> Account:
+    """The account with this handle, or the only account when no handle is given."""
+    rows = connection.execute(
+        "SELECT account_id, handle, account_type, time_zone FROM accounts ORDER BY handle"
+    ).fetchall()
+    if not rows:
+        raise UsageError(
+            "the store has no accounts yet: run `tikscope demo` or `tikscope simulate`"
+        )
+    matches = [row for row in rows if handle is None or row[1] == handle.lstrip("@")]
+    if handle is None and len(rows) > 1:
+        names = ", ".join(row[1] for row in rows)
+        raise UsageError(f"the store has several accounts; choose one with --account ({names})")
+    if not matches:
+        names = ", ".join(row[1] for row in rows)
+        raise UsageError(
+            f"no account @{handle.lstrip('@') if handle else ''} in the store (it has {names})"
+        )
+    return Account(*matches[0])
+
+
+def last_day(connection: DuckDBPyConnection, account: Account) -> Any:
+    """The last day the store has data for, from the daily series or post snapshots."""
+    return fetch_value(
+        connection,
+        "SELECT greatest(max(date), (SELECT max(captured_at)::DATE - 1 FROM post_snapshots "
+        "WHERE account_id = $account)) FROM account_daily WHERE account_id = $account",
+        {"account": account.account_id},  # type: ignore[arg-type]
+    )
+
+
+def scope_sql(scope: Scope) -> str:
+    """The relation a scope's metrics aggregate over, with named parameters."""
+    if scope is Scope.DAYS:
+        return DAYS_SQL
+    if scope is Scope.PUBLISHED:
+        return PUBLISHED_SQL
+    return VIEWED_SQL
+
+
+def parameters(account: Account, period: Period) -> dict[str, Any]:
+    """The named parameters every scope relation uses."""
+    utc_start, utc_end = period.utc_bounds(account.time_zone)
+    snap_start, snap_end = period.snapshot_bounds()
+    return {
+        "account": account.account_id, "start": period.start, "end": period.end,
+        "utc_start": utc_start, "utc_end": utc_end, "snap_start": snap_start, "snap_end": snap_end,
+    }  # fmt: skip
+
+
+def compute_metrics(
+    connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings
+) -> dict[str, MetricValue]:
+    """Every registry metric for the account and period, one query per scope."""
+    values: dict[str, MetricValue] = {}
+    for scope in Scope:
+        metrics = [m for m in METRICS if m.scope is scope]
+        available = [
+            m for m in metrics if not (m.business_only and account.account_type == "personal")
+        ]
+        for metric in metrics:
+            if metric not in available:
+                values[metric.name] = MetricValue(
+                    metric, None, "not available for personal accounts"
+                )
+        if not available:
+            continue
+        expressions = ", ".join(f"{render(m, settings)} AS {m.name}" for m in available)
+        row = connection.execute(
+            f"SELECT {expressions} FROM ({scope_sql(scope)})",
+            used(scope, parameters(account, period)),
+        ).fetchall()[0]
+        for metric, value in zip(available, row, strict=True):
+            values[metric.name] = MetricValue(metric, None if value is None else float(value))
+    return values
+
+
+def render(metric: Metric, settings: Settings) -> str:
+    """A metric's SQL with the settings filled in."""
+    return metric.sql.format(
+        rate=settings.engagement_rate, basis=ENGAGEMENT_BASES[settings.engagement_basis]
+    )
+
+
+def used(scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+    """Only the parameters a scope's SQL names (DuckDB rejects unused named parameters)."""
+    sql = scope_sql(scope)
+    return {name: value for name, value in values.items() if f"${name}" in sql}
+
+
+DAYS_SQL = """
+SELECT d.*,
+       (SELECT followers_count FROM account_daily b
+         WHERE b.account_id = $account AND b.date = $start::DATE - 1) AS followers_before
+FROM account_daily d
+WHERE d.account_id = $account AND d.date BETWEEN $start AND $end
+"""
+
+LAST_KNOWN = ",\n".join(
+    f"arg_max({name}, captured_at) FILTER (WHERE {name} IS NOT NULL) AS {name}" for name in INSIGHTS
+)
+POSTS_AS_OF_SQL = f"""
+SELECT p.post_id, p.media_type, p.create_time, p.duration_seconds, p.is_deleted, p.is_filtered,
+       p.is_ad, s.*,
+       (SELECT arg_max(followers_count, date) FROM account_daily
+         WHERE account_id = $account AND date < $snap_end::DATE) AS followers_at_end
+FROM posts p
+JOIN (
+    SELECT post_id,
+           max(captured_at) AS counters_as_of,
+           {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)},
+           max(captured_at) FILTER (WHERE reach IS NOT NULL) AS insights_as_of,
+           {LAST_KNOWN}
+    FROM post_snapshots
+    WHERE account_id = $account AND captured_at <= $snap_end
+    GROUP BY post_id
+) s USING (post_id)
+WHERE p.account_id = $account
+"""
+
+PUBLISHED_SQL = f"""
+SELECT * FROM ({POSTS_AS_OF_SQL}) WHERE create_time >= $utc_start AND create_time < $utc_end
+"""
+
+GAINED = ("views", "likes", "comments", "shares")
+VIEWED_SQL = f"""
+SELECT e.*,
+       {", ".join(f"e.{c} - coalesce(b.{c}, 0) AS {c}_gained" for c in GAINED)},
+       b.post_id IS NULL AND e.create_time < $snap_start AS missing_start
+FROM ({POSTS_AS_OF_SQL}) e
+LEFT JOIN (
+    SELECT post_id, {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)}
+    FROM post_snapshots
+    WHERE account_id = $account AND captured_at <= $snap_start
+    GROUP BY post_id
+) b USING (post_id)
+"""
