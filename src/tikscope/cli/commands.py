@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,11 @@ from rich.table import Table
 
 from tikscope.cli.output import human_bytes
 from tikscope.cli.progress import simulation_progress
+from tikscope.errors import UsageError
+from tikscope.metrics.periods import Period, last_days
+from tikscope.metrics.query import Settings, find_account, last_day
+from tikscope.metrics.run import metric_rows
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, data_flags, post_list
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store import summary
@@ -90,3 +95,48 @@ def print_demo_summary(db: Path) -> None:
         f"tikscope simulate --db {db} --account-type personal --handle my_personal --members 2000",
     ):
         console.print(f"  .venv/bin/{line}")
+
+
+def choose_period(
+    connection: Any, account: Any, start: datetime | None, end: datetime | None, last: int | None
+) -> Period:
+    """The period from --from/--to or --last (default: the last 28 days with data)."""
+    if last is not None and (start or end):
+        raise UsageError("give either --last or --from/--to, not both")
+    if start or end:
+        if not (start and end):
+            raise UsageError("--from and --to go together")
+        return Period(start.date(), end.date())
+    until = last_day(connection, account)
+    if until is None:
+        raise UsageError(f"@{account.handle} has no data yet")
+    return last_days(last or 28, until=until)
+
+
+def metrics(
+    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    last: int | None, *, compare: bool, section: str | None, rate: int, basis: str,
+) -> tuple[list[Row], str, list[str]]:  # fmt: skip
+    """Metric rows, a title naming account and period, and the data-quality notes."""
+    settings = Settings(engagement_rate=rate, engagement_basis=basis)
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        period = choose_period(connection, account, start, end, last)
+        rows = metric_rows(connection, account, period, settings, compare=compare, section=section)
+        flags = data_flags(connection, account, period)
+    versus = f" vs {period.previous()}" if compare else ""
+    return rows, f"@{account.handle} ({account.account_type}), {period}{versus}", flags
+
+
+def posts(
+    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    last: int | None, *, columns: list[str] | None, sort: str, rate: int, basis: str,
+) -> tuple[list[Row], str]:  # fmt: skip
+    """The list of posts published in the period."""
+    settings = Settings(engagement_rate=rate, engagement_basis=basis)
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        period = choose_period(connection, account, start, end, last)
+        chosen = tuple(columns) if columns else DEFAULT_POST_COLUMNS
+        rows = post_list(connection, account, period, settings, columns=chosen, sort=sort)
+    return rows, f"Posts of @{account.handle} published {period}"

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
+from tikscope.cli import analytics
+from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, human_bytes, print_record, print_rows
-from tikscope.config import DB_ENV_VAR, DEFAULT_DB_PATH, DEMO_DIR
+from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
 from tikscope.errors import TikscopeError
 from tikscope.simulate.config import SimulationConfig
 
@@ -21,14 +23,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-DbOption = Annotated[
-    Path,
-    typer.Option(
-        "--db", envvar=DB_ENV_VAR, help="The DuckDB store file.", dir_okay=False, show_default=True
-    ),
-]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print results.")]
 
 
 class AccountTypeChoice(StrEnum):
@@ -130,6 +124,9 @@ def runs(
 
     columns = ("run_id", "kind", "source", "handle", "finished_at", "rows_written", "rows_deleted")
     print_rows(commands.runs(db, limit), output, title="Runs", table_columns=columns)
+
+
+analytics.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

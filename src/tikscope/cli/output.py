@@ -113,3 +113,25 @@ def human_bytes(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
+
+
+def write_xlsx(rows: Sequence[dict[str, Any]], path: str, *, sheet: str) -> None:
+    """Rows as an XLSX workbook with a header row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    worksheet = workbook.active
+    assert worksheet is not None
+    worksheet.title = sheet
+    if rows:
+        worksheet.append(list(rows[0]))
+    for row in rows:
+        worksheet.append([plain_cell(value) for value in row.values()])
+    workbook.save(path)
+
+
+def plain_cell(value: Any) -> Any:
+    """A value XLSX can hold."""
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value

@@ -53,3 +53,24 @@ class Metric:
     over_posts: str
     section: str
     business_only: bool = False
+
+
+@dataclass(frozen=True)
+class PostColumn:
+    """One column of the list of posts: a per-post value.
+
+    Attributes:
+        name: identifier, used by `--columns` and `--sort`.
+        label: column header.
+        description: what it means.
+        unit: how it is measured.
+        sql: expression over one row of the `published` relation (see metrics/query.py).
+        business_only: personal accounts have no source for it.
+    """
+
+    name: str
+    label: str
+    description: str
+    unit: Unit
+    sql: str
+    business_only: bool = False

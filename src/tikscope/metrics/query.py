@@ -47,6 +47,10 @@ class Settings:
         if self.engagement_basis not in ENGAGEMENT_BASES:
             raise UsageError(f"engagement basis must be one of {', '.join(ENGAGEMENT_BASES)}")
 
+    def fill(self, sql: str) -> str:
+        """SQL with the engagement multiplier and denominator filled in."""
+        return sql.format(rate=self.engagement_rate, basis=ENGAGEMENT_BASES[self.engagement_basis])
+
     @property
     def engagement_formula(self) -> str:
         """The engagement formula in words, named in every output that shows engagement."""
@@ -143,7 +147,7 @@ def compute_metrics(
                 )
         if not available:
             continue
-        expressions = ", ".join(f"{render(m, settings)} AS {m.name}" for m in available)
+        expressions = ", ".join(f"{settings.fill(m.sql)} AS {m.name}" for m in available)
         row = connection.execute(
             f"SELECT {expressions} FROM ({scope_sql(scope)})",
             used(scope, parameters(account, period)),
@@ -151,13 +155,6 @@ def compute_metrics(
         for metric, value in zip(available, row, strict=True):
             values[metric.name] = MetricValue(metric, None if value is None else float(value))
     return values
-
-
-def render(metric: Metric, settings: Settings) -> str:
-    """A metric's SQL with the settings filled in."""
-    return metric.sql.format(
-        rate=settings.engagement_rate, basis=ENGAGEMENT_BASES[settings.engagement_basis]
-    )
 
 
 def used(scope: Scope, values: dict[str, Any]) -> dict[str, Any]:

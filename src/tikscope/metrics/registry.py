@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tikscope.metrics.model import Metric, Scope, Unit
+from tikscope.metrics.model import Metric, PostColumn, Scope, Unit
 
 SUM_DAYS = "sum of the days"
 LAST_DAY = "value on the last day"
@@ -269,3 +269,42 @@ METRICS: tuple[Metric, ...] = (
 )
 
 METRICS_BY_NAME = {metric.name: metric for metric in METRICS}
+
+
+def post_share(source: str, label: str) -> PostColumn:
+    """A post's share of views from one impression source."""
+    return PostColumn(
+        f"{source}_share", f"{label} %", f"Share of the post's views that came from {label}.",
+        Unit.FRACTION, f"source_{source}", business_only=True,
+    )  # fmt: skip
+
+
+POST_COLUMNS: tuple[PostColumn, ...] = (
+    PostColumn("post_id", "Post", "TikTok's id of the post.", Unit.COUNT, "post_id"),
+    PostColumn("type", "Type", "video, image or carousel.", Unit.COUNT, "media_type"),
+    PostColumn("published", "Date", "When it was published (UTC).", Unit.COUNT, "create_time"),
+    PostColumn("views", "Views", "Lifetime views.", Unit.COUNT, "views"),
+    PostColumn("likes", "Likes", "Lifetime likes.", Unit.COUNT, "likes"),
+    PostColumn("comments", "Comments", "Lifetime comments.", Unit.COUNT, "comments"),
+    PostColumn("shares", "Shares", "Lifetime shares.", Unit.COUNT, "shares"),
+    PostColumn("reach", "Reach", "Unique viewers (last known).", Unit.COUNT, "reach",
+               business_only=True),
+    PostColumn("duration", "Duration", "Length in seconds.", Unit.SECONDS, "duration_seconds"),
+    PostColumn("engagement", "Engagement", "(likes + comments + shares) / reach × rate.",
+               Unit.RATE, "(likes + comments + shares) / nullif({basis}, 0) * {rate}",
+               business_only=True),
+    PostColumn("full_watch_rate", "Full video watched %", "Viewers who watched it all.",
+               Unit.FRACTION, "full_video_watched_rate", business_only=True),
+    PostColumn("total_watch_time", "Total time watched", "Seconds watched in all.", Unit.SECONDS,
+               "total_time_watched_seconds", business_only=True),
+    PostColumn("average_watch_time", "Average time watched", "Seconds watched per view.",
+               Unit.SECONDS, "average_time_watched_seconds", business_only=True),
+    post_share("for_you", "For You"),
+    post_share("follow", "Follow"),
+    post_share("hashtag", "Hashtag"),
+    post_share("sound", "Sound"),
+    post_share("personal_profile", "Profile"),
+    post_share("search", "Search"),
+)  # fmt: skip
+
+POST_COLUMNS_BY_NAME = {column.name: column for column in POST_COLUMNS}

@@ -1,0 +1,202 @@
+"""The composite parts of the account report: series, demographics, heatmap, post list, flags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tikscope.errors import UsageError
+from tikscope.metrics.periods import Period
+from tikscope.metrics.query import (
+    PUBLISHED_SQL,
+    VIEWED_SQL,
+    Account,
+    Settings,
+    parameters,
+)
+from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
+from tikscope.store.summary import fetch_rows
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+Row = dict[str, Any]
+GRANULARITIES = ("day", "week", "month")
+DEMOGRAPHICS_MINIMUM_FOLLOWERS = 100
+DEFAULT_POST_COLUMNS = (
+    "type", "published", "views", "likes", "comments", "shares", "reach", "engagement",
+)  # fmt: skip
+
+
+def follower_series(
+    connection: DuckDBPyConnection, account: Account, period: Period, granularity: str = "day"
+) -> list[Row]:
+    """Followers at the end of each day, week or month, with gains, losses and balance."""
+    if granularity not in GRANULARITIES:
+        raise UsageError(f"granularity must be one of {', '.join(GRANULARITIES)}")
+    return fetch_rows(
+        connection.execute(
+            f"""
+            SELECT date_trunc('{granularity}', date)::DATE AS period_start,
+                   arg_max(followers_count, date) AS followers,
+                   sum(daily_new_followers) AS gained, sum(daily_lost_followers) AS lost,
+                   sum(daily_new_followers) - sum(daily_lost_followers) AS balance,
+                   sum(video_views) AS video_views, sum(profile_views) AS profile_views,
+                   sum(likes) AS likes, sum(comments) AS comments, sum(shares) AS shares
+            FROM account_daily WHERE account_id = $account AND date BETWEEN $start AND $end
+            GROUP BY ALL ORDER BY 1
+            """,
+            {"account": account.account_id, "start": period.start, "end": period.end},
+        )
+    )
+
+
+def demographics(
+    connection: DuckDBPyConnection, account: Account, period: Period
+) -> dict[str, Any]:
+    """Audience shares by gender, age, country and city from the last snapshot in the period.
+
+    Shown only when the account has at least 100 followers, as TikTok does; otherwise the
+    reason is given instead.
+    """
+    followers = connection.execute(
+        "SELECT arg_max(followers_count, date) FROM account_daily "
+        "WHERE account_id = ? AND date <= ?",
+        [account.account_id, period.end],
+    ).fetchall()[0][0]
+    if followers is not None and followers < DEMOGRAPHICS_MINIMUM_FOLLOWERS:
+        return {"unavailable": f"the account has {followers} followers; TikTok gives "
+                f"demographics from {DEMOGRAPHICS_MINIMUM_FOLLOWERS}"}  # fmt: skip
+    rows = fetch_rows(
+        connection.execute(
+            """
+            SELECT snapshot_date, dimension, value, share FROM audience_snapshots
+            WHERE account_id = $account AND snapshot_date = (
+                SELECT max(snapshot_date) FROM audience_snapshots
+                WHERE account_id = $account AND snapshot_date <= $end)
+            ORDER BY dimension, share DESC, value
+            """,
+            {"account": account.account_id, "end": period.end},
+        )
+    )
+    if not rows:
+        reason = (
+            "personal accounts have no demographics source"
+            if account.account_type == "personal"
+            else "no demographic snapshot in the store up to the period's end"
+        )
+        return {"unavailable": reason}
+    result: dict[str, Any] = {"snapshot_date": rows[0]["snapshot_date"]}
+    for row in rows:
+        result.setdefault(row["dimension"], []).append(
+            {"value": row["value"], "share": row["share"]}
+        )
+    return result
+
+
+def activity_heatmap(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
+    """Average active followers by day of week (0 = Monday) and hour (UTC) over the period."""
+    return fetch_rows(
+        connection.execute(
+            """
+            SELECT isodow(date) - 1 AS weekday, hour, avg(active_followers) AS active_followers
+            FROM follower_activity
+            WHERE account_id = $account AND date BETWEEN $start AND $end
+            GROUP BY ALL ORDER BY weekday, hour
+            """,
+            {"account": account.account_id, "start": period.start, "end": period.end},
+        )
+    )
+
+
+def post_list(
+    connection: DuckDBPyConnection,
+    account: Account,
+    period: Period,
+    settings: Settings,
+    *,
+    columns: Sequence[str] = DEFAULT_POST_COLUMNS,
+    sort: str = "-views",
+) -> list[Row]:
+    """Posts published in the period with the chosen columns, sorted (`-name` for descending)."""
+    unknown = [name for name in [*columns, sort.lstrip("-")] if name not in POST_COLUMNS_BY_NAME]
+    if unknown:
+        known = ", ".join(column.name for column in POST_COLUMNS)
+        raise UsageError(f"unknown post column(s) {', '.join(unknown)}; choose from {known}")
+    chosen = [POST_COLUMNS_BY_NAME[name] for name in dict.fromkeys(["post_id", *columns])]
+    personal = account.account_type == "personal"
+    selected = ", ".join(
+        f"NULL AS {column.name}" if column.business_only and personal
+        else f"{settings.fill(column.sql)} AS {column.name}"
+        for column in chosen
+    )  # fmt: skip
+    sort_column = POST_COLUMNS_BY_NAME[sort.lstrip("-")]
+    direction = "DESC" if sort.startswith("-") else "ASC"
+    order = settings.fill(sort_column.sql)
+    rows = fetch_rows(
+        connection.execute(
+            f"SELECT {selected}, insights_as_of < counters_as_of AS insights_stale, "
+            f"is_deleted, is_filtered FROM ({PUBLISHED_SQL}) "
+            f"ORDER BY {order} {direction} NULLS LAST, post_id",
+            parameters_for(PUBLISHED_SQL, account, period),
+        )
+    )
+    return [with_flags(row) for row in rows]
+
+
+def with_flags(row: Row) -> Row:
+    """A post row with its data-quality flags folded into one `flags` cell."""
+    flags = [
+        text
+        for key, text in (
+            (
+                "insights_stale",
+                "reach/watch time last reported before the period's end (idle > 7 days)",
+            ),
+            ("is_deleted", "deleted"),
+            ("is_filtered", "filtered"),
+        )
+        if row.pop(key)
+    ]
+    return {**row, "flags": "; ".join(flags)}
+
+
+def data_flags(connection: DuckDBPyConnection, account: Account, period: Period) -> list[str]:
+    """Everything about the period's data that could make a number differ from TikTok Studio."""
+    flags = []
+    provisional = connection.execute(
+        "SELECT list(date ORDER BY date) FROM account_daily WHERE account_id = ? "
+        "AND date BETWEEN ? AND ? AND captured_at < date + INTERVAL 72 HOUR",
+        [account.account_id, period.start, period.end],
+    ).fetchall()[0][0]
+    if provisional:
+        days = ", ".join(str(day) for day in provisional)
+        flags.append(f"provisional days (fetched less than 48 h after they ended): {days}")
+    viewed = connection.execute(
+        f"""SELECT count(*) FILTER (WHERE views_gained < 0),
+                   count(*) FILTER (WHERE missing_start AND views_gained > 0)
+            FROM ({VIEWED_SQL})""",
+        parameters_for(VIEWED_SQL, account, period),
+    ).fetchall()[0]
+    published = connection.execute(
+        f"""SELECT count(*) FILTER (WHERE insights_as_of < counters_as_of),
+                   count(*) FILTER (WHERE is_deleted), count(*) FILTER (WHERE is_filtered)
+            FROM ({PUBLISHED_SQL})""",
+        parameters_for(PUBLISHED_SQL, account, period),
+    ).fetchall()[0]
+    texts = (
+        "posts whose lifetime views TikTok corrected downwards during the period",
+        "posts with no snapshot at the period's start (their gains count from zero)",
+        "posts published in the period whose reach and watch time are last known from before "
+        "the period's end (TikTok stops reporting them after 7 idle days)",
+        "deleted posts among those published in the period",
+        "filtered posts among those published in the period",
+    )
+    counts = (*viewed, *published)
+    flags += [f"{count} {text}" for count, text in zip(counts, texts, strict=True) if count]
+    return flags
+
+
+def parameters_for(sql: str, account: Account, period: Period) -> dict[str, Any]:
+    """The named parameters `sql` uses."""
+    return {name: value for name, value in parameters(account, period).items() if f"${name}" in sql}
