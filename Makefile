@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tikscope needs Python >= 3.11")'
@@ -25,6 +25,9 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+docs: $(STAMP)
+	$(BIN)/python -m tikscope.metrics.docs > docs/metrics.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/simulate_scale.py

@@ -14,8 +14,8 @@ from tikscope.cli.progress import simulation_progress
 from tikscope.errors import UsageError
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Settings, find_account, last_day
-from tikscope.metrics.run import metric_rows
-from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, data_flags, post_list
+from tikscope.metrics.run import metric_report
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, post_list
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store import summary
@@ -122,8 +122,9 @@ def metrics(
     with open_store(db) as connection:
         account = find_account(connection, handle)
         period = choose_period(connection, account, start, end, last)
-        rows = metric_rows(connection, account, period, settings, compare=compare, section=section)
-        flags = data_flags(connection, account, period)
+        rows, flags = metric_report(
+            connection, account, period, settings, compare=compare, section=section
+        )
     versus = f" vs {period.previous()}" if compare else ""
     return rows, f"@{account.handle} ({account.account_type}), {period}{versus}", flags
 

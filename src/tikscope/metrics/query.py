@@ -130,11 +130,44 @@ def parameters(account: Account, period: Period) -> dict[str, Any]:
     }  # fmt: skip
 
 
+# Data-quality counts computed in the same query as a scope's metrics: (SQL, what it counts).
+FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
+    Scope.DAYS: (
+        (
+            "list(strftime(date, '%Y-%m-%d') ORDER BY date) "
+            "FILTER (WHERE captured_at < date + INTERVAL 72 HOUR)",
+            "provisional days (fetched less than 48 h after they ended): {}",
+        ),
+    ),
+    Scope.VIEWED: (
+        ("count(*) FILTER (WHERE views_gained < 0)",
+         "{} posts whose lifetime views TikTok corrected downwards during the period"),
+        ("count(*) FILTER (WHERE missing_start AND views_gained > 0)",
+         "{} posts with no snapshot at the period's start (their gains count from zero)"),
+    ),
+    Scope.PUBLISHED: (
+        ("count(*) FILTER (WHERE insights_as_of < counters_as_of)",
+         "{} posts published in the period whose reach and watch time are last known from "
+         "before the period's end (TikTok stops reporting them after 7 idle days)"),
+        ("count(*) FILTER (WHERE is_deleted)", "{} deleted posts among those published"),
+        ("count(*) FILTER (WHERE is_filtered)", "{} filtered posts among those published"),
+    ),
+}  # fmt: skip
+
+
 def compute_metrics(
     connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings
 ) -> dict[str, MetricValue]:
     """Every registry metric for the account and period, one query per scope."""
+    return compute_period(connection, account, period, settings)[0]
+
+
+def compute_period(
+    connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings
+) -> tuple[dict[str, MetricValue], list[str]]:
+    """Every registry metric, and the data-quality notes of the period, one query per scope."""
     values: dict[str, MetricValue] = {}
+    flags: list[str] = []
     for scope in Scope:
         metrics = [m for m in METRICS if m.scope is scope]
         available = [
@@ -145,16 +178,18 @@ def compute_metrics(
                 values[metric.name] = MetricValue(
                     metric, None, "not available for personal accounts"
                 )
-        if not available:
-            continue
-        expressions = ", ".join(f"{settings.fill(m.sql)} AS {m.name}" for m in available)
+        expressions = [f"{settings.fill(m.sql)} AS {m.name}" for m in available]
+        expressions += [sql for sql, _ in FLAGS[scope]]
         row = connection.execute(
-            f"SELECT {expressions} FROM ({scope_sql(scope)})",
+            f"SELECT {', '.join(expressions)} FROM ({scope_sql(scope)})",
             used(scope, parameters(account, period)),
         ).fetchall()[0]
-        for metric, value in zip(available, row, strict=True):
+        for metric, value in zip(available, row, strict=False):
             values[metric.name] = MetricValue(metric, None if value is None else float(value))
-    return values
+        for (_, text), count in zip(FLAGS[scope], row[len(available) :], strict=True):
+            if count:
+                flags.append(text.format(", ".join(count) if isinstance(count, list) else count))
+    return values, flags
 
 
 def used(scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
@@ -174,39 +209,70 @@ WHERE d.account_id = $account AND d.date BETWEEN $start AND $end
 LAST_KNOWN = ",\n".join(
     f"arg_max({name}, captured_at) FILTER (WHERE {name} IS NOT NULL) AS {name}" for name in INSIGHTS
 )
-POSTS_AS_OF_SQL = f"""
-SELECT p.post_id, p.media_type, p.create_time, p.duration_seconds, p.is_deleted, p.is_filtered,
-       p.is_ad, s.*,
+AS_OF = ", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)
+GAINED = ("views", "likes", "comments", "shares")
+
+# NOTE: the post filter is pushed into the snapshot aggregation so that a short period reads
+# the snapshots of its own posts only.
+PUBLISHED_SQL = f"""
+WITH chosen AS (
+    SELECT post_id, media_type, create_time, duration_seconds, is_deleted, is_filtered, is_ad
+    FROM posts
+    WHERE account_id = $account AND create_time >= $utc_start AND create_time < $utc_end
+)
+SELECT c.*, s.*,
        (SELECT arg_max(followers_count, date) FROM account_daily
          WHERE account_id = $account AND date < $snap_end::DATE) AS followers_at_end
-FROM posts p
+FROM chosen c
 JOIN (
     SELECT post_id,
            max(captured_at) AS counters_as_of,
-           {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)},
+           {AS_OF},
            max(captured_at) FILTER (WHERE reach IS NOT NULL) AS insights_as_of,
            {LAST_KNOWN}
     FROM post_snapshots
     WHERE account_id = $account AND captured_at <= $snap_end
+      AND post_id IN (SELECT post_id FROM chosen)
     GROUP BY post_id
 ) s USING (post_id)
-WHERE p.account_id = $account
 """
 
-PUBLISHED_SQL = f"""
-SELECT * FROM ({POSTS_AS_OF_SQL}) WHERE create_time >= $utc_start AND create_time < $utc_end
-"""
-
-GAINED = ("views", "likes", "comments", "shares")
+BEFORE_COLUMNS = ", ".join(
+    [f"arg_max({c}, captured_at) AS {c}" for c in GAINED]
+    + ["arg_max(viewers_new, captured_at) FILTER (WHERE viewers_new IS NOT NULL) AS viewers_new"]
+)
+# NOTE: only posts with a snapshot inside the period can have gained anything. Their counters at
+# the start come from the week before it (daily snapshots), and only for posts without one
+# there from the older history, so a short period reads a short slice of the table.
 VIEWED_SQL = f"""
-SELECT e.*,
-       {", ".join(f"e.{c} - coalesce(b.{c}, 0) AS {c}_gained" for c in GAINED)},
-       b.post_id IS NULL AND e.create_time < $snap_start AS missing_start
-FROM ({POSTS_AS_OF_SQL}) e
-LEFT JOIN (
-    SELECT post_id, {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)}
+WITH moved AS (
+    SELECT post_id, {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in GAINED)},
+           arg_max(viewers_new, captured_at) FILTER (WHERE viewers_new IS NOT NULL)
+               AS viewers_new
+    FROM post_snapshots
+    WHERE account_id = $account AND captured_at > $snap_start AND captured_at <= $snap_end
+    GROUP BY post_id
+),
+recent AS (
+    SELECT post_id, {BEFORE_COLUMNS}
     FROM post_snapshots
     WHERE account_id = $account AND captured_at <= $snap_start
+      AND captured_at > $snap_start - INTERVAL 8 DAY
     GROUP BY post_id
-) b USING (post_id)
+),
+older AS (
+    SELECT post_id, {BEFORE_COLUMNS}
+    FROM post_snapshots
+    WHERE account_id = $account AND captured_at <= $snap_start - INTERVAL 8 DAY
+      AND post_id IN (SELECT post_id FROM moved EXCEPT SELECT post_id FROM recent)
+    GROUP BY post_id
+),
+before AS (SELECT * FROM recent UNION ALL SELECT * FROM older)
+SELECT m.post_id, p.create_time,
+       {", ".join(f"m.{c} - coalesce(b.{c}, 0) AS {c}_gained" for c in GAINED)},
+       coalesce(m.viewers_new, b.viewers_new) AS viewers_new,
+       b.post_id IS NULL AND p.create_time < $snap_start AS missing_start
+FROM moved m
+JOIN posts p ON p.account_id = $account AND p.post_id = m.post_id
+LEFT JOIN before b ON b.post_id = m.post_id
 """

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
 from tikscope.metrics.periods import Period
-from tikscope.metrics.query import Account, MetricValue, Settings, compute_metrics
+from tikscope.metrics.query import (
+    Account,
+    MetricValue,
+    Settings,
+    compute_metrics,
+    compute_period,
+)
 from tikscope.metrics.registry import METRICS
 
 if TYPE_CHECKING:
@@ -25,9 +31,22 @@ def metric_rows(
     section: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per metric: value, and with `compare` the previous period and the change."""
+    return metric_report(connection, account, period, settings, compare=compare, section=section)[0]
+
+
+def metric_report(
+    connection: DuckDBPyConnection,
+    account: Account,
+    period: Period,
+    settings: Settings,
+    *,
+    compare: bool = False,
+    section: str | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Metric rows (see `metric_rows`) and the period's data-quality notes."""
     if section is not None and section not in SECTIONS:
         raise UsageError(f"unknown section {section!r}; choose from {', '.join(SECTIONS)}")
-    current = compute_metrics(connection, account, period, settings)
+    current, flags = compute_period(connection, account, period, settings)
     previous = compute_metrics(connection, account, period.previous(), settings) if compare else {}
     rows = []
     for metric in METRICS:
@@ -45,7 +64,7 @@ def metric_rows(
             row |= change(value, previous[metric.name])
         row["note"] = note(value, settings)
         rows.append(row)
-    return rows
+    return rows, flags
 
 
 def change(current: MetricValue, previous: MetricValue) -> dict[str, Any]:

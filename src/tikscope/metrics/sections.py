@@ -9,9 +9,9 @@ from tikscope.errors import UsageError
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import (
     PUBLISHED_SQL,
-    VIEWED_SQL,
     Account,
     Settings,
+    compute_period,
     parameters,
 )
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
@@ -163,38 +163,7 @@ def with_flags(row: Row) -> Row:
 
 def data_flags(connection: DuckDBPyConnection, account: Account, period: Period) -> list[str]:
     """Everything about the period's data that could make a number differ from TikTok Studio."""
-    flags = []
-    provisional = connection.execute(
-        "SELECT list(date ORDER BY date) FROM account_daily WHERE account_id = ? "
-        "AND date BETWEEN ? AND ? AND captured_at < date + INTERVAL 72 HOUR",
-        [account.account_id, period.start, period.end],
-    ).fetchall()[0][0]
-    if provisional:
-        days = ", ".join(str(day) for day in provisional)
-        flags.append(f"provisional days (fetched less than 48 h after they ended): {days}")
-    viewed = connection.execute(
-        f"""SELECT count(*) FILTER (WHERE views_gained < 0),
-                   count(*) FILTER (WHERE missing_start AND views_gained > 0)
-            FROM ({VIEWED_SQL})""",
-        parameters_for(VIEWED_SQL, account, period),
-    ).fetchall()[0]
-    published = connection.execute(
-        f"""SELECT count(*) FILTER (WHERE insights_as_of < counters_as_of),
-                   count(*) FILTER (WHERE is_deleted), count(*) FILTER (WHERE is_filtered)
-            FROM ({PUBLISHED_SQL})""",
-        parameters_for(PUBLISHED_SQL, account, period),
-    ).fetchall()[0]
-    texts = (
-        "posts whose lifetime views TikTok corrected downwards during the period",
-        "posts with no snapshot at the period's start (their gains count from zero)",
-        "posts published in the period whose reach and watch time are last known from before "
-        "the period's end (TikTok stops reporting them after 7 idle days)",
-        "deleted posts among those published in the period",
-        "filtered posts among those published in the period",
-    )
-    counts = (*viewed, *published)
-    flags += [f"{count} {text}" for count, text in zip(counts, texts, strict=True) if count]
-    return flags
+    return compute_period(connection, account, period, Settings())[1]
 
 
 def parameters_for(sql: str, account: Account, period: Period) -> dict[str, Any]:

@@ -77,7 +77,9 @@ def snapshot_cells(draws: PostDraws, views: np.ndarray) -> tuple[np.ndarray, np.
     deleted = (draws.deleted_day[:, None] >= 0) & (
         np.arange(days)[None, :] >= draws.deleted_day[:, None]
     )
-    post, day = np.nonzero(exists & ~deleted)
+    # NOTE: day-major order, as a daily sync appends them: time-range filters then skip most of
+    # the table through DuckDB's zone maps.
+    day, post = np.nonzero((exists & ~deleted).T)
     return post, day
 
 
