@@ -9,9 +9,7 @@ DOC = Path(__file__).parents[1] / "docs" / "metrics.md"
 
 
 def test_metrics_doc_is_generated_from_the_registry() -> None:
-    assert DOC.read_text() == render_metrics_markdown(), (
-        "docs/metrics.md is stale: run `make docs`"
-    )
+    assert DOC.read_text() == render_metrics_markdown(), "docs/metrics.md is stale: run `make docs`"
 
 
 def test_every_metric_and_column_is_described_and_documented() -> None:

@@ -140,7 +140,7 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
         ),
     ),
     Scope.VIEWED: (
-        ("count(*) FILTER (WHERE views_gained < 0)",
+        ("count(*) FILTER (WHERE corrected)",
          "{} posts whose lifetime views TikTok corrected downwards during the period"),
         ("count(*) FILTER (WHERE missing_start AND views_gained > 0)",
          "{} posts with no snapshot at the period's start (their gains count from zero)"),
@@ -167,7 +167,7 @@ def compute_period(
 ) -> tuple[dict[str, MetricValue], list[str]]:
     """Every registry metric, and the data-quality notes of the period, one query per scope."""
     values: dict[str, MetricValue] = {}
-    flags: list[str] = []
+    flags: dict[Scope, list[str]] = {scope: [] for scope in FLAGS}
     for scope in Scope:
         metrics = [m for m in METRICS if m.scope is scope]
         available = [
@@ -188,8 +188,10 @@ def compute_period(
             values[metric.name] = MetricValue(metric, None if value is None else float(value))
         for (_, text), count in zip(FLAGS[scope], row[len(available) :], strict=True):
             if count:
-                flags.append(text.format(", ".join(count) if isinstance(count, list) else count))
-    return values, flags
+                flags[scope].append(
+                    text.format(", ".join(count) if isinstance(count, list) else count)
+                )
+    return values, [flag for scope in FLAGS for flag in flags[scope]]
 
 
 def used(scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +226,7 @@ SELECT c.*, s.*,
        (SELECT arg_max(followers_count, date) FROM account_daily
          WHERE account_id = $account AND date < $snap_end::DATE) AS followers_at_end
 FROM chosen c
-JOIN (
+LEFT JOIN (
     SELECT post_id,
            max(captured_at) AS counters_as_of,
            {AS_OF},
@@ -248,9 +250,16 @@ VIEWED_SQL = f"""
 WITH moved AS (
     SELECT post_id, {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in GAINED)},
            arg_max(viewers_new, captured_at) FILTER (WHERE viewers_new IS NOT NULL)
-               AS viewers_new
-    FROM post_snapshots
-    WHERE account_id = $account AND captured_at > $snap_start AND captured_at <= $snap_end
+               AS viewers_new,
+           arg_min(views, captured_at) AS first_views,
+           bool_or(dropped) AS dropped
+    FROM (
+        SELECT post_id, captured_at, {", ".join(GAINED)}, viewers_new,
+               coalesce(views < lag(views) OVER (PARTITION BY post_id ORDER BY captured_at),
+                           false) AS dropped
+        FROM post_snapshots
+        WHERE account_id = $account AND captured_at > $snap_start AND captured_at <= $snap_end
+    )
     GROUP BY post_id
 ),
 recent AS (
@@ -271,7 +280,8 @@ before AS (SELECT * FROM recent UNION ALL SELECT * FROM older)
 SELECT m.post_id, p.create_time,
        {", ".join(f"m.{c} - coalesce(b.{c}, 0) AS {c}_gained" for c in GAINED)},
        coalesce(m.viewers_new, b.viewers_new) AS viewers_new,
-       b.post_id IS NULL AND p.create_time < $snap_start AS missing_start
+       b.post_id IS NULL AND p.create_time < $snap_start AS missing_start,
+       m.dropped OR m.first_views < b.views AS corrected
 FROM moved m
 JOIN posts p ON p.account_id = $account AND p.post_id = m.post_id
 LEFT JOIN before b ON b.post_id = m.post_id

@@ -38,7 +38,7 @@ def published_sum(name: str, label: str, counter: str, *, business_only: bool = 
     return Metric(
         name, label,
         f"{label} of the posts published in the period, lifetime totals at the period's end.",
-        Unit.COUNT, Scope.PUBLISHED, f"sum({counter})", (f"post_snapshots.{counter}",),
+        Unit.COUNT, Scope.PUBLISHED, f"coalesce(sum({counter}), 0)", (f"post_snapshots.{counter}",),
         "lifetime total at the period's end", SUM_POSTS, PUBLISHED, business_only=business_only,
     )  # fmt: skip
 
@@ -178,7 +178,7 @@ METRICS: tuple[Metric, ...] = (
         "Likes + comments + shares of the posts published in the period.",
         Unit.COUNT,
         Scope.PUBLISHED,
-        "sum(likes + comments + shares)",
+        "coalesce(sum(likes + comments + shares), 0)",
         ("post_snapshots.likes", "post_snapshots.comments", "post_snapshots.shares"),
         "lifetime total at the period's end",
         SUM_POSTS,

@@ -82,6 +82,8 @@ def note(value: MetricValue, settings: Settings) -> str:
         return value.unavailable
     if value.metric.name == "engagement":
         return settings.engagement_formula
+    if value.value is None and value.metric.name == "followers_growth":
+        return "no follower count for the day before the period"
     if value.value is None:
         return "no data in the period"
     return ""

@@ -135,7 +135,8 @@ def post_list(
     order = settings.fill(sort_column.sql)
     rows = fetch_rows(
         connection.execute(
-            f"SELECT {selected}, insights_as_of < counters_as_of AS insights_stale, "
+            f"SELECT {selected}, counters_as_of IS NULL AS not_captured, "
+            f"insights_as_of < counters_as_of AS insights_stale, "
             f"is_deleted, is_filtered FROM ({PUBLISHED_SQL}) "
             f"ORDER BY {order} {direction} NULLS LAST, post_id",
             parameters_for(PUBLISHED_SQL, account, period),
@@ -149,6 +150,7 @@ def with_flags(row: Row) -> Row:
     flags = [
         text
         for key, text in (
+            ("not_captured", "no counters captured by the period's end yet"),
             (
                 "insights_stale",
                 "reach/watch time last reported before the period's end (idle > 7 days)",
