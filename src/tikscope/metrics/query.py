@@ -107,7 +107,7 @@ def last_day(connection: DuckDBPyConnection, account: Account) -> Any:
         connection,
         "SELECT greatest(max(date), (SELECT max(captured_at)::DATE - 1 FROM post_snapshots "
         "WHERE account_id = $account)) FROM account_daily WHERE account_id = $account",
-        {"account": account.account_id},  # type: ignore[arg-type]
+        {"account": account.account_id},
     )
 
 
@@ -140,8 +140,6 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
         ),
     ),
     Scope.VIEWED: (
-        ("count(*) FILTER (WHERE corrected)",
-         "{} posts whose lifetime views TikTok corrected downwards during the period"),
         ("count(*) FILTER (WHERE missing_start AND views_gained > 0)",
          "{} posts with no snapshot at the period's start (their gains count from zero)"),
     ),
@@ -191,7 +189,32 @@ def compute_period(
                 flags[scope].append(
                     text.format(", ".join(count) if isinstance(count, list) else count)
                 )
+    corrected = count_corrected(connection, account, period)
+    if corrected:
+        flags[Scope.VIEWED].insert(0, CORRECTED.format(corrected))
     return values, [flag for scope in FLAGS for flag in flags[scope]]
+
+
+CORRECTED = "{} posts whose lifetime views TikTok corrected downwards during the period"
+
+
+def count_corrected(connection: DuckDBPyConnection, account: Account, period: Period) -> int:
+    """Posts whose lifetime views went down between two snapshots inside the period.
+
+    The last snapshot before the period counts too, so a drop on the first day is seen.
+    """
+    sql = """
+        SELECT count(*) FROM (
+            SELECT list(views ORDER BY captured_at) AS views FROM post_snapshots
+            WHERE account_id = $account AND captured_at <= $snap_end AND captured_at > (
+                SELECT coalesce(max(captured_at), $snap_start) FROM post_snapshots
+                WHERE account_id = $account AND captured_at <= $snap_start
+                  AND captured_at > $snap_start - INTERVAL 8 DAY) - INTERVAL 1 SECOND
+            GROUP BY post_id)
+        WHERE views <> list_sort(views)
+    """
+    values = parameters(account, period)
+    return int(fetch_value(connection, sql, {k: v for k, v in values.items() if f"${k}" in sql}))
 
 
 def used(scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
@@ -250,16 +273,9 @@ VIEWED_SQL = f"""
 WITH moved AS (
     SELECT post_id, {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in GAINED)},
            arg_max(viewers_new, captured_at) FILTER (WHERE viewers_new IS NOT NULL)
-               AS viewers_new,
-           arg_min(views, captured_at) AS first_views,
-           bool_or(dropped) AS dropped
-    FROM (
-        SELECT post_id, captured_at, {", ".join(GAINED)}, viewers_new,
-               coalesce(views < lag(views) OVER (PARTITION BY post_id ORDER BY captured_at),
-                           false) AS dropped
-        FROM post_snapshots
-        WHERE account_id = $account AND captured_at > $snap_start AND captured_at <= $snap_end
-    )
+               AS viewers_new
+    FROM post_snapshots
+    WHERE account_id = $account AND captured_at > $snap_start AND captured_at <= $snap_end
     GROUP BY post_id
 ),
 recent AS (
@@ -280,8 +296,7 @@ before AS (SELECT * FROM recent UNION ALL SELECT * FROM older)
 SELECT m.post_id, p.create_time,
        {", ".join(f"m.{c} - coalesce(b.{c}, 0) AS {c}_gained" for c in GAINED)},
        coalesce(m.viewers_new, b.viewers_new) AS viewers_new,
-       b.post_id IS NULL AND p.create_time < $snap_start AS missing_start,
-       m.dropped OR m.first_views < b.views AS corrected
+       b.post_id IS NULL AND p.create_time < $snap_start AS missing_start
 FROM moved m
 JOIN posts p ON p.account_id = $account AND p.post_id = m.post_id
 LEFT JOIN before b ON b.post_id = m.post_id

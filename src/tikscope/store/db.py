@@ -97,7 +97,7 @@ def first_line(error: BaseException) -> str:
 
 
 def fetch_value(
-    connection: DuckDBPyConnection, sql: str, parameters: list[Any] | None = None
+    connection: DuckDBPyConnection, sql: str, parameters: list[Any] | dict[str, Any] | None = None
 ) -> Any:
     """The first column of the first row a query returns, or None when it returns no row.
 
