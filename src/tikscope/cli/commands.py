@@ -92,6 +92,9 @@ def print_demo_summary(db: Path) -> None:
         f"tikscope info --db {db}",
         f"tikscope accounts --db {db}",
         f"tikscope runs --db {db} --format json",
+        f"tikscope metrics --db {db} --last 7 --compare",
+        f"tikscope posts --db {db} --last 28 --columns type,views,engagement --sort -engagement",
+        f"tikscope report account --db {db} --out report --last 365",
         f"tikscope simulate --db {db} --account-type personal --handle my_personal --members 2000",
     ):
         console.print(f"  .venv/bin/{line}")
@@ -141,3 +144,24 @@ def posts(
         chosen = tuple(columns) if columns else DEFAULT_POST_COLUMNS
         rows = post_list(connection, account, period, settings, columns=chosen, sort=sort)
     return rows, f"Posts of @{account.handle} published {period}"
+
+
+def report_account(
+    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    last: int | None, *, out: Path, rate: int, basis: str,
+) -> Path:  # fmt: skip
+    """Write the account report for the period into `out`; return the page's path."""
+    from tikscope.reports.account import write_account_report
+
+    settings = Settings(engagement_rate=rate, engagement_basis=basis)
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        period = choose_period(connection, account, start, end, last)
+        return write_account_report(connection, account, period, settings, out)
+
+
+def write_demo_report(db: Path, directory: Path) -> Path:
+    """Write the demo account's report for its last 28 days into `directory/report/`."""
+    return report_account(
+        db, None, None, None, None, out=directory / "report", rate=100, basis="reach"
+    )

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli import analytics
+from tikscope.cli import analytics, report
 from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, human_bytes, print_record, print_rows
 from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
@@ -87,6 +87,8 @@ def demo(
     db = directory / "tikscope.duckdb"
     commands.simulate(db, commands.demo_config(seed, yesterday()))
     commands.print_demo_summary(db)
+    page = commands.write_demo_report(db, directory)
+    typer.echo(f"\nAccount report (last 28 days): {page}")
 
 
 @app.command()
@@ -127,6 +129,7 @@ def runs(
 
 
 analytics.register(app)
+report.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

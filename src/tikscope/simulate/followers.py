@@ -59,7 +59,11 @@ def simulate_follower_events(
     if days >= 2:
         brief = np.arange(total + churn_old, total + churn_old + churn_new)
         joined = rng.choice(days - 1, churn_new, p=renormalized(weights[:-1]))
-        quit_day = np.minimum(joined + 1 + rng.geometric(1 / 30, churn_new), days - 1)
+        quit_day = joined + rng.geometric(1 / 30, churn_new)
+        # NOTE: a stay longer than the window is redrawn inside it; clipping it would pile all
+        # those unfollows onto the last day.
+        late = quit_day > days - 1
+        quit_day[late] = joined[late] + 1 + rng.integers(0, days - 1 - joined[late])
         keys += [brief, brief]
         event_days += [joined, quit_day]
         follows += [np.ones(churn_new, bool), np.zeros(churn_new, bool)]

@@ -1,0 +1,50 @@
+"""`tikscope report account`: the account report as an HTML page with charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tikscope.cli.analytics import (
+    AccountOption,
+    BasisOption,
+    FromOption,
+    LastOption,
+    RateOption,
+    ToOption,
+)
+from tikscope.cli.options import DbOption
+from tikscope.config import DEFAULT_DB_PATH
+
+OutOption = Annotated[
+    Path,
+    typer.Option("--out", help="Folder to write index.html and charts/ into.", file_okay=False),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `report` command group to the app."""
+    reports = typer.Typer(help="Write reports: HTML pages with charts.", no_args_is_help=True)
+    reports.command("account")(account_report)
+    app.add_typer(reports, name="report")
+
+
+def account_report(
+    out: OutOption,
+    db: DbOption = DEFAULT_DB_PATH,
+    account: AccountOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    last: LastOption = None,
+    engagement_rate: RateOption = 100,
+    engagement_basis: BasisOption = "reach",
+) -> None:
+    """The account report for a period: every metric vs the previous period, with charts."""
+    from tikscope.cli import commands
+
+    page = commands.report_account(
+        db, account, start, end, last, out=out, rate=engagement_rate, basis=engagement_basis
+    )
+    typer.echo(f"wrote {page}")

@@ -1,0 +1,137 @@
+"""The account report: one HTML page with PNG charts for an account and a period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tikscope.metrics.periods import Period
+from tikscope.metrics.query import Account, Settings
+from tikscope.metrics.registry import (
+    ACCOUNT,
+    COMMUNITY,
+    METRICS_BY_NAME,
+    POST_COLUMNS,
+    PUBLISHED,
+    STUDIO,
+    VIEWED,
+)
+from tikscope.reports import account_charts
+from tikscope.reports.charts import Chart, ChartSpec, render_charts
+from tikscope.reports.html import render_page
+from tikscope.reports.model import (
+    PERSONAL,
+    POSTS_SECTION,
+    SECTION_INTROS,
+    AccountReportData,
+    gather_account_report,
+    section_order,
+    section_title,
+)
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+Row = dict[str, Any]
+PAGE = "index.html"
+HEADLINE = (
+    "followers", "followers_growth", "video_views", "profile_views", "posts_published",
+    "engagement",
+)  # fmt: skip
+PUBLISHED_SUMMARY = (
+    "posts_published", "published_views", "published_interactions", "average_reach_per_post",
+    "engagement", "average_watch_time_seconds",
+)  # fmt: skip
+CHARTS: dict[str, Callable[[AccountReportData], list[ChartSpec]]] = {
+    COMMUNITY: account_charts.community_charts,
+    ACCOUNT: account_charts.account_charts,
+    VIEWED: account_charts.viewed_charts,
+    PUBLISHED: account_charts.published_charts,
+    STUDIO: account_charts.studio_charts,
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the page: its metric table and its charts."""
+
+    key: str
+    title: str
+    intro: str
+    rows: list[Row]
+    charts: list[Chart]
+    cards: list[Row]
+
+
+def write_account_report(
+    connection: DuckDBPyConnection,
+    account: Account,
+    period: Period,
+    settings: Settings,
+    out_dir: Path,
+) -> Path:
+    """Write `out_dir/index.html` and its charts (`out_dir/charts/*.png`); return the page.
+
+    Args:
+        connection: the store.
+        account: the account reported on.
+        period: the period; every metric is compared with `period.previous()`.
+        settings: engagement rate and basis.
+        out_dir: the folder to write to, made if needed; files of an earlier report are replaced.
+    """
+    data = gather_account_report(connection, account, period, settings)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sections = build_sections(data, out_dir)
+    page = out_dir / PAGE
+    page.write_text(render_page("account.html.j2", page_context(data, sections)), "utf-8")
+    return page
+
+
+def build_sections(data: AccountReportData, out_dir: Path) -> list[Section]:
+    """Every section in page order, with its charts drawn into `out_dir`."""
+    keys = section_order()
+    specs = {key: CHARTS[key](data) if key in CHARTS else [] for key in keys}
+    drawn = iter(render_charts([spec for key in keys for spec in specs[key]], out_dir))
+    return [
+        Section(
+            key=key,
+            title=section_title(key),
+            intro=SECTION_INTROS.get(key, ""),
+            rows=[] if key == POSTS_SECTION else data.section_rows(key),
+            charts=[next(drawn) for _ in specs[key]],
+            cards=[data.row(name) for name in PUBLISHED_SUMMARY] if key == PUBLISHED else [],
+        )
+        for key in keys
+    ]
+
+
+def page_context(data: AccountReportData, sections: list[Section]) -> dict[str, Any]:
+    """What the page template reads."""
+    return {
+        "account": data.account,
+        "period": data.period,
+        "previous": data.period.previous(),
+        "freshness": data.freshness,
+        "last_day": data.last_day,
+        "generated_at": data.generated_at,
+        "engagement_formula": data.settings.engagement_formula,
+        "flags": data.flags,
+        "headline": [data.row(name) for name in HEADLINE],
+        "sections": sections,
+        "metrics": METRICS_BY_NAME,
+        "posts": data.posts,
+        "post_columns": POST_COLUMNS,
+        "personal_columns": [c.label for c in POST_COLUMNS if c.business_only]
+        if data.is_personal
+        else [],
+        "personal": PERSONAL,
+        "text_columns": ("post_id", "type", "published"),
+        "anchor": anchor,
+    }
+
+
+def anchor(title: str) -> str:
+    """An id for a heading: lower case, words joined by hyphens."""
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())

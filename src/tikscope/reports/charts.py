@@ -1,0 +1,206 @@
+"""Drawing PNG charts with matplotlib's Agg canvas: shared look, axis formats and bar shapes.
+
+matplotlib is imported inside the functions that need it, so importing this module is cheap.
+Figures are made with `matplotlib.figure.Figure` directly, never pyplot: no global state, no GUI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
+
+WIDTH_INCHES = 12.0
+DPI = 100  # 12 inches at 100 dpi: 1200 px wide
+CHARTS_FOLDER = "charts"
+LONG_PERIOD_DAYS = 90  # beyond it, daily bars touch and lines lose their markers
+SHORT_PERIOD_DAYS = 35  # up to it, date ticks fall on days
+DAY_TICKS = 8  # most day ticks on a short period's axis: "Oct 25" fits a half-width panel
+BLUE, GREEN, RED, GREY, DARK = "#2563eb", "#16a34a", "#dc2626", "#9ca3af", "#111827"
+PALETTE = (BLUE, "#f59e0b", GREEN, "#8b5cf6", RED, "#0891b2", "#db2777")
+STYLE: dict[RcKeyType, Any] = {
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "figure.titlesize": 15,
+    "figure.titleweight": "bold",
+}
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart to draw, or why it cannot be.
+
+    Attributes:
+        name: file name without `.png`, unique in a report.
+        title: what the chart shows, drawn on it and used as the image's alt text.
+        draw: fills a figure; None when the chart is unavailable.
+        unavailable: why there is no chart (shown instead of it).
+        height: figure height in inches (100 px each).
+    """
+
+    name: str
+    title: str
+    draw: Callable[[Figure], None] | None
+    unavailable: str | None = None
+    height: float = 4.5
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart as the page shows it: a relative PNG path, or the reason there is none."""
+
+    title: str
+    file: str | None
+    unavailable: str | None
+
+
+def chart(
+    name: str, title: str, draw: Callable[[Figure], None], missing: str | None, height: float = 4.5
+) -> ChartSpec:
+    """A chart spec that is drawn unless `missing` gives a reason."""
+    if missing:
+        return ChartSpec(name, title, None, missing, height)
+    return ChartSpec(name, title, draw, None, height)
+
+
+def render_charts(specs: Sequence[ChartSpec], directory: Path) -> list[Chart]:
+    """Draw every spec to `directory/charts/<name>.png`; remove PNGs of unavailable ones."""
+    import matplotlib
+
+    folder = directory / CHARTS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context(STYLE):
+        return [render_chart(spec, folder) for spec in specs]
+
+
+def render_chart(spec: ChartSpec, folder: Path) -> Chart:
+    """Draw one chart to a PNG in `folder`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = folder / f"{spec.name}.png"
+    if spec.draw is None:
+        # NOTE: a chart drawn by an earlier run must not survive next to a page that lacks it.
+        path.unlink(missing_ok=True)
+        return Chart(spec.title, None, spec.unavailable)
+    figure = Figure(figsize=(WIDTH_INCHES, spec.height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    spec.draw(figure)
+    figure.suptitle(spec.title, x=0.01, horizontalalignment="left")
+    figure.savefig(path, dpi=DPI, facecolor="white")
+    return Chart(spec.title, f"{CHARTS_FOLDER}/{path.name}", None)
+
+
+def count_text(value: float) -> str:
+    """A count with thousands separators."""
+    return f"{value:,.0f}"
+
+
+def compact_text(value: float) -> str:
+    """A count in few characters: 950, 17.3k, 1.2M."""
+    for limit, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.1f}{suffix}"
+    return f"{value:.0f}"
+
+
+def thousands(axis: Axis, *, integer: bool = True) -> None:
+    """Tick labels with thousands separators; with `integer`, ticks only at whole numbers."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if integer:
+        axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: count_text(value)))
+
+
+def percent(axis: Axis) -> None:
+    """Tick labels for fractions, as percentages."""
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def seconds(axis: Axis) -> None:
+    """Plain tick labels on a log axis of seconds: 5, 10, 20, 50, 100."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def day_axis(axes: Axes, days: Sequence[date]) -> None:
+    """A date x axis spanning exactly the days shown; day ticks for short periods, else adaptive."""
+    from matplotlib.dates import (
+        AutoDateLocator,
+        ConciseDateFormatter,
+        DateFormatter,
+        DayLocator,
+        date2num,
+    )
+
+    if len(days) <= SHORT_PERIOD_DAYS:
+        interval = max(1, -(-len(days) // DAY_TICKS))
+        axes.xaxis.set_major_locator(DayLocator(interval=interval))  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_formatter(DateFormatter("%b %d"))  # type: ignore[no-untyped-call]
+    else:
+        locator = AutoDateLocator(minticks=5, maxticks=12)  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    if days:
+        # NOTE: fixed limits keep one or two days from being drawn as hours of a day.
+        first, last = date2num([days[0], days[-1]])  # type: ignore[no-untyped-call]
+        axes.set_xlim(first - 0.7, last + 0.7)
+
+
+def above(axes: Axes, *, columns: int) -> None:
+    """The legend in one row above the plot, where it can never hide data."""
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=columns)
+
+
+def day_bars(axes: Axes, days: Sequence[date], values: Sequence[float], color: str) -> None:
+    """One bar per day, on a date axis."""
+    axes.bar(days, values, width=bar_width(len(days)), color=color)  # type: ignore[arg-type]
+    day_axis(axes, days)
+    thousands(axes.yaxis)
+    axes.grid(axis="x", visible=False)
+
+
+def bar_width(days: int) -> float:
+    """Gaps between daily bars for a few weeks; touching bars for long periods (no aliasing)."""
+    return 0.8 if days <= LONG_PERIOD_DAYS else 1.0
+
+
+def share_bars(
+    axes: Axes,
+    labels: Sequence[str],
+    shares: Sequence[float],
+    *,
+    color: str = BLUE,
+    xlabel: str = "Share",
+) -> None:
+    """Horizontal bars of shares (0-1), first label on top, each labelled with its percentage."""
+    positions = range(len(labels))
+    bars = axes.barh(positions, shares, color=color, height=0.7)
+    axes.set_yticks(list(positions), labels=list(labels))
+    axes.invert_yaxis()
+    axes.bar_label(bars, labels=[f"{share:.1%}" for share in shares], padding=3)
+    axes.set_xlim(0, max(shares, default=0) * 1.18 or 1)
+    percent(axes.xaxis)
+    axes.set_xlabel(xlabel)
+    axes.grid(axis="y", visible=False)

@@ -1,0 +1,74 @@
+"""Rendering report pages with Jinja2: the environment, and how values read on a page.
+
+Templates live in `reports/templates/`; CSS is inlined and images are relative, so a page works
+offline and can be copied as a folder.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, assert_never
+
+from tikscope.metrics.model import Unit
+
+MISSING = "—"
+
+
+def render_page(template: str, context: dict[str, Any]) -> str:
+    """Render a template of `reports/templates/` with autoescaping and strict variables."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("tikscope.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(
+        value=format_value, change=format_change, trend=trend, moment=format_moment
+    )
+    return environment.get_template(template).render(context)
+
+
+def format_value(value: Any, unit: str | Unit) -> str:
+    """A value as text in its unit: counts with separators, fractions as %, seconds with s."""
+    if value is None:
+        return MISSING
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime | date):
+        return format_moment(value)
+    match Unit(unit):
+        case Unit.COUNT:
+            return f"{value:,.0f}"
+        case Unit.SECONDS:
+            return f"{value:,.1f} s"
+        case Unit.FRACTION:
+            return f"{value:.1%}"
+        case Unit.RATE:
+            return f"{value:,.2f}"
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def format_change(percent: float | None) -> str:
+    """A % change with its sign, or a dash where it is undefined."""
+    return MISSING if percent is None else f"{percent:+.1f}%"
+
+
+def trend(percent: float | None) -> str:
+    """A CSS class for a change: up, down or flat."""
+    if percent is None or abs(percent) < 0.05:
+        return "flat"
+    return "up" if percent > 0 else "down"
+
+
+def format_moment(value: datetime | date | None) -> str:
+    """A date, or a time to the minute, as ISO-like text."""
+    if value is None:
+        return MISSING
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return value.isoformat()

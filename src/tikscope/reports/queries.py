@@ -1,0 +1,114 @@
+"""The few report inputs that `metrics.sections` does not offer yet.
+
+# NOTE: these read the same scope relations as the registry (`VIEWED_SQL`); they belong in
+# `metrics/sections.py` and should move there, unchanged, when that module is next edited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tikscope.metrics.periods import Period
+from tikscope.metrics.query import VIEWED_SQL, Account
+from tikscope.metrics.registry import METRICS
+from tikscope.metrics.sections import parameters_for
+from tikscope.store.summary import fetch_rows
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+Row = dict[str, Any]
+TOP = 10
+SOURCE_PREFIX = "views_from_"
+# The impression sources, with their labels, as the registry names them.
+SOURCES = {
+    metric.name.removeprefix(SOURCE_PREFIX): metric.label.removesuffix(" %")
+    for metric in METRICS
+    if metric.name.startswith(SOURCE_PREFIX)
+}
+# Posts that gained views in the period; only `post_id` and `<counter>_gained` are relied on.
+VIEWED_CTE = f"viewed AS (SELECT post_id, views_gained FROM ({VIEWED_SQL}) WHERE views_gained > 0)"
+
+
+def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
+    """When each kind of data was last captured for the account (UTC)."""
+    rows = fetch_rows(
+        connection.execute(
+            """
+            SELECT (SELECT max(captured_at) FROM account_daily WHERE account_id = $account)
+                       AS daily_captured_at,
+                   (SELECT max(date) FROM account_daily WHERE account_id = $account)
+                       AS daily_last_day,
+                   (SELECT max(captured_at) FROM post_snapshots WHERE account_id = $account)
+                       AS posts_captured_at,
+                   (SELECT max(snapshot_date) FROM audience_snapshots
+                     WHERE account_id = $account) AS audience_snapshot_date
+            """,
+            {"account": account.account_id},
+        )
+    )
+    return rows[0]
+
+
+def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Period) -> Row:
+    """Share of all the period's views by impression source (None where unknown).
+
+    Each post's last-known source shares are weighted by the views it gained in the period,
+    whatever its publish date, as TikTok Studio's traffic sources cover every view.
+    """
+    columns = [f"source_{source}" for source in SOURCES]
+    last_known = ", ".join(
+        f"arg_max({column}, captured_at) FILTER (WHERE {column} IS NOT NULL) AS {column}"
+        for column in columns
+    )
+    shares = ", ".join(
+        f"sum(views_gained * {column}) FILTER (WHERE {column} IS NOT NULL) / "
+        f"nullif(sum(views_gained) FILTER (WHERE {column} IS NOT NULL), 0) AS {source}"
+        for source, column in zip(SOURCES, columns, strict=True)
+    )
+    sql = f"""
+        WITH {VIEWED_CTE},
+        last_known AS (
+            SELECT post_id, {last_known} FROM post_snapshots
+            WHERE account_id = $account AND captured_at <= $snap_end
+              AND post_id IN (SELECT post_id FROM viewed)
+            GROUP BY post_id
+        )
+        SELECT {shares} FROM viewed JOIN last_known USING (post_id)
+    """
+    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))[0]
+
+
+def viewer_territories(
+    connection: DuckDBPyConnection, account: Account, period: Period
+) -> list[Row]:
+    """The top countries of the period's viewers: last-known shares weighted by views gained."""
+    sql = f"""
+        WITH {VIEWED_CTE},
+        last_known AS (
+            SELECT post_id, arg_max(viewer_countries, captured_at) AS countries
+            FROM post_snapshots
+            WHERE account_id = $account AND captured_at <= $snap_end
+              AND viewer_countries IS NOT NULL AND post_id IN (SELECT post_id FROM viewed)
+            GROUP BY post_id
+        ),
+        shares AS (SELECT post_id, unnest(countries, recursive := true) FROM last_known)
+        SELECT country, sum(views_gained * share) / (
+                   SELECT sum(views_gained) FROM viewed JOIN last_known USING (post_id)
+               ) AS share
+        FROM viewed JOIN shares USING (post_id)
+        GROUP BY country ORDER BY share DESC, country LIMIT {TOP}
+    """
+    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))
+
+
+def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
+    """The posts that gained the most views in the period, whatever their publish date."""
+    sql = f"""
+        SELECT v.post_id, p.media_type, p.create_time, v.views_gained, v.likes_gained,
+               v.comments_gained, v.shares_gained
+        FROM ({VIEWED_SQL}) v JOIN posts p ON p.account_id = $account AND p.post_id = v.post_id
+        WHERE v.views_gained > 0
+        ORDER BY v.views_gained DESC, v.post_id LIMIT {TOP}
+    """
+    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))
