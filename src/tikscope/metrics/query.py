@@ -157,11 +157,16 @@ def compute_metrics(
     connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings
 ) -> dict[str, MetricValue]:
     """Every registry metric for the account and period, one query per scope."""
-    return compute_period(connection, account, period, settings)[0]
+    return compute_period(connection, account, period, settings, with_corrections=False)[0]
 
 
 def compute_period(
-    connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings
+    connection: DuckDBPyConnection,
+    account: Account,
+    period: Period,
+    settings: Settings,
+    *,
+    with_corrections: bool = True,
 ) -> tuple[dict[str, MetricValue], list[str]]:
     """Every registry metric, and the data-quality notes of the period, one query per scope."""
     values: dict[str, MetricValue] = {}
@@ -189,7 +194,7 @@ def compute_period(
                 flags[scope].append(
                     text.format(", ".join(count) if isinstance(count, list) else count)
                 )
-    corrected = count_corrected(connection, account, period)
+    corrected = count_corrected(connection, account, period) if with_corrections else 0
     if corrected:
         flags[Scope.VIEWED].insert(0, CORRECTED.format(corrected))
     return values, [flag for scope in FLAGS for flag in flags[scope]]
@@ -201,15 +206,19 @@ CORRECTED = "{} posts whose lifetime views TikTok corrected downwards during the
 def count_corrected(connection: DuckDBPyConnection, account: Account, period: Period) -> int:
     """Posts whose lifetime views went down between two snapshots inside the period.
 
-    The last snapshot before the period counts too, so a drop on the first day is seen.
+    The last snapshot before the period counts too, so a drop on the first day is seen. Only
+    posts whose views changed in the period are ordered and checked.
     """
-    sql = """
-        SELECT count(*) FROM (
-            SELECT list(views ORDER BY captured_at) AS views FROM post_snapshots
-            WHERE account_id = $account AND captured_at <= $snap_end AND captured_at > (
+    window = """account_id = $account AND captured_at <= $snap_end AND captured_at > (
                 SELECT coalesce(max(captured_at), $snap_start) FROM post_snapshots
                 WHERE account_id = $account AND captured_at <= $snap_start
-                  AND captured_at > $snap_start - INTERVAL 8 DAY) - INTERVAL 1 SECOND
+                  AND captured_at > $snap_start - INTERVAL 8 DAY) - INTERVAL 1 SECOND"""
+    sql = f"""
+        SELECT count(*) FROM (
+            SELECT list(views ORDER BY captured_at) AS views FROM post_snapshots
+            WHERE {window} AND post_id IN (
+                SELECT post_id FROM post_snapshots WHERE {window}
+                GROUP BY post_id HAVING min(views) <> max(views))
             GROUP BY post_id)
         WHERE views <> list_sort(views)
     """
@@ -257,6 +266,7 @@ LEFT JOIN (
            {LAST_KNOWN}
     FROM post_snapshots
     WHERE account_id = $account AND captured_at <= $snap_end
+      AND captured_at >= $utc_start  -- a post has no snapshot from before it was published
       AND post_id IN (SELECT post_id FROM chosen)
     GROUP BY post_id
 ) s USING (post_id)
