@@ -248,3 +248,44 @@ def test_posts_json_personal_account(capsys: pytest.CaptureFixture[str], fixture
         {"post_id": "7100000000000000002", "views": 290, "reach": None, "engagement": None,
          "flags": ""},
     ]  # fmt: skip
+
+
+def test_metrics_series_section_by_week(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde",
+        "--from", "2026-03-23", "--to", "2026-04-01", "--section", "series", "--series", "week",
+        "--format", "csv",
+    )  # fmt: skip
+    assert code == 0
+    # the same hand sums as test_follower_series_by_week_and_month
+    assert out.splitlines() == [
+        "period_start,followers,gained,lost,balance,video_views,profile_views,likes,comments,shares",
+        "2026-03-23,1045,85,40,45,1040,140,104,16,11",
+        "2026-03-30,1055,25,10,15,420,60,42,7,4",
+    ]
+
+
+def test_metrics_activity_section_is_every_weekday_hour(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde",
+        "--from", "2026-03-23", "--to", "2026-04-01", "--section", "activity", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    cells = json.loads(out)
+    assert all(set(cell) == {"weekday", "hour", "active_followers"} for cell in cells)
+    assert len({(cell["weekday"], cell["hour"]) for cell in cells}) == len(cells)
+
+
+def test_metrics_demographics_section_unavailable_for_personal(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "pepa_personal",
+        "--from", "2026-03-23", "--to", "2026-04-01", "--section", "demographics",
+    )  # fmt: skip
+    assert code == 0
+    assert "unavailable" in out

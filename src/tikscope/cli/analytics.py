@@ -53,7 +53,16 @@ def metrics(
     compare: Annotated[
         bool, typer.Option("--compare", help="Compare with the previous period.")
     ] = False,
-    section: Annotated[str | None, typer.Option(help="Only one section.")] = None,
+    section: Annotated[
+        str | None,
+        typer.Option(
+            help="Only one section: community, account, 'posts viewed', 'posts published', "
+            "studio, or series, demographics, activity."
+        ),
+    ] = None,
+    series: Annotated[
+        str, typer.Option(help="Granularity of the series section: day, week or month.")
+    ] = "day",
     engagement_rate: RateOption = 100,
     engagement_basis: BasisOption = "reach",
     output: FormatOption = OutputFormat.table,
@@ -61,6 +70,12 @@ def metrics(
     """Account metrics for a period: community, account, posts viewed and published, Studio."""
     from tikscope.cli import commands
 
+    if section in COMPOSITE_SECTIONS:
+        title, data = commands.composite_section(
+            db, account, start, end, last, section=section, granularity=series
+        )  # fmt: skip
+        print_composite(section, data, output, title=title)
+        return
     rows, title, flags = commands.metrics(
         db, account, start, end, last, compare=compare, section=section,
         rate=engagement_rate, basis=engagement_basis,
@@ -72,6 +87,60 @@ def metrics(
     if output is OutputFormat.table:
         for flag in flags:
             typer.echo(f"note: {flag}")
+    if output is OutputFormat.table and section is None:
+        for name in COMPOSITE_SECTIONS:
+            title, data = commands.composite_section(
+                db, account, start, end, last, section=name, granularity=series
+            )  # fmt: skip
+            print_composite(name, data, output, title=title)
+
+
+COMPOSITE_SECTIONS = ("series", "demographics", "activity")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def peak_hours(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per weekday, the busiest and quietest UTC hours: the heatmap in terminal width."""
+    rows = []
+    for weekday, name in enumerate(WEEKDAYS):
+        day = sorted(
+            (c for c in cells if c["weekday"] == weekday), key=lambda c: -c["active_followers"]
+        )
+        if day:
+            rows.append({
+                "weekday": name,
+                "busiest hours (UTC)": ", ".join(f"{c['hour']:02d}h" for c in day[:3]),
+                "active then": round(day[0]["active_followers"]),
+                "quietest hour": f"{day[-1]['hour']:02d}h",
+                "active then ": round(day[-1]["active_followers"]),
+            })  # fmt: skip
+    return rows
+
+
+def print_composite(name: str, data: Any, output: OutputFormat, *, title: str) -> None:
+    """Print the series, demographics or activity section."""
+    if name == "series":
+        columns = ("period_start", "followers", "gained", "lost", "balance", "video_views")
+        print_rows(data, output, title=title, table_columns=columns)
+        return
+    if name == "activity":
+        print_rows(peak_hours(data) if output is OutputFormat.table else data, output, title=title)
+        return
+    if "unavailable" in data:
+        if output is OutputFormat.table:
+            typer.echo(f"{title}: unavailable: {data['unavailable']}")
+        else:
+            print_rows([data], output)
+        return
+    rows = [
+        {"dimension": dimension, "value": item["value"], "share": item["share"]}
+        for dimension, items in data.items()
+        if dimension != "snapshot_date"
+        for item in items
+    ]
+    if output is OutputFormat.table:
+        rows = [{**row, "share": f"{row['share']:.1%}"} for row in rows]
+    print_rows(rows, output, title=f"{title} (snapshot of {data['snapshot_date']})")
 
 
 def readable(row: dict[str, Any]) -> dict[str, Any]:

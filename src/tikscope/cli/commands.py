@@ -15,7 +15,13 @@ from tikscope.errors import UsageError
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Settings, find_account, last_day
 from tikscope.metrics.run import metric_report
-from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, post_list
+from tikscope.metrics.sections import (
+    DEFAULT_POST_COLUMNS,
+    activity_heatmap,
+    demographics,
+    follower_series,
+    post_list,
+)
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store import summary
@@ -165,3 +171,22 @@ def write_demo_report(db: Path, directory: Path) -> Path:
     return report_account(
         db, None, None, None, None, out=directory / "report", rate=100, basis="reach"
     )
+
+
+def composite_section(
+    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    last: int | None, *, section: str, granularity: str,
+) -> tuple[str, Any]:  # fmt: skip
+    """The follower and daily series, the demographics, or the activity heatmap of a period."""
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        period = choose_period(connection, account, start, end, last)
+        if section == "series":
+            data: Any = follower_series(connection, account, period, granularity)
+            title = f"Followers and daily totals by {granularity}, {period}"
+        elif section == "demographics":
+            data, title = demographics(connection, account, period), "Demographics"
+        else:
+            data = activity_heatmap(connection, account, period)
+            title = f"Active followers by weekday (0 = Monday) and UTC hour, {period}"
+    return f"@{account.handle}: {title}", data

@@ -31,20 +31,23 @@ DEFAULT_POST_COLUMNS = (
 def follower_series(
     connection: DuckDBPyConnection, account: Account, period: Period, granularity: str = "day"
 ) -> list[Row]:
-    """Followers at the end of each day, week or month, with gains, losses and balance."""
+    """Followers at the end of each day, week or month, with gains, losses and balance.
+
+    A week or month cut by the period's ends starts at the period's first day.
+    """
     if granularity not in GRANULARITIES:
         raise UsageError(f"granularity must be one of {', '.join(GRANULARITIES)}")
     return fetch_rows(
         connection.execute(
             f"""
-            SELECT date_trunc('{granularity}', date)::DATE AS period_start,
+            SELECT min(date) AS period_start,
                    arg_max(followers_count, date) AS followers,
                    sum(daily_new_followers) AS gained, sum(daily_lost_followers) AS lost,
                    sum(daily_new_followers) - sum(daily_lost_followers) AS balance,
                    sum(video_views) AS video_views, sum(profile_views) AS profile_views,
                    sum(likes) AS likes, sum(comments) AS comments, sum(shares) AS shares
             FROM account_daily WHERE account_id = $account AND date BETWEEN $start AND $end
-            GROUP BY ALL ORDER BY 1
+            GROUP BY date_trunc('{granularity}', date) ORDER BY 1
             """,
             {"account": account.account_id, "start": period.start, "end": period.end},
         )
