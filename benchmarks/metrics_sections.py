@@ -25,20 +25,28 @@ from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
 
-STORE = Path(__file__).parent / "out" / "metrics_10k_posts.duckdb"
-CONFIG = SimulationConfig(
-    seed=11, days=730, posts=10_000, members=2_000, end_date=date(2026, 11, 21)
-)
+OUT = Path(__file__).parent / "out"
+END = date(2026, 11, 21)
+SCENARIOS = {
+    # posts published over two years, each snapshotted daily from its publish day
+    "spread": SimulationConfig(seed=11, days=730, posts=10_000, members=2_000, end_date=END),
+    # every post published in the first 30 days of 760, so each has two full years of snapshots
+    "two_years_each": SimulationConfig(
+        seed=11, days=760, posts=10_000, members=2_000, end_date=END, publish_days=30
+    ),
+}
 
 
-def build_store() -> None:
-    """Simulate the benchmark account unless the cached store already holds it."""
-    STORE.parent.mkdir(exist_ok=True)
+def build_store(name: str) -> Path:
+    """Simulate a scenario's account unless its cached store already holds it."""
+    OUT.mkdir(exist_ok=True)
+    store = OUT / f"metrics_{name}.duckdb"
     started = time.perf_counter()
-    with open_store(STORE, create=True) as connection:
-        result = simulate_into_store(connection, CONFIG)
+    with open_store(store, create=True) as connection:
+        result = simulate_into_store(connection, SCENARIOS[name])
     if result.changed:
-        print(f"built {STORE} in {time.perf_counter() - started:.1f} s")
+        print(f"built {store} in {time.perf_counter() - started:.1f} s")
+    return store
 
 
 def all_sections(connection: object, days: int) -> None:
@@ -57,11 +65,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
-    build_store()
-    with open_store(STORE) as connection:
+    print(f"{platform.machine()}, Python {platform.python_version()}, {date.today()}")
+    for name, config in SCENARIOS.items():
+        measure(build_store(name), config, runs)
+
+
+def measure(store: Path, config: SimulationConfig, runs: int) -> None:
+    """Time all sections on one store for the last 28 and 365 days."""
+    with open_store(store) as connection:
         snapshots = connection.execute("SELECT count(*) FROM post_snapshots").fetchall()[0][0]
-        print(f"{platform.machine()}, Python {platform.python_version()}, {date.today()}")
-        print(f"store: 10,000 posts, {snapshots:,} post snapshots, 730 days")
+        print(f"{store.name}: {config.posts:,} posts, {snapshots:,} post snapshots, "
+              f"{config.days} days")  # fmt: skip
         for days in (28, 365):
             all_sections(connection, days)  # warm-up
             timings = []

@@ -209,10 +209,15 @@ def count_corrected(connection: DuckDBPyConnection, account: Account, period: Pe
     The last snapshot before the period counts too, so a drop on the first day is seen. Only
     posts whose views changed in the period are ordered and checked.
     """
-    window = """account_id = $account AND captured_at <= $snap_end AND captured_at > (
-                SELECT coalesce(max(captured_at), $snap_start) FROM post_snapshots
-                WHERE account_id = $account AND captured_at <= $snap_start
-                  AND captured_at > $snap_start - INTERVAL 8 DAY) - INTERVAL 1 SECOND"""
+    values = parameters(account, period)
+    since = fetch_value(
+        connection,
+        "SELECT coalesce(max(captured_at), $snap_start) FROM post_snapshots "
+        "WHERE account_id = $account AND captured_at <= $snap_start "
+        "AND captured_at > $snap_start - INTERVAL 8 DAY",
+        {"account": account.account_id, "snap_start": values["snap_start"]},
+    )
+    window = "account_id = $account AND captured_at BETWEEN $since AND $snap_end"
     sql = f"""
         SELECT count(*) FROM (
             SELECT list(views ORDER BY captured_at) AS views FROM post_snapshots
@@ -222,8 +227,8 @@ def count_corrected(connection: DuckDBPyConnection, account: Account, period: Pe
             GROUP BY post_id)
         WHERE views <> list_sort(views)
     """
-    values = parameters(account, period)
-    return int(fetch_value(connection, sql, {k: v for k, v in values.items() if f"${k}" in sql}))
+    bounds = {"account": account.account_id, "since": since, "snap_end": values["snap_end"]}
+    return int(fetch_value(connection, sql, bounds))
 
 
 def used(scope: Scope, values: dict[str, Any]) -> dict[str, Any]:

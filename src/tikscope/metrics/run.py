@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
@@ -46,8 +47,20 @@ def metric_report(
     """Metric rows (see `metric_rows`) and the period's data-quality notes."""
     if section is not None and section not in SECTIONS:
         raise UsageError(f"unknown section {section!r}; choose from {', '.join(SECTIONS)}")
-    current, flags = compute_period(connection, account, period, settings)
-    previous = compute_metrics(connection, account, period.previous(), settings) if compare else {}
+    previous: dict[str, MetricValue] = {}
+    if compare:
+        # NOTE: the previous period is computed on its own cursor in a second thread while this
+        # one computes the current period: small DuckDB queries leave the other core idle.
+        cursor = connection.cursor()
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                later = pool.submit(compute_metrics, cursor, account, period.previous(), settings)
+                current, flags = compute_period(connection, account, period, settings)
+                previous = later.result()
+        finally:
+            cursor.close()
+    else:
+        current, flags = compute_period(connection, account, period, settings)
     rows = []
     for metric in METRICS:
         if section is not None and metric.section != section:

@@ -27,6 +27,7 @@ class SimulationConfig:
     communities: int = 8
     end_date: date = date(2026, 11, 21)
     time_zone: str = "Europe/Madrid"
+    publish_days: int | None = None  # posts are published in the first N days; None: all days
 
     @property
     def start_date(self) -> date:

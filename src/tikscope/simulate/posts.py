@@ -67,7 +67,8 @@ class PostDraws:
 def draw_posts(config: SimulationConfig, rng: np.random.Generator) -> PostDraws:
     """Draw every post's properties."""
     count, days = config.posts, config.days
-    created = np.sort(rng.uniform(0, days - 0.05, count))
+    span = min(config.publish_days or days, days)
+    created = np.sort(rng.uniform(0, span - 0.05, count))
     created = np.floor(created) + local_posting_hour(rng, count) / 24.0
     created = np.clip(created, 0, days - 0.01)
     media = rng.choice(np.array(["video", "image", "carousel"]), count, p=[0.85, 0.07, 0.08])
