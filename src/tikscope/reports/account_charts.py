@@ -7,6 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics.registry import PUBLISHED
+from tikscope.metrics.studio import SOURCES
 from tikscope.reports.charts import (
     BLUE,
     DARK,
@@ -33,7 +34,6 @@ from tikscope.reports.post_charts import (
     draw_top_posts,
     draw_watch_time,
 )
-from tikscope.reports.queries import SOURCES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from tikscope.metrics import studio
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, last_day
 from tikscope.metrics.registry import (
@@ -23,7 +24,6 @@ from tikscope.metrics.sections import (
     follower_series,
     post_list,
 )
-from tikscope.reports import queries
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -124,15 +124,15 @@ def gather_account_report(
         settings=settings,
         rows=rows,
         flags=flags,
-        freshness=queries.data_freshness(connection, account),
+        freshness=studio.data_freshness(connection, account),
         last_day=last_day(connection, account),
         series=follower_series(connection, account, period),
         demographics=demographics(connection, account, period),
         heatmap=activity_heatmap(connection, account, period),
         posts=post_list(connection, account, period, settings, columns=columns),
-        top_posts=queries.top_posts(connection, account, period),
-        traffic_sources=queries.traffic_sources(connection, account, period),
-        territories=queries.viewer_territories(connection, account, period),
+        top_posts=studio.top_posts(connection, account, period),
+        traffic_sources=studio.traffic_sources(connection, account, period),
+        territories=studio.viewer_territories(connection, account, period),
         generated_at=datetime.now(UTC).replace(microsecond=0),
     )
 

@@ -1,7 +1,7 @@
-"""The few report inputs that `metrics.sections` does not offer yet.
+"""TikTok Studio-style views over every post viewed in a period: traffic sources, territories,
+top posts, and how fresh the account's data is.
 
-# NOTE: these read the same scope relations as the registry (`VIEWED_SQL`); they belong in
-# `metrics/sections.py` and should move there, unchanged, when that module is next edited.
+They read the same scope relation as the registry's "viewed" metrics (`VIEWED_SQL`).
 """
 
 from __future__ import annotations
