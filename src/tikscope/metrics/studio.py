@@ -1,7 +1,7 @@
-"""TikTok Studio-style views over every post viewed in a period: traffic sources, territories,
-top posts, and how fresh the account's data is.
+"""TikTok Studio-style views over every post viewed in a period.
 
-They read the same scope relation as the registry's "viewed" metrics (`VIEWED_SQL`).
+Traffic sources, territories, top posts, and how fresh the account's data is. They read the
+same scope relation as the registry's "viewed" metrics (`VIEWED_SQL`).
 """
 
 from __future__ import annotations
