@@ -1,0 +1,1 @@
+"""Audience insights: the follow graph among audience members, clusters, and cluster cards."""

@@ -1,0 +1,139 @@
+"""The values that flow between the audience modules: graph → clustering → cards → report.
+
+Members are addressed by their position in `AudienceGraph.member_keys` (0..n-1) everywhere in
+this package; `member_keys` maps a position back to `audience_members.member_key`. No value here
+carries a member's pseudonymous id or bio to an output: reports see only aggregates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+OTHER = -1  # cluster label of members folded into "Other"
+
+
+@dataclass(frozen=True)
+class AudienceGraph:
+    """The kept audience members and the follows among them.
+
+    Attributes:
+        member_keys: int32, `audience_members.member_key` of each kept member.
+        sources, targets: int32 positions into `member_keys`; one directed follow each.
+        dropped: why members were left out, and how many: {"isolated": n, ...}.
+        total_members: audience size before anything was dropped.
+    """
+
+    member_keys: np.ndarray
+    sources: np.ndarray
+    targets: np.ndarray
+    dropped: dict[str, int]
+    total_members: int
+
+    @property
+    def size(self) -> int:
+        """Number of kept members."""
+        return len(self.member_keys)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """Each kept member's cluster, and how the clusters were found.
+
+    Attributes:
+        labels: int32 per kept member: 0..k-1, or OTHER.
+        mode: "follows" (community detection on the follow graph) or "hybrid" (bio and
+            interest similarity added because follows were too sparse).
+        reason: why that mode, in a sentence.
+        algorithm: the library and method used, e.g. "networkit PLM".
+        seed: the random seed; the same seed gives the same labels.
+        modularity: of the raw communities on the follow graph (None in hybrid mode).
+        communities: how many raw communities the algorithm found before presentation.
+    """
+
+    labels: np.ndarray
+    mode: str
+    reason: str
+    algorithm: str
+    seed: int
+    modularity: float | None
+    communities: int
+
+    @property
+    def clusters(self) -> int:
+        """Number of clusters, not counting Other."""
+        return int(self.labels.max()) + 1 if len(self.labels) and self.labels.max() >= 0 else 0
+
+
+@dataclass(frozen=True)
+class Share:
+    """One value of one attribute in one cluster, against the whole audience.
+
+    Attributes:
+        value: e.g. "ES", "25-34", "gardening".
+        members: members of the cluster with this value.
+        share: members / cluster members with a known value (0-1).
+        baseline: the same share in the whole audience (0-1).
+        index: 100 × share / baseline (100 = same as the audience).
+        p_value: two-sided test of share vs the rest of the audience.
+        significant: p_value under the corrected threshold and index away from 100.
+    """
+
+    value: str
+    members: int
+    share: float
+    baseline: float
+    index: float
+    p_value: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A bio word that sets a cluster apart.
+
+    Attributes:
+        term: the word or emoji.
+        members: distinct members of the cluster using it.
+        share: members / cluster size.
+        baseline: share of the whole audience using it.
+        index: 100 × share / baseline.
+        z_score: log-odds ratio with an informative Dirichlet prior, divided by its standard
+            deviation (Monroe, Colaresi and Quinn 2008).
+    """
+
+    term: str
+    members: int
+    share: float
+    baseline: float
+    index: float
+    z_score: float
+
+
+@dataclass(frozen=True)
+class ClusterCard:
+    """Everything the report says about one cluster."""
+
+    cluster: int
+    name: str
+    size: int
+    share: float
+    keywords: list[Keyword]
+    attributes: dict[str, list[Share]]  # "interests", "age", "gender", "country", "city", "language"
+    density: float  # share of members who follow at least one other member of the cluster
+    suppressed: dict[str, int] = field(default_factory=dict)  # what privacy hid, and how many
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """Minimum group sizes below which nothing is shown, so no output points at a person.
+
+    Attributes:
+        min_group_size: a keyword or attribute value is shown only if at least this many
+            distinct members of the cluster (and of the audience) have it.
+        min_cluster_size: a cluster smaller than this is folded into "Other".
+    """
+
+    min_group_size: int = 10
+    min_cluster_size: int = 50
