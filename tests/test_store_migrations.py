@@ -33,7 +33,8 @@ def test_fresh_store_has_latest_schema_and_every_table(store_path: Path) -> None
             for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         }
     assert versions == [(m.version, m.name) for m in MIGRATIONS]
-    assert tables == {table.name for table in TABLES} | {"runs", "_migrations"}
+    derived = {"audience_results", "audience_result_clusters", "audience_result_members"}
+    assert tables == {table.name for table in TABLES} | {"runs", "_migrations"} | derived
 
 
 def test_opening_twice_applies_nothing_twice(store_path: Path) -> None:

@@ -120,7 +120,8 @@ class ClusterCard:
     size: int
     share: float
     keywords: list[Keyword]
-    attributes: dict[str, list[Share]]  # "interests", "age", "gender", "country", "city", "language"
+    # keyed "interests", "age", "gender", "country", "city", "language"
+    attributes: dict[str, list[Share]]
     density: float  # share of members who follow at least one other member of the cluster
     suppressed: dict[str, int] = field(default_factory=dict)  # what privacy hid, and how many
 

@@ -240,10 +240,37 @@ CREATE TABLE planted_comment_sentiment (
 );
 """
 
+RESULTS = """
+CREATE TABLE audience_results (
+    result_id INTEGER NOT NULL,
+    account_id VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    mode VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    algorithm VARCHAR NOT NULL,
+    seed INTEGER NOT NULL,
+    modularity DOUBLE,
+    parameters JSON NOT NULL
+);
+
+CREATE TABLE audience_result_clusters (
+    result_id INTEGER NOT NULL,
+    cluster SMALLINT NOT NULL,
+    name VARCHAR NOT NULL
+);
+
+CREATE TABLE audience_result_members (
+    result_id INTEGER NOT NULL,
+    member_key INTEGER NOT NULL,
+    cluster SMALLINT NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
     Migration(3, "simulator ground truth", PLANTED),
+    Migration(4, "saved audience clustering results", RESULTS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
