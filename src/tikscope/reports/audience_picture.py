@@ -97,7 +97,6 @@ def draw(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import patheffects
     from matplotlib.patches import Circle
 
     size = np.array([node.members for node in nodes], dtype=float)
@@ -118,9 +117,10 @@ def draw(
         axes.add_patch(Circle(tuple(position[i]), radius[i], color=color, alpha=0.9, zorder=3))
     boxes: list[tuple[float, float, float, float]] = []
     if labels:
-        outline = [patheffects.withStroke(linewidth=4, foreground="white")]
-        boxes = place_labels(axes, figure, nodes, position, radius, outline)
-    figure.savefig(path, transparent=True, bbox_inches="tight", pad_inches=0.2)
+        boxes = place_labels(axes, figure, nodes, position, radius)
+    # NOTE: SVG keeps its labels as text (editable, searchable) rather than outlines.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(path, transparent=True, bbox_inches="tight", pad_inches=0.2)
     plt.close(figure)
     return boxes
 
@@ -143,7 +143,6 @@ def draw_edges(
 
 def place_labels(
     axes: Any, figure: Any, nodes: Sequence[Node], position: np.ndarray, radius: np.ndarray,
-    outline: list[Any],
 ) -> list[tuple[float, float, float, float]]:  # fmt: skip
     """Write each cluster's name and share beside its disc, where it covers no disc or label.
 
@@ -158,7 +157,10 @@ def place_labels(
         node = nodes[i]
         text = axes.text(
             0, 0, f"{node.name}\n{node.share:.1%} · {node.members:,}", fontsize=13,
-            fontweight="bold", color="#111827", path_effects=outline, zorder=5,
+            fontweight="bold", color="#111827", zorder=5,
+            # a light box keeps labels readable on any background, and text stays text in SVG
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.8,
+                  "edgecolor": "none"},
         )  # fmt: skip
         for candidate in candidates(position[i], radius[i]):
             x, y, horizontal, vertical = candidate
