@@ -388,7 +388,9 @@ def test_cards_density_matches_the_follows(twelve: Audience) -> None:
 
 def test_cards_are_named_from_their_keywords(twelve: Audience) -> None:
     for card in twelve.cards:
-        assert card.name == " · ".join(keyword.term for keyword in card.keywords[:3])
+        # emoji keywords are skipped: names are drawn in pictures whose font lacks them
+        words = [k.term for k in card.keywords if any(c.isalnum() for c in k.term)]
+        assert card.name == " · ".join(words[:3])
     assert len({card.name for card in twelve.cards}) == len(twelve.cards)
     assert [item.name for item in twelve.summary.clusters] == [card.name for card in twelve.cards]
 

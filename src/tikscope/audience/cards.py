@@ -265,10 +265,12 @@ def default_name(card: ClusterCard) -> str:
     """The card's default name: Other, its top keywords joined, or its number.
 
     For example "Other", "monstera · plantmom · pothos", or "Cluster 3" when it has no keyword.
+    Emoji keywords are left out of names: names go into pictures, whose fonts lack them.
     """
     if card.cluster == OTHER:
         return OTHER_NAME
-    terms = [keyword.term for keyword in card.keywords[:NAME_KEYWORDS]]
+    words = [keyword.term for keyword in card.keywords if any(c.isalnum() for c in keyword.term)]
+    terms = words[:NAME_KEYWORDS]
     return NAME_SEPARATOR.join(terms) if terms else f"Cluster {card.cluster}"
 
 

@@ -101,6 +101,8 @@ def print_demo_summary(db: Path) -> None:
         f"tikscope metrics --db {db} --last 7 --compare",
         f"tikscope posts --db {db} --last 28 --columns type,views,engagement --sort -engagement",
         f"tikscope report account --db {db} --out report --last 365",
+        f"tikscope audience report --db {db} --out audience --clusters 6",
+        f"tikscope audience rename --db {db} --cluster 0 --name 'Plant parents' --out audience",
         f"tikscope simulate --db {db} --account-type personal --handle my_personal --members 2000",
     ):
         console.print(f"  .venv/bin/{line}")
@@ -190,3 +192,76 @@ def composite_section(
             data = activity_heatmap(connection, account, period)
             title = f"Active followers by weekday (0 = Monday) and UTC hour, {period}"
     return f"@{account.handle}: {title}", data
+
+
+def audience_report(
+    db: Path, handle: str | None, out: Path, *, clusters: int | None, labels: bool, seed: int,
+    min_group_size: int, min_cluster_size: int, keep: tuple[bool, bool, bool],
+) -> tuple[Path, list[str]]:  # fmt: skip
+    """Compute, save and write the audience report; returns the page and a summary."""
+    from tikscope.audience.insights import GraphOptions, compute_insights
+    from tikscope.audience.model import PrivacySettings
+    from tikscope.reports.audience import write_audience_report
+
+    privacy = PrivacySettings(min_group_size=min_group_size, min_cluster_size=min_cluster_size)
+    options = GraphOptions(drop_isolated=not keep[0], drop_mass_followers=not keep[1],
+                           drop_bots=not keep[2])  # fmt: skip
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        insights = compute_insights(
+            connection, account.account_id, account.handle, clusters=clusters, seed=seed,
+            privacy=privacy, options=options,
+        )  # fmt: skip
+    page = write_audience_report(insights, out, labels=labels)
+    return page, audience_lines(insights)
+
+
+def audience_lines(insights: Any) -> list[str]:
+    """A few lines saying what the audience report found."""
+    dropped = ", ".join(
+        f"{count:,} {reason}" for reason, count in insights.dropped.items() if count
+    )
+    lines = [
+        f"@{insights.handle}: {insights.graph_size:,} of {insights.total_members:,} members "
+        f"clustered ({insights.clustering.mode} mode, {insights.clustering.algorithm}); "
+        f"left out: {dropped or 'nobody'}",
+        f"saved as audience result {insights.result_id}",
+    ]
+    for card in sorted(insights.cards, key=lambda card: -card.size):
+        lines.append(f"  cluster {card.cluster:>2}: {card.name} — {card.size:,} ({card.share:.1%})")
+    return lines
+
+
+def audience_merge(db: Path, handle: str | None, clusters: list[int], out: Path | None) -> str:
+    """Merge clusters of the newest saved result; re-write the report if asked."""
+    from tikscope.audience.results import merge_clusters
+
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        result_id, kept = merge_clusters(connection, account.account_id, clusters)
+    merged = ", ".join(str(c) for c in clusters[1:])
+    message = f"result {result_id}: merged cluster(s) {merged} into {kept}"
+    return message + rewrite_audience(db, account, out)
+
+
+def audience_rename(db: Path, handle: str | None, cluster: int, name: str, out: Path | None) -> str:
+    """Rename a cluster of the newest saved result; re-write the report if asked."""
+    from tikscope.audience.results import rename_cluster
+
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        result_id = rename_cluster(connection, account.account_id, cluster, name)
+    message = f"result {result_id}: cluster {cluster} is now {name.strip()!r}"
+    return message + rewrite_audience(db, account, out)
+
+
+def rewrite_audience(db: Path, account: Any, out: Path | None) -> str:
+    """Write the report of the newest saved result into `out`, if given."""
+    if out is None:
+        return ""
+    from tikscope.audience.insights import saved_insights
+    from tikscope.reports.audience import write_audience_report
+
+    with open_store(db) as connection:
+        insights = saved_insights(connection, account.account_id, account.handle)
+    return f"\nwrote {write_audience_report(insights, out)}"

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli import analytics, report
+from tikscope.cli import analytics, audience, report
 from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, human_bytes, print_record, print_rows
 from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
@@ -89,6 +89,12 @@ def demo(
     commands.print_demo_summary(db)
     page = commands.write_demo_report(db, directory)
     typer.echo(f"\nAccount report (last 28 days): {page}")
+    audience_page, lines = commands.audience_report(
+        db, None, directory / "audience", clusters=None, labels=True, seed=seed,
+        min_group_size=10, min_cluster_size=50, keep=(False, False, False),
+    )  # fmt: skip
+    typer.echo("\n" + "\n".join(lines))
+    typer.echo(f"Audience insights report: {audience_page}")
 
 
 @app.command()
@@ -130,6 +136,7 @@ def runs(
 
 analytics.register(app)
 report.register(app)
+audience.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ force layout, so the same result always gives the same picture.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,12 @@ class Node:
     name: str
     members: int
     share: float
+
+
+def printable(text: str) -> str:
+    """Text without the symbols (emoji) that the picture's font cannot draw."""
+    kept = "".join(c for c in text if unicodedata.category(c) != "So")
+    return " ".join(kept.split())
 
 
 def layout(nodes: Sequence[Node], edges: Sequence[ClusterEdge], *, seed: int = 7) -> np.ndarray:
@@ -156,7 +163,7 @@ def place_labels(
     for i in order:
         node = nodes[i]
         text = axes.text(
-            0, 0, f"{node.name}\n{node.share:.1%} · {node.members:,}", fontsize=13,
+            0, 0, f"{printable(node.name)}\n{node.share:.1%} · {node.members:,}", fontsize=13,
             fontweight="bold", color="#111827", zorder=5,
             # a light box keeps labels readable on any background, and text stays text in SVG
             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.8,

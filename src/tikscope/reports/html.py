@@ -27,9 +27,15 @@ def render_page(template: str, context: dict[str, Any]) -> str:
         keep_trailing_newline=True,
     )
     environment.filters.update(
-        value=format_value, change=format_change, trend=trend, moment=format_moment
-    )
+        value=format_value, change=format_change, trend=trend, moment=format_moment,
+        p_value=format_p_value,
+    )  # fmt: skip
     return environment.get_template(template).render(context)
+
+
+def format_p_value(value: float) -> str:
+    """A p-value as "= 2.4e-34", or "< 1e-15" below what a double tells apart from zero."""
+    return "< 1e-15" if value < 1e-15 else f"= {value:.1e}"
 
 
 def format_value(value: Any, unit: str | Unit) -> str:

@@ -1,0 +1,190 @@
+"""One audience report's worth of results: graph → clusters → cards → cluster graph, saved.
+
+`compute_insights` runs the whole pipeline and saves the clustering in the store;
+`saved_insights` rebuilds the same report from a saved (possibly merged or renamed) result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tikscope.audience.cards import AudienceSummary, build_cards, load_member_attributes
+from tikscope.audience.cluster_graph import ClusterEdge, cluster_edges
+from tikscope.audience.communities import detect_clusters
+from tikscope.audience.graph import load_graph
+from tikscope.audience.model import OTHER, AudienceGraph, ClusterCard, Clustering, PrivacySettings
+from tikscope.audience.results import load_result, save_result
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+Stage = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    """Which members to leave out of the graph before clustering."""
+
+    drop_isolated: bool = True
+    drop_mass_followers: bool = True
+    drop_bots: bool = True
+
+
+DEFAULT_PRIVACY = PrivacySettings()
+DEFAULT_OPTIONS = GraphOptions()
+
+
+@dataclass(frozen=True)
+class AudienceInsights:
+    """Everything the audience report shows."""
+
+    handle: str
+    result_id: int
+    clustering: Clustering
+    graph_size: int
+    total_members: int
+    dropped: dict[str, int]
+    cards: list[ClusterCard]
+    summary: AudienceSummary
+    edges: list[ClusterEdge]
+    privacy: PrivacySettings
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def timed(timings: dict[str, float], name: str, started: float) -> float:
+    """Record a stage's duration; return the new start time."""
+    now = time.perf_counter()
+    timings[name] = now - started
+    return now
+
+
+def compute_insights(
+    connection: DuckDBPyConnection,
+    account_id: str,
+    handle: str,
+    *,
+    clusters: int | None = None,
+    seed: int = 7,
+    privacy: PrivacySettings = DEFAULT_PRIVACY,
+    options: GraphOptions = DEFAULT_OPTIONS,
+) -> AudienceInsights:
+    """Cluster the account's audience, describe each cluster, and save the result."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    graph = load_graph(
+        connection, account_id, drop_isolated=options.drop_isolated,
+        drop_mass_followers=options.drop_mass_followers, drop_bots=options.drop_bots,
+    )  # fmt: skip
+    started = timed(timings, "load graph", started)
+    attributes = load_member_attributes(connection, account_id, graph.member_keys)
+    started = timed(timings, "load member attributes", started)
+    clustering = detect_clusters(graph, seed=seed, clusters=clusters, privacy=privacy,
+                                 attributes=attributes)  # fmt: skip
+    started = timed(timings, "detect clusters", started)
+    cards, summary = build_cards(
+        attributes, clustering, graph.sources, graph.targets, privacy=privacy
+    )
+    started = timed(timings, "cluster cards", started)
+    names = {card.cluster: card.name for card in cards}
+    parameters = {
+        "clusters": clusters, "privacy": vars(privacy), "options": vars(options),
+        "dropped": graph.dropped, "total_members": graph.total_members,
+    }  # fmt: skip
+    result_id = save_result(
+        connection, account_id, graph.member_keys, clustering, names, parameters
+    )
+    started = timed(timings, "save result", started)
+    edges = cluster_edges(
+        clustering.labels, graph.sources, graph.targets, min_follows=privacy.min_group_size
+    )
+    timed(timings, "cluster graph", started)
+    return AudienceInsights(
+        handle, result_id, clustering, graph.size, graph.total_members, graph.dropped, cards,
+        summary, edges, privacy, timings,
+    )  # fmt: skip
+
+
+def saved_insights(
+    connection: DuckDBPyConnection,
+    account_id: str,
+    handle: str,
+    *,
+    result_id: int | None = None,
+) -> AudienceInsights:
+    """The report of a saved result, with its merges and names, recomputed from the store."""
+    saved = load_result(connection, account_id, result_id)
+    privacy = PrivacySettings(**saved.parameters["privacy"])
+    options = GraphOptions(**saved.parameters["options"])
+    graph = load_graph(
+        connection, account_id, drop_isolated=options.drop_isolated,
+        drop_mass_followers=options.drop_mass_followers, drop_bots=options.drop_bots,
+    )  # fmt: skip
+    labels = align_labels(graph, saved.member_keys, saved.labels)
+    clustering = Clustering(
+        labels, saved.mode, saved.reason, saved.algorithm, saved.seed, saved.modularity,
+        int(saved.parameters.get("communities", len(saved.names))),
+    )  # fmt: skip
+    attributes = load_member_attributes(connection, account_id, graph.member_keys)
+    cards, summary = build_cards(
+        attributes, clustering, graph.sources, graph.targets, privacy=privacy
+    )
+    # NOTE: a merge leaves a gap in the numbers; its empty card is not shown
+    cards = [
+        replace(card, name=saved.names.get(card.cluster, card.name)) for card in cards if card.size
+    ]
+    summary = replace(
+        summary,
+        clusters=[
+            replace(size, name=saved.names.get(size.cluster, size.name))
+            for size in summary.clusters
+            if size.size
+        ],
+    )
+    edges = cluster_edges(labels, graph.sources, graph.targets, min_follows=privacy.min_group_size)
+    return AudienceInsights(
+        handle, saved.result_id, clustering, graph.size, graph.total_members, graph.dropped,
+        cards, summary, edges, privacy,
+    )  # fmt: skip
+
+
+def align_labels(graph: AudienceGraph, member_keys: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Saved labels in the graph's member order; members the result does not know go to Other."""
+    order = np.argsort(member_keys)
+    sorted_keys = member_keys[order]
+    found = np.searchsorted(sorted_keys, graph.member_keys)
+    found = np.clip(found, 0, max(len(sorted_keys) - 1, 0))
+    known = len(sorted_keys) > 0 and sorted_keys[found] == graph.member_keys
+    aligned = np.full(graph.size, OTHER, dtype=np.int32)
+    if len(sorted_keys):
+        aligned[known] = labels[order][found[known]]
+    return aligned
+
+
+def as_dict(insights: AudienceInsights) -> dict[str, Any]:
+    """The insights as plain data for JSON (aggregates only)."""
+    from dataclasses import asdict
+
+    clustering = insights.clustering
+    return {
+        "account": insights.handle,
+        "result_id": insights.result_id,
+        "clustering": {
+            "mode": clustering.mode, "reason": clustering.reason,
+            "algorithm": clustering.algorithm, "seed": clustering.seed,
+            "modularity": clustering.modularity, "communities_found": clustering.communities,
+            "clusters": clustering.clusters,
+        },
+        "audience": {
+            "total_members": insights.total_members, "clustered_members": insights.graph_size,
+            "dropped": insights.dropped,
+        },
+        "privacy": vars(insights.privacy),
+        "summary": asdict(insights.summary),
+        "clusters": [asdict(card) for card in insights.cards],
+        "cluster_graph": [asdict(edge) for edge in insights.edges],
+    }  # fmt: skip

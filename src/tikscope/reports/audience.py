@@ -1,0 +1,97 @@
+"""Writing the audience report folder: HTML, JSON, the distribution graph and the exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tikscope.audience.insights import AudienceInsights, as_dict
+from tikscope.audience.model import OTHER
+from tikscope.reports.audience_exports import write_csv, write_gexf, write_graphml
+from tikscope.reports.audience_picture import OTHER_COLOR, PALETTE, Node, draw
+from tikscope.reports.html import render_page
+
+IMAGES = {"labels": "clusters.png", "plain": "clusters_no_labels.png", "svg": "clusters.svg"}
+EXPORTS = {
+    "graphml": "clusters.graphml", "gexf": "clusters.gexf",
+    "clusters": "clusters.csv", "edges": "cluster_edges.csv",
+}  # fmt: skip
+
+
+def nodes_of(insights: AudienceInsights) -> list[Node]:
+    """The clusters as drawn and exported, largest first, Other last."""
+    cards = sorted(insights.cards, key=lambda card: (card.cluster == OTHER, -card.size))
+    return [Node(card.cluster, card.name, card.size, card.share) for card in cards if card.size]
+
+
+def write_audience_report(
+    insights: AudienceInsights, out_dir: Path, *, labels: bool = True
+) -> Path:
+    """Write every output of the report into `out_dir`; returns the HTML page's path.
+
+    With `labels=False` the page shows the picture without labels (both PNGs are written).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nodes = nodes_of(insights)
+    seed = insights.clustering.seed
+    draw(nodes, insights.edges, out_dir / IMAGES["labels"], labels=True, seed=seed)
+    draw(nodes, insights.edges, out_dir / IMAGES["plain"], labels=False, seed=seed)
+    draw(nodes, insights.edges, out_dir / IMAGES["svg"], labels=True, seed=seed)
+    write_graphml(nodes, insights.edges, out_dir / EXPORTS["graphml"])
+    write_gexf(nodes, insights.edges, out_dir / EXPORTS["gexf"])
+    write_csv(nodes, insights.edges, out_dir)
+    (out_dir / "report.json").write_text(
+        json.dumps(as_dict(insights), indent=2, default=str), encoding="utf-8"
+    )
+    page = out_dir / "index.html"
+    page.write_text(render_page("audience.html.j2", page_context(insights, nodes, labels)), "utf-8")
+    return page
+
+
+def page_context(insights: AudienceInsights, nodes: list[Node], labels: bool) -> dict[str, Any]:
+    """What the page template reads."""
+    colors = {
+        node.cluster: OTHER_COLOR if node.cluster == OTHER else PALETTE[i % len(PALETTE)]
+        for i, node in enumerate(nodes)
+    }
+    order = {node.cluster: i for i, node in enumerate(nodes)}
+    cards = sorted(insights.cards, key=lambda card: order.get(card.cluster, len(order)))
+    images = dict(IMAGES)
+    if not labels:
+        images["labels"] = IMAGES["plain"]
+    summary = insights.summary
+    return {
+        "handle": insights.handle,
+        "result_id": insights.result_id,
+        "clustering": insights.clustering,
+        "clustered": insights.graph_size,
+        "total": insights.total_members,
+        "dropped": insights.dropped,
+        "privacy": insights.privacy,
+        "clusters": [
+            {**vars(card), "color": colors.get(card.cluster, OTHER_COLOR)} for card in cards
+        ],
+        "summary_keywords": summary_keywords(summary),
+        "summary_attributes": summary_attributes(summary),
+        "images": images,
+        "exports": EXPORTS,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def summary_keywords(summary: Any) -> list[str]:
+    """The whole audience's top keywords as words."""
+    return [getattr(item, "term", item) for item in getattr(summary, "keywords", [])]
+
+
+def summary_attributes(summary: Any) -> list[tuple[str, list[Any]]]:
+    """The whole audience's demographics, attribute by attribute."""
+    demographics = dict(getattr(summary, "demographics", {}))
+    interests = getattr(summary, "interests", [])
+    return (
+        [("interests", interests), *demographics.items()]
+        if interests
+        else list(demographics.items())
+    )
