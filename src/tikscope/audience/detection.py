@@ -5,10 +5,10 @@ networkit's ParallelLeiden on one thread (the only reproducible setting: with tw
 seed gives different partitions), then checks each large community for a split that raises the
 modularity of the whole graph. See docs/communities.md for the measurements behind the choice.
 
-# NOTE: at a million members Leiden now and then settles in a local optimum that fuses two planted
-# communities (modularity 0.596-0.600 against 0.621); every seed we tried fused a different pair.
-# The split check re-runs Leiden inside each large community and regroups the pieces greedily by
-# the modularity of the whole graph, which separates fused communities and leaves sound ones whole.
+# NOTE: at a million members Leiden settles, for about half of the seeds, in a local optimum that
+# fuses two planted communities (modularity 0.596-0.600 against 0.621). The split check re-runs
+# Leiden inside each large community and regroups the pieces greedily by the modularity of the
+# whole graph, which separates fused communities and leaves sound ones whole.
 """
 
 from __future__ import annotations
@@ -77,19 +77,20 @@ def combine_edges(
 
     The result is sorted by (first, second), so its order does not depend on the input order.
     """
-    low, high = np.minimum(first, second), np.maximum(first, second)
-    proper = low != high
     width = max(nodes, 1)
-    keys = low[proper] * width + high[proper]
+    keys = np.minimum(first, second) * width + np.maximum(first, second)
+    proper = first != second
     # NOTE: sort and compare neighbours; np.unique hashes in numpy 2.x and is slower here.
     if weights is None:
-        keys = np.sort(keys)
-        values = np.ones(len(keys))
+        keys = np.sort(keys[proper])
     else:
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], weights[proper][order]
+        order = np.argsort(keys[proper], kind="stable")
+        keys, values = keys[proper][order], weights[proper][order]
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))[: len(keys)])
-    summed = np.add.reduceat(values, starts) if len(keys) else np.zeros(0)
+    if weights is None:
+        summed = np.diff(np.append(starts, len(keys))).astype(np.float64)
+    else:
+        summed = np.add.reduceat(values, starts) if len(keys) else np.zeros(0)
     distinct = keys[starts]
     return WeightedEdges(distinct // width, distinct % width, summed.astype(np.float64), nodes)
 

@@ -13,11 +13,11 @@ Three kinds of members are left out before clustering, each counted in `Audience
   ``mass_follower`` role (1,000-5,000 follows each, out/in ratio 11 or more) at 20k to 1M
   members, and none of the regular members (hubs reach 1,800 follows at 1M, with 6× as many
   followers).
-- ``bots``: follow at least 20 members, are followed by none, and have an empty bio. Twenty
-  follows is the 93rd percentile of simulated members; a real member with that much activity
-  is almost always followed back by someone or says something about themselves. The simulator
-  plants no bots: the rule drops nobody there (its 58 followed-by-none members at 1M follow 15
-  or fewer); the tests plant some.
+- ``bots``: follow at least 20 members, are followed by none, and have an empty bio. A quarter
+  of simulated members follow 20 or more; a real member that active is nearly always followed
+  back by someone, or says something about themselves. The simulator plants no bots: the rule
+  drops nobody there (its 58 followed-by-none members at 1M follow 15 or fewer); the tests
+  plant some.
 - ``isolated``: no follow in or out with another kept member, so nothing places them in a
   community. Checked last, so a member whose only follows were with dropped members counts
   here too. In the simulator it catches exactly the planted ``isolated`` role.
