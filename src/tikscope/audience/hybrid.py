@@ -80,11 +80,12 @@ def measure_sparsity(graph: AudienceGraph) -> Sparsity:
 
 
 def describe_sparsity(sparsity: Sparsity) -> str:
-    """The measured figure against the threshold, e.g. ``0.8 follows per member < 2``."""
+    """The measured figure against the threshold, e.g. ``0.8 follows per member < 6``."""
     sign = "<" if sparsity.is_sparse else ">="
-    return (
-        f"{sparsity.follows_per_member:.1f} follows per member {sign} {SPARSE_FOLLOWS_PER_MEMBER:g}"
-    )
+    figure = f"{sparsity.follows_per_member:.1f}"
+    if float(figure) == SPARSE_FOLLOWS_PER_MEMBER:
+        figure = f"{sparsity.follows_per_member:.2f}"  # 5.97, not 6.0 < 6
+    return f"{figure} follows per member {sign} {SPARSE_FOLLOWS_PER_MEMBER:g}"
 
 
 def hybrid_edges(
