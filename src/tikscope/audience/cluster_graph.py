@@ -36,8 +36,8 @@ def cluster_edges(
     targets: np.ndarray,
     *,
     min_follows: int,
-    min_lift: float = 0.5,
-    max_edges_per_cluster: int = 4,
+    min_lift: float = 1.0,
+    max_edges_per_cluster: int = 3,
 ) -> list[ClusterEdge]:
     """Edges between clusters, pruned so the picture reads.
 

@@ -169,7 +169,9 @@ def place_labels(
             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.8,
                   "edgecolor": "none"},
         )  # fmt: skip
+        tried = 0
         for candidate in candidates(position[i], radius[i]):
+            tried += 1
             x, y, horizontal, vertical = candidate
             text.set_position((x, y))
             text.set_horizontalalignment(horizontal)
@@ -178,8 +180,21 @@ def place_labels(
             blocked = [d for j, d in enumerate(discs) if j != i] + placed
             if not any(box.overlaps(other) for other in blocked):
                 break
+        if tried > RING_SIZE:  # pushed away from its disc: a thin leader line says whose it is
+            leader(axes, position[i], radius[i], np.array([x, y]))
         placed.append(text.get_window_extent(renderer))
     return [tuple(float(v) for v in box.extents) for box in placed]  # type: ignore[misc]
+
+
+RING_SIZE = 4  # candidate positions per distance from the disc
+
+
+def leader(axes: Any, center: np.ndarray, radius: float, label: np.ndarray) -> None:
+    """A thin line from the edge of a disc towards its label."""
+    direction = (label - center) / (np.linalg.norm(label - center) + 1e-9)
+    start = center + direction * radius
+    axes.plot([start[0], label[0]], [start[1], label[1]], color="#6b7280", linewidth=1,
+              zorder=4)  # fmt: skip
 
 
 def candidates(center: np.ndarray, radius: float) -> list[tuple[float, float, str, str]]:
