@@ -76,10 +76,7 @@ def compute_insights(
     """Cluster the account's audience, describe each cluster, and save the result."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    graph = load_graph(
-        connection, account_id, drop_isolated=options.drop_isolated,
-        drop_mass_followers=options.drop_mass_followers, drop_bots=options.drop_bots,
-    )  # fmt: skip
+    graph = load_kept_graph(connection, account_id, options)
     started = timed(timings, "load graph", started)
     attributes = load_member_attributes(connection, account_id, graph.member_keys)
     started = timed(timings, "load member attributes", started)
@@ -94,6 +91,7 @@ def compute_insights(
     parameters = {
         "clusters": clusters, "privacy": vars(privacy), "options": vars(options),
         "dropped": graph.dropped, "total_members": graph.total_members,
+        "communities": clustering.communities,
     }  # fmt: skip
     result_id = save_result(
         connection, account_id, graph.member_keys, clustering, names, parameters
@@ -109,6 +107,16 @@ def compute_insights(
     )  # fmt: skip
 
 
+def load_kept_graph(
+    connection: DuckDBPyConnection, account_id: str, options: GraphOptions
+) -> AudienceGraph:
+    """The audience graph with the members `options` leaves out dropped."""
+    return load_graph(
+        connection, account_id, drop_isolated=options.drop_isolated,
+        drop_mass_followers=options.drop_mass_followers, drop_bots=options.drop_bots,
+    )  # fmt: skip
+
+
 def saved_insights(
     connection: DuckDBPyConnection,
     account_id: str,
@@ -120,10 +128,7 @@ def saved_insights(
     saved = load_result(connection, account_id, result_id)
     privacy = PrivacySettings(**saved.parameters["privacy"])
     options = GraphOptions(**saved.parameters["options"])
-    graph = load_graph(
-        connection, account_id, drop_isolated=options.drop_isolated,
-        drop_mass_followers=options.drop_mass_followers, drop_bots=options.drop_bots,
-    )  # fmt: skip
+    graph = load_kept_graph(connection, account_id, options)
     labels = align_labels(graph, saved.member_keys, saved.labels)
     clustering = Clustering(
         labels, saved.mode, saved.reason, saved.algorithm, saved.seed, saved.modularity,

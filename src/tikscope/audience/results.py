@@ -117,17 +117,21 @@ def load_result(
         "ORDER BY member_key",
         [chosen],
     ).fetchnumpy()
-    names = dict(
-        connection.execute(
-            "SELECT cluster, name FROM audience_result_clusters WHERE result_id = ?", [chosen]
-        ).fetchall()
-    )
+    names = cluster_names(connection, chosen)
     mode, reason, algorithm, seed, modularity, parameters = meta[0]
     return SavedResult(
         chosen, members["member_key"].astype(np.int32), members["cluster"].astype(np.int32),
-        {int(k): str(v) for k, v in names.items()}, mode, reason, algorithm, int(seed),
+        names, mode, reason, algorithm, int(seed),
         modularity, json.loads(parameters),
     )  # fmt: skip
+
+
+def cluster_names(connection: DuckDBPyConnection, result_id: int) -> dict[int, str]:
+    """Cluster number -> name of a saved result."""
+    rows = connection.execute(
+        "SELECT cluster, name FROM audience_result_clusters WHERE result_id = ?", [result_id]
+    ).fetchall()
+    return {int(cluster): str(name) for cluster, name in rows}
 
 
 def merge_clusters(
@@ -135,7 +139,7 @@ def merge_clusters(
 ) -> tuple[int, int]:
     """Merge clusters of the newest result into the first one listed; returns (result, kept)."""
     result_id = latest_result_id(connection, account_id)
-    known = set(load_result(connection, account_id, result_id).names)
+    known = set(cluster_names(connection, result_id))
     unknown = [cluster for cluster in clusters if cluster not in known]
     if len(set(clusters)) < 2 or unknown:
         raise UsageError(
@@ -168,7 +172,7 @@ def rename_cluster(connection: DuckDBPyConnection, account_id: str, cluster: int
     result_id = latest_result_id(connection, account_id)
     if not name.strip():
         raise UsageError("a cluster name cannot be empty")
-    names = load_result(connection, account_id, result_id).names
+    names = cluster_names(connection, result_id)
     if cluster not in names:
         known = ", ".join(str(c) for c in sorted(names))
         raise UsageError(f"result {result_id} has no cluster {cluster} (it has {known})")

@@ -185,7 +185,7 @@ def compute_period(
         expressions += [sql for sql, _ in FLAGS[scope]]
         row = connection.execute(
             f"SELECT {', '.join(expressions)} FROM ({scope_sql(scope)})",
-            used(scope, parameters(account, period)),
+            parameters_for(scope_sql(scope), account, period),
         ).fetchall()[0]
         for metric, value in zip(available, row, strict=False):
             values[metric.name] = MetricValue(metric, None if value is None else float(value))
@@ -231,9 +231,9 @@ def count_corrected(connection: DuckDBPyConnection, account: Account, period: Pe
     return int(fetch_value(connection, sql, bounds))
 
 
-def used(scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
-    """Only the parameters a scope's SQL names (DuckDB rejects unused named parameters)."""
-    sql = scope_sql(scope)
+def parameters_for(sql: str, account: Account, period: Period) -> dict[str, Any]:
+    """The named parameters `sql` uses (DuckDB rejects unused named parameters)."""
+    values = parameters(account, period)
     return {name: value for name, value in values.items() if f"${name}" in sql}
 
 

@@ -12,7 +12,7 @@ from tikscope.metrics.query import (
     Account,
     Settings,
     compute_period,
-    parameters,
+    parameters_for,
 )
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
 from tikscope.store.summary import fetch_rows
@@ -169,8 +169,3 @@ def with_flags(row: Row) -> Row:
 def data_flags(connection: DuckDBPyConnection, account: Account, period: Period) -> list[str]:
     """Everything about the period's data that could make a number differ from TikTok Studio."""
     return compute_period(connection, account, period, Settings())[1]
-
-
-def parameters_for(sql: str, account: Account, period: Period) -> dict[str, Any]:
-    """The named parameters `sql` uses."""
-    return {name: value for name, value in parameters(account, period).items() if f"${name}" in sql}

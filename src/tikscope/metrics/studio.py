@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics.periods import Period
-from tikscope.metrics.query import VIEWED_SQL, Account
+from tikscope.metrics.query import VIEWED_SQL, Account, parameters_for
 from tikscope.metrics.registry import METRICS
-from tikscope.metrics.sections import parameters_for
 from tikscope.store.summary import fetch_rows
 
 if TYPE_CHECKING:

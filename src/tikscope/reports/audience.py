@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tikscope.audience.cards import AudienceShare, AudienceSummary
 from tikscope.audience.insights import AudienceInsights, as_dict
 from tikscope.audience.model import OTHER
 from tikscope.reports.audience_exports import write_csv, write_gexf, write_graphml
@@ -81,17 +82,12 @@ def page_context(insights: AudienceInsights, nodes: list[Node], labels: bool) ->
     }
 
 
-def summary_keywords(summary: Any) -> list[str]:
+def summary_keywords(summary: AudienceSummary) -> list[str]:
     """The whole audience's top keywords as words."""
-    return [getattr(item, "term", item) for item in getattr(summary, "keywords", [])]
+    return [keyword.term for keyword in summary.keywords]
 
 
-def summary_attributes(summary: Any) -> list[tuple[str, list[Any]]]:
-    """The whole audience's demographics, attribute by attribute."""
-    demographics = dict(getattr(summary, "demographics", {}))
-    interests = getattr(summary, "interests", [])
-    return (
-        [("interests", interests), *demographics.items()]
-        if interests
-        else list(demographics.items())
-    )
+def summary_attributes(summary: AudienceSummary) -> list[tuple[str, list[AudienceShare]]]:
+    """The whole audience's interests, then its demographics, attribute by attribute."""
+    interests = [("interests", summary.interests)] if summary.interests else []
+    return [*interests, *summary.demographics.items()]
