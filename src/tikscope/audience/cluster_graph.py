@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tikscope.audience.model import OTHER
-
 
 @dataclass(frozen=True)
 class ClusterEdge:
@@ -80,8 +78,3 @@ def cluster_sizes(labels: np.ndarray) -> dict[int, int]:
     """Members per cluster label, Other included when present."""
     values, counts = np.unique(labels, return_counts=True)
     return {int(value): int(count) for value, count in zip(values, counts, strict=True)}
-
-
-def is_other(cluster: int) -> bool:
-    """Whether a label is the Other cluster."""
-    return cluster == OTHER
