@@ -35,6 +35,7 @@ from tikscope.audience.detection import (
     undirected_edges,
 )
 from tikscope.audience.model import OTHER, AudienceGraph, Clustering, PrivacySettings
+from tikscope.audience.sampling import describe_sampling
 from tikscope.errors import UsageError
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def detect_clusters(
         labels=labels.astype(np.int32),
         mode=mode,
         reason=reason,
-        algorithm=ALGORITHM,
+        algorithm=ALGORITHM + describe_sampling(edges),
         seed=seed,
         modularity=modularity(follows, raw) if mode == "follows" else None,
         communities=int(raw.max()) + 1 if len(raw) else 0,

@@ -147,13 +147,24 @@ def entropy(shares: Floats) -> float:
 def find_communities(edges: WeightedEdges, *, seed: int, resolution: float = 1.0) -> Labels:
     """Raw communities: Leiden, then the split check; labels 0..c-1.
 
+    A graph of more than `sampling.SAMPLE_ABOVE` edges is clustered on a sample of its nodes and
+    the other nodes join by their neighbours' votes (`sampling.cluster_by_sample`).
+
     Args:
         edges: the graph.
         seed: random seed; the same seed and graph give the same labels.
         resolution: gamma; higher gives more, smaller communities.
     """
-    labels = run_leiden(edges, seed=seed, resolution=resolution)
-    return split_communities(edges, labels, seed=seed, resolution=resolution)
+    from tikscope.audience.sampling import cluster_by_sample, sample_share
+
+    def cluster(graph: WeightedEdges) -> Labels:
+        labels = run_leiden(graph, seed=seed, resolution=resolution)
+        return split_communities(graph, labels, seed=seed, resolution=resolution)
+
+    share = sample_share(edges)
+    if share < 1:
+        return cluster_by_sample(edges, cluster, share=share, seed=seed)
+    return cluster(edges)
 
 
 def run_leiden(edges: WeightedEdges, *, seed: int, resolution: float = 1.0) -> Labels:
