@@ -9,6 +9,14 @@ The tree::
     │   ├── StoreLockedError       another process holds the store open for writing
     │   └── SchemaVersionError     written by a newer tikscope, or not a tikscope store
     ├── IngestError                a batch was rejected; the store is unchanged
+    │   └── FileFormatError        an imported file is malformed (file, line, field)
+    ├── SourceError                a TikTok API could not give what was asked
+    │   ├── ApiError               an answer with an error (endpoint, code, request id)
+    │   │   ├── RateLimitedError   throttled (retried with backoff before it is raised)
+    │   │   ├── QuotaExhaustedError  a daily quota is used up; resets at 00:00 UTC
+    │   │   └── TokenInvalidError  the access token is invalid, revoked or expired
+    │   ├── MalformedResponseError an answer that is not the documented shape (endpoint, field)
+    │   └── ReauthorizationNeededError  a connection can no longer refresh its token
     └── UsageError                 arguments that parse but make no sense together
 """
 
@@ -45,3 +53,50 @@ class IngestError(TikscopeError):
 
 class UsageError(TikscopeError):
     """Arguments that are individually valid but do not make sense together."""
+
+
+class FileFormatError(IngestError):
+    """An imported file is malformed; the message names the file, line and field."""
+
+
+class SourceError(TikscopeError):
+    """A TikTok API could not give what was asked; nothing was written."""
+
+
+class ApiError(SourceError):
+    """An API answered with an error.
+
+    Attributes:
+        endpoint: the path asked, e.g. ``/business/get/``.
+        code: TikTok's error code (``40100``, ``rate_limit_exceeded``) or the HTTP status.
+        request_id: TikTok's ``request_id`` / ``log_id`` for support, when given.
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str, code: str, request_id: str | None = None
+    ) -> None:
+        """Keep where and how the call failed next to the message."""
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.code = code
+        self.request_id = request_id
+
+
+class RateLimitedError(ApiError):
+    """TikTok throttled the calls and the retries ran out."""
+
+
+class QuotaExhaustedError(ApiError):
+    """A daily quota is used up; calls can go on after 00:00 UTC."""
+
+
+class TokenInvalidError(ApiError):
+    """The access token is invalid, revoked or expired."""
+
+
+class MalformedResponseError(SourceError):
+    """An answer that is not the documented shape: truncated JSON, a missing or mistyped field."""
+
+
+class ReauthorizationNeededError(SourceError):
+    """A connection can no longer refresh its token; ``tikscope connect`` must run again."""

@@ -266,11 +266,56 @@ CREATE TABLE audience_result_members (
 );
 """
 
+SOURCES = """
+ALTER TABLE account_daily ADD COLUMN new_viewers BIGINT;
+ALTER TABLE account_daily ADD COLUMN returning_viewers BIGINT;
+
+CREATE TABLE connections (
+    connection_id VARCHAR PRIMARY KEY,
+    account_id VARCHAR NOT NULL,
+    api VARCHAR NOT NULL CHECK (api IN ('business', 'display', 'research')),
+    handle VARCHAR NOT NULL,
+    open_id VARCHAR,
+    scope VARCHAR,
+    base_url VARCHAR NOT NULL,
+    access_token BLOB,
+    refresh_token BLOB,
+    access_expires_at TIMESTAMP,
+    refresh_expires_at TIMESTAMP,
+    status VARCHAR NOT NULL CHECK (status IN ('active', 'needs_reauthorization')),
+    status_reason VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE sync_state (
+    account_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    value JSON NOT NULL,
+    run_id INTEGER NOT NULL
+);
+
+CREATE TABLE sync_log (
+    sync_id INTEGER NOT NULL,
+    account_id VARCHAR NOT NULL,
+    api VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('ok', 'failed', 'unchanged')),
+    requests INTEGER NOT NULL,
+    retries INTEGER NOT NULL,
+    run_id INTEGER,
+    message VARCHAR,
+    request_ids JSON NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
     Migration(3, "simulator ground truth", PLANTED),
     Migration(4, "saved audience clustering results", RESULTS),
+    Migration(5, "connections, sync state and sync log", SOURCES),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
