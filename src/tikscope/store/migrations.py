@@ -278,6 +278,8 @@ CREATE TABLE connections (
     open_id VARCHAR,
     scope VARCHAR,
     base_url VARCHAR NOT NULL,
+    client_key VARCHAR NOT NULL,
+    client_secret BLOB NOT NULL,
     access_token BLOB,
     refresh_token BLOB,
     access_expires_at TIMESTAMP,
@@ -286,6 +288,13 @@ CREATE TABLE connections (
     status_reason VARCHAR,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE following (
+    account_id VARCHAR NOT NULL,
+    handle VARCHAR NOT NULL,
+    followed_at TIMESTAMP,
+    run_id INTEGER NOT NULL
 );
 
 CREATE TABLE sync_state (

@@ -33,6 +33,7 @@ TABLES: tuple[Table, ...] = (
     Table("planted_facts", ("name",)),
     Table("planted_follower_events", ("follower_key", "event_date", "event")),
     Table("planted_comment_sentiment", ("comment_id",)),
+    Table("following", ("handle",)),
     Table("sync_state", ("name",)),
 )
 
