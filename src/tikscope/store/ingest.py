@@ -49,6 +49,8 @@ class Batch:
     tables: Mapping[str, pa.Table]
     mode: Mode = "replace"
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    replace: frozenset[str] = frozenset()
+    """Tables replaced for the account even in merge mode (a source that is their whole truth)."""
 
 
 @dataclass(frozen=True)
@@ -96,24 +98,43 @@ def ingest(
     Raises:
         IngestError: the batch is malformed or violates a constraint; nothing was written.
     """
-    tables = [resolve_table(name) for name in batch.tables]
-    for table in tables:
-        check_columns(connection, table, batch.tables[table.name])
-    fingerprint = fingerprint_batch(batch)
+    return ingest_all(connection, [batch], on_table=on_table)[0]
+
+
+def ingest_all(
+    connection: DuckDBPyConnection,
+    batches: list[Batch],
+    *,
+    on_table: ProgressCallback | None = None,
+) -> list[IngestResult]:
+    """Write several batches (several accounts of one import) in one transaction: all or none.
+
+    Raises:
+        IngestError: a batch is malformed or violates a constraint; nothing was written.
+    """
+    for batch in batches:
+        for name in batch.tables:
+            check_columns(connection, resolve_table(name), batch.tables[name])
+    fingerprints = [fingerprint_batch(batch) for batch in batches]
     started_at = now_utc()
     connection.execute("BEGIN TRANSACTION")
+    results: list[IngestResult] = []
+    staged: list[Table] = []
     try:
-        result = write_batch(connection, batch, tables, fingerprint, started_at, on_table)
-        if result.run_id is None:
-            connection.execute("ROLLBACK")
-        else:
-            connection.execute("COMMIT")
-        return result
+        for batch, fingerprint in zip(batches, fingerprints, strict=True):
+            tables = [resolve_table(name) for name in batch.tables]
+            staged.extend(tables)
+            result = write_batch(connection, batch, tables, fingerprint, started_at, on_table)
+            results.append(result)
+            for table in tables:
+                unregister(connection, table)
+        connection.execute("COMMIT" if any(r.changed for r in results) else "ROLLBACK")
+        return results
     except BaseException:
         connection.execute("ROLLBACK")
         raise
     finally:
-        for table in tables:
+        for table in staged:
             unregister(connection, table)
 
 
@@ -134,7 +155,8 @@ def write_batch(
         rows = batch.tables[table.name]
         stage(connection, table, rows)
         check_unique_keys(connection, table)
-        write = replace_rows if batch.mode == "replace" else merge_rows
+        replacing = batch.mode == "replace" or table.name in batch.replace
+        write = replace_rows if replacing else merge_rows
         counts[table.name] = write(connection, table, batch.account_id, run_id)
         if on_table is not None:
             on_table(table.name, rows.num_rows)
@@ -316,6 +338,8 @@ def next_run_id(connection: DuckDBPyConnection) -> int:
 def fingerprint_batch(batch: Batch) -> str:
     """A content hash of the batch: mode, account, and every table's rows in Arrow IPC form."""
     digest = hashlib.sha256(f"{batch.mode}\x1f{batch.account_id}".encode())
+    if batch.replace:
+        digest.update(f"\x1freplace:{','.join(sorted(batch.replace))}".encode())
     for name in sorted(batch.tables):
         rows = batch.tables[name].combine_chunks()
         sink = pa.BufferOutputStream()
