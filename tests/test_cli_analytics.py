@@ -117,9 +117,10 @@ def test_metrics_table_has_title_and_notes(
         ["Followers lost", "10"],
         ["Balance of followers", "15"],
     ]
-    assert lines[-2:] == [
+    assert lines[-3:] == [
         "note: provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
         "note: 1 deleted posts among those published",  # P4
+        "note: Data captured 2026-04-02 06:00 UTC",
     ]
 
 

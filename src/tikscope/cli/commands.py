@@ -22,6 +22,7 @@ from tikscope.metrics.sections import (
     follower_series,
     post_list,
 )
+from tikscope.metrics.studio import data_freshness
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store import summary
@@ -136,8 +137,23 @@ def metrics(
         rows, flags = metric_report(
             connection, account, period, settings, compare=compare, section=section
         )
+        fresh = freshness_line(data_freshness(connection, account))
     versus = f" vs {period.previous()}" if compare else ""
-    return rows, f"@{account.handle} ({account.account_type}), {period}{versus}", flags
+    return rows, f"@{account.handle} ({account.account_type}), {period}{versus}", [*flags, fresh]
+
+
+def freshness_line(fresh: Row) -> str:
+    """How fresh the data is, as a note under the table."""
+    captured = max(
+        (value for value in (fresh["daily_captured_at"], fresh["posts_captured_at"]) if value),
+        default=None,
+    )
+    text = f"Data captured {captured:%Y-%m-%d %H:%M} UTC" if captured else "No data captured yet"
+    if fresh.get("last_sync_at"):
+        text += f", last sync {fresh['last_sync_at']:%Y-%m-%d %H:%M} UTC"
+    if fresh.get("last_sync_status") == "failed":
+        text += " (latest sync failed)"
+    return text
 
 
 def posts(

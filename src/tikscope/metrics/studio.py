@@ -41,7 +41,11 @@ def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
                    (SELECT max(captured_at) FROM post_snapshots WHERE account_id = $account)
                        AS posts_captured_at,
                    (SELECT max(snapshot_date) FROM audience_snapshots
-                     WHERE account_id = $account) AS audience_snapshot_date
+                     WHERE account_id = $account) AS audience_snapshot_date,
+                   (SELECT max(finished_at) FROM sync_log
+                     WHERE account_id = $account AND status <> 'failed') AS last_sync_at,
+                   (SELECT arg_max(status, sync_id) FROM sync_log
+                     WHERE account_id = $account) AS last_sync_status
             """,
             {"account": account.account_id},
         )

@@ -1,0 +1,57 @@
+"""What `tikscope sync` does apart from parsing and printing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from tikscope.errors import SourceError, UsageError
+from tikscope.store.db import open_store
+
+Row = dict[str, Any]
+
+
+def sync_all(
+    db: Path, handle: str | None, *, now: datetime, key: Path
+) -> tuple[list[Row], list[str]]:
+    """Sync every active connection (or those of one handle); one row per connection.
+
+    A connection that fails is reported and the others still sync. Returns the rows and the
+    failure messages.
+    """
+    from tikscope.sync.connections import list_connections
+    from tikscope.sync.run import sync_connection
+
+    rows: list[Row] = []
+    failures: list[str] = []
+    with open_store(db) as connection:
+        chosen = [
+            stored
+            for stored in list_connections(connection)
+            if handle is None or stored.handle == handle.lower().lstrip("@")
+        ]
+        if not chosen:
+            raise UsageError(
+                "no connected account"
+                + (f" with handle {handle}" if handle else "")
+                + "; run 'tikscope connect' first"
+            )
+        for stored in chosen:
+            try:
+                outcome = sync_connection(connection, stored, now=now, key_file=key)
+            except SourceError as error:
+                failures.append(str(error))
+                typer.echo(f"error: {stored.connection_id}: {error}", err=True)
+                rows.append({"connection": stored.connection_id, "status": "failed",
+                             "rows written": 0, "requests": None, "days": None})  # fmt: skip
+                continue
+            days = f"{outcome.first_day} to {outcome.last_day}" if outcome.first_day else None
+            rows.append({"connection": outcome.connection_id, "status": outcome.status,
+                         "rows written": outcome.rows_written, "requests": outcome.requests,
+                         "retries": outcome.retries, "days": days})  # fmt: skip
+            for note in outcome.notes:
+                typer.echo(f"note: {stored.connection_id}: {note}")
+    return rows, failures

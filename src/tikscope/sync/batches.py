@@ -1,0 +1,126 @@
+"""Turn what a source read (`sources.records.Extract`) into one ingest batch, and write it.
+
+An extract's rows are merged by key, except the tables it names in `replace`. The `accounts` row
+is completed for a new account (type, time zone, source) and, for a known account, carries only
+what the source says, so a poorer source never overwrites a richer one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from tikscope.ids import AccountId, make_account_id
+from tikscope.sources.records import Extract, Row
+from tikscope.store.db import fetch_value
+from tikscope.store.ingest import Batch, IngestResult, Kind, ingest
+from tikscope.store.tables import TABLES_BY_NAME
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+DEFAULT_TIME_ZONE = "UTC"
+
+
+def account_id_of(handle: str) -> AccountId:
+    """The account id of a TikTok handle, the same from every source."""
+    return make_account_id("tiktok", handle.lower().lstrip("@"))
+
+
+def write_extract(
+    connection: DuckDBPyConnection,
+    extract: Extract,
+    *,
+    kind: Kind,
+    source: str,
+    state: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    time_zone: str | None = None,
+) -> IngestResult:
+    """Write an extract (and the sync state that goes with it) in one transaction."""
+    batch = extract_batch(
+        connection,
+        extract,
+        kind=kind,
+        source=source,
+        state=state,
+        parameters=parameters,
+        time_zone=time_zone,
+    )
+    return ingest(connection, batch)
+
+
+def extract_batch(
+    connection: DuckDBPyConnection,
+    extract: Extract,
+    *,
+    kind: Kind,
+    source: str,
+    state: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    time_zone: str | None = None,
+) -> Batch:
+    """The ingest batch of an extract (and the sync state that goes with it).
+
+    Args:
+        connection: an open store.
+        extract: rows for one account.
+        kind: `import` or `sync`, as recorded in `runs`.
+        source: what wrote it, as recorded in `runs` (a file path, an API and host).
+        state: `sync_state` rows to write with the data: name -> JSON-able value.
+        parameters: recorded with the run.
+        time_zone: the account's IANA time zone, for a new account (default UTC).
+    """
+    account_id = account_id_of(extract.account.handle)
+    tables = dict(extract.tables)
+    tables["accounts"] = [account_row(connection, account_id, extract, time_zone)]
+    if state:
+        tables["sync_state"] = [
+            {"name": name, "value": json.dumps(value, sort_keys=True)}
+            for name, value in sorted(state.items())
+        ]
+    return Batch(
+        account_id=account_id,
+        kind=kind,
+        source=source,
+        tables={
+            name: arrow_table(name, rows)
+            for name, rows in tables.items()
+            if rows or name in extract.replace
+        },
+        mode="merge",
+        parameters=dict(parameters or {}),
+        replace=frozenset(extract.replace),
+    )
+
+
+def account_row(
+    connection: DuckDBPyConnection, account_id: AccountId, extract: Extract, time_zone: str | None
+) -> Row:
+    """The `accounts` row: complete for a new account, only what the source knows otherwise."""
+    facts = extract.account
+    row: Row = {"handle": facts.handle.lower().lstrip("@"), **facts.columns}
+    if facts.account_type is not None:
+        row["account_type"] = facts.account_type
+    known = fetch_value(
+        connection, "SELECT count(*) FROM accounts WHERE account_id = ?", [account_id]
+    )
+    if not known:
+        row.setdefault("account_type", "personal")
+        row["time_zone"] = time_zone or DEFAULT_TIME_ZONE
+        row["source"] = facts.source
+    elif time_zone is not None:
+        row["time_zone"] = time_zone
+    return row
+
+
+def arrow_table(name: str, rows: list[Row]) -> pa.Table:
+    """Rows as an Arrow table; an empty list still carries the table's key columns."""
+    if rows:
+        columns = sorted({column for row in rows for column in row})
+        return pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
+    key = TABLES_BY_NAME[name].key if name in TABLES_BY_NAME else ()
+    return pa.table({column: pa.array([], type=pa.null()) for column in key})

@@ -1,0 +1,218 @@
+"""Crawl an account's audience graph from the Research API, resumably and within the daily quota.
+
+Two passes over the account's follower list: the first stores every follower (as a pseudonym),
+the second walks the list again and reads each follower's following list, keeping follows to
+other followers as member follows and the rest as follows of outside accounts. Every page is
+written together with the crawl's position, so a crawl stopped by the daily quota, an error or a
+kill goes on from the last page written. Usernames of followers are never stored: the position is
+the follower-page cursor and an index in that page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tikscope.errors import QuotaExhaustedError
+from tikscope.sources.records import AccountFacts, Extract, Row
+from tikscope.store.db import fetch_value
+from tikscope.sync.batches import write_extract
+from tikscope.sync.log import record_sync
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+    from tikscope.sources.http import ApiSession
+    from tikscope.sources.research import Page, ResearchClient
+    from tikscope.sync.connections import Connection
+    from tikscope.sync.run import SyncOutcome
+
+DAILY_GRAPH_CALLS = 20_000
+"""Research API follower/following calls allowed per UTC day."""
+STATE = "research_crawl"
+
+
+def crawl_research(
+    connection: DuckDBPyConnection,
+    stored: Connection,
+    session: ApiSession,
+    *,
+    now: datetime,
+    key_file: Path,
+) -> SyncOutcome:
+    """Go on with the crawl until it is done or today's quota is used up."""
+    from tikscope.sources.research import ResearchClient
+    from tikscope.sync.pseudonyms import pseudonymizer
+    from tikscope.sync.run import SyncOutcome
+
+    started = datetime.now().replace(tzinfo=None)
+    crawler = Crawler(connection, stored, ResearchClient(session), pseudonymizer(key_file))
+    state, written, notes = crawler.load_state(now), 0, []
+    last_run: int | None = None
+    while state["phase"] != "done":
+        if state["quota_requests"] >= DAILY_GRAPH_CALLS:
+            notes.append("today's Research API quota is used up; the crawl goes on after 00:00 UTC")
+            break
+        before = session.stats.requests
+        try:
+            extract, state = crawler.step(state)
+        except QuotaExhaustedError as error:
+            notes.append(f"{error}; the crawl goes on after 00:00 UTC")
+            break
+        state["quota_requests"] += session.stats.requests - before
+        result = write_extract(
+            connection, extract, kind="sync", source=f"research_api {stored.base_url}",
+            state={STATE: state},
+        )  # fmt: skip
+        written += sum(count.written for count in result.counts.values())
+        last_run = result.run_id or last_run
+    status = "ok" if written else "unchanged"
+    record_sync(connection, stored, session.stats, started=started, status=status, run_id=last_run)
+    return SyncOutcome(
+        stored.connection_id,
+        stored.handle,
+        status,
+        written,
+        session.stats.requests,
+        session.stats.retries,
+        notes=tuple(notes),
+    )
+
+
+class Crawler:
+    """One step of the crawl at a time; each step is one page and one batch."""
+
+    def __init__(
+        self,
+        connection: DuckDBPyConnection,
+        stored: Connection,
+        client: ResearchClient,
+        pseudonym: Callable[[str], str],
+    ) -> None:
+        """Crawl `stored.handle`'s audience into the store."""
+        self.connection, self.stored, self.client, self.pseudonym = (
+            connection,
+            stored,
+            client,
+            pseudonym,
+        )
+        self.pages: dict[int | None, Page] = {}
+
+    def load_state(self, now: datetime) -> dict[str, Any]:
+        """Where the last written page left the crawl; the quota count restarts each UTC day."""
+        value = fetch_value(
+            self.connection,
+            "SELECT value FROM sync_state WHERE account_id = ? AND name = ?",
+            [self.stored.account_id, STATE],
+        )
+        state: dict[str, Any] = (
+            json.loads(str(value))
+            if value is not None
+            else {"phase": "followers", "cursor": None, "position": 0, "following_cursor": None,
+                  "members": 0, "outside": 0, "quota_requests": 0}
+        )  # fmt: skip
+        today = now.date().isoformat()
+        if state.get("quota_day") != today:
+            state["quota_day"], state["quota_requests"] = today, 0
+        return state
+
+    def step(self, state: dict[str, Any]) -> tuple[Extract, dict[str, Any]]:
+        """Read one page and return its rows and the state after it."""
+        state = dict(state)
+        if state["phase"] == "followers":
+            return self.list_followers(state)
+        return self.read_following(state)
+
+    def follower_page(self, cursor: int | None) -> Page:
+        """A page of the account's followers (kept for the second pass of this run)."""
+        if cursor not in self.pages:
+            self.pages[cursor] = self.client.followers(self.stored.handle, cursor=cursor)
+        return self.pages[cursor]
+
+    def list_followers(self, state: dict[str, Any]) -> tuple[Extract, dict[str, Any]]:
+        """First pass: store one page of followers."""
+        page = self.follower_page(state["cursor"])
+        known = self.member_keys([self.pseudonym(name) for name in page.usernames])
+        rows: list[Row] = []
+        for name in page.usernames:
+            member = self.pseudonym(name)
+            if member not in known:
+                known[member] = state["members"] + len(rows)
+                rows.append({"member_key": known[member], "member_id": member})
+        state["members"] += len(rows)
+        if page.has_more:
+            state["cursor"] = page.cursor
+        else:
+            state.update(phase="following", cursor=None, position=0, following_cursor=None)
+        return self.extract({"audience_members": rows}), state
+
+    def read_following(self, state: dict[str, Any]) -> tuple[Extract, dict[str, Any]]:
+        """Second pass: one page of one follower's following list."""
+        page = self.follower_page(state["cursor"])
+        if state["position"] >= len(page.usernames):
+            if page.has_more:
+                state.update(cursor=page.cursor, position=0, following_cursor=None)
+            else:
+                state.update(phase="done")
+            return self.extract({}), state
+        name = page.usernames[state["position"]]
+        follower = self.member_keys([self.pseudonym(name)])[self.pseudonym(name)]
+        following = self.client.following(name, cursor=state["following_cursor"])
+        follows, outside = self.follow_rows(follower, following.usernames, state)
+        if following.has_more:
+            state["following_cursor"] = following.cursor
+        else:
+            state.update(position=state["position"] + 1, following_cursor=None)
+        return self.extract({"follows": follows, "outside_accounts": outside}), state
+
+    def follow_rows(
+        self, follower: int, followees: list[str], state: dict[str, Any]
+    ) -> tuple[list[Row], list[Row]]:
+        """Follows of one follower: to members by key, to others as outside accounts."""
+        members = self.member_keys([self.pseudonym(name) for name in followees])
+        outside = self.outside_keys(followees)
+        follows: list[Row] = []
+        new_outside: list[Row] = []
+        for name in dict.fromkeys(followees):
+            member = members.get(self.pseudonym(name))
+            if member is not None:
+                follows.append({"follower_key": follower, "followee_key": member,
+                                "followee_type": "member"})  # fmt: skip
+                continue
+            if name not in outside:
+                outside[name] = state["outside"]
+                state["outside"] += 1
+                new_outside.append({"outside_key": outside[name], "handle": name})
+            follows.append({"follower_key": follower, "followee_key": outside[name],
+                            "followee_type": "outside"})  # fmt: skip
+        return follows, new_outside
+
+    def member_keys(self, members: list[str]) -> dict[str, int]:
+        """Stored member keys of these pseudonyms."""
+        if not members:
+            return {}
+        rows = self.connection.execute(
+            "SELECT member_id, member_key FROM audience_members "
+            "WHERE account_id = ? AND list_contains(?, member_id)",
+            [self.stored.account_id, members],
+        ).fetchall()
+        return {str(member): int(key) for member, key in rows}
+
+    def outside_keys(self, handles: list[str]) -> dict[str, int]:
+        """Stored outside-account keys of these handles."""
+        if not handles:
+            return {}
+        rows = self.connection.execute(
+            "SELECT handle, outside_key FROM outside_accounts "
+            "WHERE account_id = ? AND list_contains(?, handle)",
+            [self.stored.account_id, handles],
+        ).fetchall()
+        return {str(handle): int(key) for handle, key in rows}
+
+    def extract(self, tables: dict[str, list[Row]]) -> Extract:
+        """The rows of one step, for the crawled account."""
+        facts = AccountFacts(self.stored.handle, None, "research_api")
+        return Extract(facts, tables)

@@ -1,0 +1,61 @@
+"""`tikscope import PATH`: read downloaded files and write them to the store, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tikscope.store.ingest import IngestResult, ingest_all
+from tikscope.sync.batches import account_id_of, extract_batch
+from tikscope.sync.pseudonyms import pseudonymizer
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+
+@dataclass(frozen=True)
+class ImportedAccount:
+    """What one import did to one account."""
+
+    handle: str
+    account_id: str
+    kind: str
+    result: IngestResult
+    notes: tuple[str, ...]
+
+
+def import_path(
+    connection: DuckDBPyConnection,
+    path: Path,
+    *,
+    handle: str | None,
+    today: date,
+    key_file: Path,
+    time_zone: str | None = None,
+) -> list[ImportedAccount]:
+    """Import every file under `path`; the store changes for all of them or for none.
+
+    Raises:
+        FileFormatError: a file is malformed (nothing written); the message names file and line.
+        UsageError: the account cannot be told from the files and `handle` is None.
+    """
+    from tikscope.sources.files import read_files
+
+    extracts = read_files(path, handle=handle, today=today, pseudonymize=pseudonymizer(key_file))
+    batches = [
+        extract_batch(connection, extract, kind="import", source=str(path), time_zone=time_zone)
+        for extract in extracts
+    ]
+    results = ingest_all(connection, batches)
+    return [
+        ImportedAccount(
+            extract.account.handle,
+            account_id_of(extract.account.handle),
+            extract.account.source,
+            result,
+            extract.notes,
+        )
+        for extract, result in zip(extracts, results, strict=True)
+    ]
