@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import SourceError, UsageError
-from tikscope.sources.records import AccountFacts, Extract, Row
+from tikscope.sources.records import Extract, Row
 from tikscope.store.db import fetch_value
 from tikscope.sync.batches import write_extract
 from tikscope.sync.log import record_sync
@@ -25,7 +25,7 @@ from tikscope.sync.log import record_sync
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-    from tikscope.sources.http import ApiSession, RetryPolicy
+    from tikscope.sources.http import ApiSession, RetryPolicy, Style
     from tikscope.sync.connections import Connection
 
 BACKFILL_DAYS = 60
@@ -75,7 +75,7 @@ def sync_connection(
     from tikscope.sync.connections import StoredTokens
 
     tokens = StoredTokens(connection, stored.connection_id, TokenCipher.from_key_file(key_file))
-    style = "business" if stored.api == "business" else "open"
+    style: Style = "business" if stored.api == "business" else "open"
     started = datetime.now().replace(tzinfo=None)
     with ApiSession(
         stored.base_url, tokens=tokens, style=style, policy=policy or RetryPolicy()
@@ -168,20 +168,13 @@ def pull_display(
     """Profile counters and every public post's counters (the Display API has no series)."""
     from tikscope.sources.display import DisplayClient
 
-    client = DisplayClient(session)
+    scopes = stored.scope.split(",") if stored.scope else None
+    client = DisplayClient(session, scopes=scopes)
     profile = client.user()
     posts = client.videos(captured_at=captured_at)
-    facts = profile.facts if hasattr(profile, "facts") else profile
-    extract = Extract(account_facts(facts, stored), posts)
+    extract = Extract(profile.facts, posts)
     day = captured_at.date()
     return extract, {"display": {"last_day": day.isoformat()}}, (day, day)
-
-
-def account_facts(facts: Any, stored: Connection) -> AccountFacts:
-    """The source's facts about the account, under the connection's handle."""
-    if isinstance(facts, AccountFacts):
-        return facts
-    return AccountFacts(stored.handle, None, f"{stored.api}_api")
 
 
 def days_to_pull(connection: DuckDBPyConnection, stored: Connection, last: date) -> date:
