@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli import analytics, audience, connect, report, sources
+from tikscope.cli import analytics, audience, connect, dev, report, sources
 from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, human_bytes, print_record, print_rows
 from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
@@ -139,6 +139,7 @@ report.register(app)
 audience.register(app)
 sources.register(app)
 connect.register(app)
+dev.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,31 @@ from tikscope.errors import SourceError, UsageError
 from tikscope.store.db import open_store
 
 Row = dict[str, Any]
+RETRY_SCALE_ENV_VAR = "TIKSCOPE_RETRY_SCALE"
+"""Multiplies every retry wait (tests against the fake server set it small)."""
+
+
+def retry_policy() -> Any:
+    """TikTok's retry policy, with waits scaled by `$TIKSCOPE_RETRY_SCALE` when set."""
+    from dataclasses import replace
+
+    from tikscope.sources.http import RetryPolicy
+
+    policy = RetryPolicy()
+    text = os.environ.get(RETRY_SCALE_ENV_VAR)
+    if not text:
+        return policy
+    try:
+        scale = float(text)
+    except ValueError as error:
+        raise UsageError(f"{RETRY_SCALE_ENV_VAR}={text!r} is not a number") from error
+    return replace(
+        policy,
+        base_delay=policy.base_delay * scale,
+        max_delay=policy.max_delay * scale,
+        rate_limit_delay=policy.rate_limit_delay * scale,
+        max_rate_limit_delay=policy.max_rate_limit_delay * scale,
+    )
 
 
 def sync_all(
@@ -41,7 +67,9 @@ def sync_all(
             )
         for stored in chosen:
             try:
-                outcome = sync_connection(connection, stored, now=now, key_file=key)
+                outcome = sync_connection(
+                    connection, stored, now=now, key_file=key, policy=retry_policy()
+                )
             except SourceError as error:
                 failures.append(str(error))
                 typer.echo(f"error: {stored.connection_id}: {error}", err=True)
