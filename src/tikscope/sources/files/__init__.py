@@ -1,0 +1,15 @@
+"""Importers for files users download from TikTok, and a generic audience import.
+
+Pure parsing: a path in, `Extract`s out (see `detect.read_files`). Kinds read:
+
+- TikTok Studio export CSVs (or their zips), in English, Spanish, Portuguese, French and
+  German (`studio`, words in `studio_words`);
+- the "Download your data" JSON archive (`archive`);
+- an audience members CSV with follow edges as CSV or GraphML (`audience_files`).
+"""
+
+from __future__ import annotations
+
+from tikscope.sources.files.detect import read_files
+
+__all__ = ["read_files"]

@@ -1,0 +1,260 @@
+"""A generic audience import: a members CSV plus follow edges (CSV or GraphML).
+
+The members file has an `id` column and optionally `bio`, `age_bucket`, `gender`, `country`,
+`city`, `language`, `interests` (separated by `;` or `|`) and `followed_at` (ISO). Edges go from
+follower to followee (`follower`,`followee` or `source`,`target` columns; GraphML `source` ->
+`target`). Mapping:
+
+- members -> `audience_members`: `member_id` = pseudonym of `id`, `member_key` 0..n-1 in order
+  of `member_id`.
+- an edge to a member -> `follows` with `followee_type` `member`.
+- an edge to an id not in the members file -> `outside_accounts` (`outside_key` 0..m-1 in order
+  of handle, `handle` = the id as given: outside accounts are public creators, `category` None)
+  and `follows` with `followee_type` `outside`.
+- an edge from an id not in the members file is an error; repeated edges count once.
+
+The import is the whole truth for the three tables, so all are in `Extract.replace`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tikscope.errors import UsageError
+from tikscope.sources.files.common import Origin, SourceFile, counted, normalize_handle
+from tikscope.sources.files.csv_files import CsvRow, CsvTable, read_csv
+from tikscope.sources.files.dates import parse_iso_timestamp
+from tikscope.sources.files.graphml import read_graphml_edges
+from tikscope.sources.records import AccountFacts, Extract, Row
+
+MEMBER_COLUMNS = (
+    "id",
+    "bio",
+    "age_bucket",
+    "gender",
+    "country",
+    "city",
+    "language",
+    "interests",
+    "followed_at",
+)
+EDGE_COLUMNS = (("follower", "followee"), ("source", "target"))
+"""The two namings of an edges CSV's columns: (who follows, who is followed)."""
+GENDERS = ("female", "male", "other")
+AGE_BUCKET_PATTERN = re.compile(r"\d{1,2}-\d{1,2}|\d{1,2}\+")
+INTEREST_SEPARATORS = re.compile(r"[;|]")
+Edge = tuple[str, str, Origin, str]
+"""(follower id, followee id, where, the follower column's name)."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member as read: the id as given and its row (without `member_key`)."""
+
+    raw_id: str
+    row: Row
+
+
+def folded_header(header: Sequence[str]) -> list[str]:
+    """Header cells lower-cased and stripped, for matching column names."""
+    return [cell.strip().casefold() for cell in header]
+
+
+def is_members_header(header: Sequence[str]) -> bool:
+    """Whether a CSV header is a members file's: it has an `id` column."""
+    return "id" in folded_header(header)
+
+
+def edge_columns(header: Sequence[str]) -> tuple[int, int] | None:
+    """The (follower, followee) column indexes of an edges CSV header, or None."""
+    folded = folded_header(header)
+    for follower, followee in EDGE_COLUMNS:
+        if follower in folded and followee in folded:
+            return folded.index(follower), folded.index(followee)
+    return None
+
+
+def read_audience(
+    members_file: SourceFile,
+    edge_files: Sequence[tuple[SourceFile, str]],
+    *,
+    handle: str | None,
+    pseudonymize: Callable[[str], str],
+) -> Extract:
+    """Members and follow edges, read into one extract that replaces the audience.
+
+    Args:
+        members_file: the members CSV.
+        edge_files: each edges file with its kind, `csv` or `graphml`.
+        handle: the account whose audience this is; required.
+        pseudonymize: turns a member id into the stored pseudonym.
+
+    Raises:
+        FileFormatError: a file is malformed, or an edge starts at a non-member.
+        UsageError: `handle` is None.
+    """
+    if handle is None or not normalize_handle(handle):
+        raise UsageError(
+            "an audience import does not say whose audience it is; use --account HANDLE"
+        )
+    table = read_csv(members_file)
+    members, notes = read_members(table, pseudonymize)
+    keys = {member.raw_id: key for key, member in enumerate(members)}
+    edges = [edge for source, kind in edge_files for edge in read_edges(source, kind)]
+    follows, outside, self_follows = follow_rows(edges, keys, members_file.name)
+    if self_follows:
+        notes.append(f"{counted(self_follows, 'edge')} from a member to itself left out")
+    facts = AccountFacts(
+        handle=normalize_handle(handle), account_type=None, source="audience_files"
+    )
+    tables = {
+        "audience_members": [
+            {"member_key": key} | member.row for key, member in enumerate(members)
+        ],
+        "follows": follows,
+        "outside_accounts": outside,
+    }
+    return Extract(account=facts, tables=tables, replace=frozenset(tables), notes=tuple(notes))
+
+
+def read_members(
+    table: CsvTable, pseudonymize: Callable[[str], str]
+) -> tuple[list[Member], list[str]]:
+    """The members of a members CSV, in order of pseudonym, and notes on ignored columns."""
+    folded = folded_header(table.header)
+    columns = {name: folded.index(name) for name in MEMBER_COLUMNS if name in folded}
+    ignored = [cell for cell, name in zip(table.header, folded, strict=True) if name not in columns]
+    notes = [f"{table.source.name}: column '{cell}' ignored" for cell in ignored]
+    seen: dict[str, int] = {}
+    members = []
+    for row in table.rows:
+        member = read_member(row, columns, table.header, pseudonymize)
+        if member.raw_id in seen:
+            raise row.origin.problem(
+                f"id appears twice (first on line {seen[member.raw_id]})",
+                column=table.header[columns["id"]],
+                value=member.raw_id,
+            )
+        seen[member.raw_id] = row.origin.line
+        members.append(member)
+    members.sort(key=lambda member: member.row["member_id"])
+    return members, notes
+
+
+def read_member(
+    row: CsvRow,
+    columns: dict[str, int],
+    header: Sequence[str],
+    pseudonymize: Callable[[str], str],
+) -> Member:
+    """One member row, validated; `columns` maps a member column to its index in `header`."""
+
+    def cell(name: str) -> str | None:
+        value = row.cells[columns[name]].strip() if name in columns else ""
+        return value or None
+
+    def column(name: str) -> str:
+        return header[columns[name]] if name in columns else name
+
+    raw_id = cell("id")
+    if raw_id is None:
+        raise row.origin.problem("empty id", column=column("id"))
+    values: Row = {"member_id": pseudonymize(raw_id)}
+    values["bio"] = (row.cells[columns["bio"]] or None) if "bio" in columns else None
+    values["age_bucket"] = checked(
+        row,
+        column("age_bucket"),
+        cell("age_bucket"),
+        AGE_BUCKET_PATTERN.fullmatch,
+        "not an age bucket like 18-24 or 55+",
+    )
+    gender = cell("gender")
+    values["gender"] = checked(
+        row,
+        column("gender"),
+        gender and gender.casefold(),
+        GENDERS.__contains__,
+        "not female, male or other",
+        shown=gender,
+    )
+    for name in ("country", "city", "language"):
+        values[name] = cell(name)
+    interests = cell("interests")
+    parts = [part.strip() for part in INTEREST_SEPARATORS.split(interests or "") if part.strip()]
+    values["interests"] = parts or None
+    followed_at = cell("followed_at")
+    moment = parse_iso_timestamp(followed_at) if followed_at else None
+    if followed_at and moment is None:
+        raise row.origin.problem(
+            "not an ISO date or date-time", column=column("followed_at"), value=followed_at
+        )
+    values["followed_at"] = moment
+    return Member(raw_id, values)
+
+
+def checked(
+    row: CsvRow,
+    column: str,
+    value: str | None,
+    accept: Callable[[str], object],
+    what: str,
+    *,
+    shown: str | None = None,
+) -> str | None:
+    """`value` when it is None or `accept` takes it; else an error naming the column."""
+    if value is not None and not accept(value):
+        raise row.origin.problem(what, column=column, value=shown or value)
+    return value
+
+
+def read_edges(source: SourceFile, kind: str) -> list[Edge]:
+    """The edges of one edges file, as (follower, followee, origin, follower column)."""
+    if kind == "graphml":
+        return [
+            (follower, followee, origin, "source")
+            for follower, followee, origin in read_graphml_edges(source)
+        ]
+    table = read_csv(source)
+    found = edge_columns(table.header)
+    assert found is not None, "an edges file is detected by its header"
+    follower_index, followee_index = found
+    edges = []
+    for row in table.rows:
+        follower = row.cells[follower_index].strip()
+        followee = row.cells[followee_index].strip()
+        for index, value in ((follower_index, follower), (followee_index, followee)):
+            if not value:
+                raise row.origin.problem("empty", column=table.header[index])
+        edges.append((follower, followee, row.origin, table.header[follower_index]))
+    return edges
+
+
+def follow_rows(
+    edges: Sequence[Edge], keys: dict[str, int], members_name: str
+) -> tuple[list[Row], list[Row], int]:
+    """`follows` and `outside_accounts` rows, and how many self-follows were left out."""
+    for follower, _, origin, column in edges:
+        if follower not in keys:
+            raise origin.problem(f"not a member in {members_name}", column=column, value=follower)
+    outside_handles = sorted({followee for _, followee, _, _ in edges if followee not in keys})
+    outside_keys = {account: key for key, account in enumerate(outside_handles)}
+    follows: set[tuple[int, int, str]] = set()
+    self_follows = 0
+    for follower, followee, _, _ in edges:
+        if follower == followee:
+            self_follows += 1
+        elif followee in keys:
+            follows.add((keys[follower], keys[followee], "member"))
+        else:
+            follows.add((keys[follower], outside_keys[followee], "outside"))
+    follow_list = [
+        {"follower_key": follower, "followee_key": followee, "followee_type": kind}
+        for follower, followee, kind in sorted(follows)
+    ]
+    outside = [
+        {"outside_key": key, "handle": account, "category": None}
+        for account, key in outside_keys.items()
+    ]
+    return follow_list, outside, self_follows

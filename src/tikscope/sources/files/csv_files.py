@@ -1,0 +1,129 @@
+"""Reading CSV files (with the csv module) and the values in their cells.
+
+TikTok Studio writes UTF-8 with a byte order mark, every cell quoted, no trailing newline, and
+`undefined` for days whose numbers are not ready; the generic audience files are plain CSV (or
+separated by `;` or tabs, as spreadsheets save them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from tikscope.sources.files.common import Origin, SourceFile, decode_text, file_problem
+
+MISSING_CELLS = frozenset({"", "undefined", "-", "--"})
+"""Cells that mean "no value": Studio writes `undefined` for days not ready yet."""
+COUNT_PATTERN = re.compile(r"\d+|\d{1,3}(?:([,.\u00a0\u202f ])\d{3})(?:\1\d{3})*")
+"""A whole count, optionally with a thousands separator: `8120`, `8,120`, `1.234.567`."""
+FRACTION_PATTERN = re.compile(r"(\d+(?:[.,]\d+)?|[.,]\d+)\s*(%?)")
+"""A share: `0.52`, `0,52` or `52 %`."""
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One record of a CSV file and where it ends."""
+
+    origin: Origin
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file: its header row and its records (blank lines left out)."""
+
+    source: SourceFile
+    header: tuple[str, ...]
+    rows: tuple[CsvRow, ...]
+
+
+def read_header(source: SourceFile) -> tuple[str, ...]:
+    """The first record of a CSV file (empty when the file is empty).
+
+    Raises:
+        FileFormatError: the file is not UTF-8 or not readable as CSV.
+    """
+    text = decode_text(source)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
+    try:
+        return tuple(next(reader, []))
+    except csv.Error as error:
+        raise file_problem(source.name, f"not a readable CSV file ({error})", line=1) from None
+
+
+def read_csv(source: SourceFile) -> CsvTable:
+    """Every record of a CSV file, each with the line it ends on.
+
+    Raises:
+        FileFormatError: not UTF-8, not CSV, or a record with more or fewer cells than the header.
+    """
+    text = decode_text(source)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
+    records: list[CsvRow] = []
+    header: tuple[str, ...] = ()
+    try:
+        for cells in reader:
+            if not cells or cells == [""]:
+                continue
+            if not header:
+                header = tuple(cells)
+                continue
+            origin = Origin(source.name, reader.line_num)
+            if len(cells) != len(header):
+                raise origin.problem(f"{len(cells)} cells, but the header has {len(header)}")
+            records.append(CsvRow(origin, tuple(cells)))
+    except csv.Error as error:
+        raise file_problem(
+            source.name, f"not a readable CSV file ({error})", line=reader.line_num
+        ) from None
+    return CsvTable(source, header, tuple(records))
+
+
+def delimiter_of(text: str) -> str:
+    """The cell separator: `,`, or `;` or a tab when the header row has more of those.
+
+    Spreadsheets in some locales save CSV with `;`; audience lists may come as TSV.
+    """
+    first_line = text.split("\n", 1)[0]
+    counts = {separator: first_line.count(separator) for separator in (",", ";", "\t")}
+    return max(counts, key=lambda separator: counts[separator])
+
+
+def is_missing(cell: str) -> bool:
+    """Whether a cell means "no value" (`undefined`, empty, `-`)."""
+    return cell.strip().casefold() in MISSING_CELLS
+
+
+def parse_count(cell: str, origin: Origin, column: str) -> int | None:
+    """A whole, non-negative number; None for `undefined` or an empty cell.
+
+    Raises:
+        FileFormatError: the cell holds something else.
+    """
+    if is_missing(cell):
+        return None
+    text = cell.strip()
+    if COUNT_PATTERN.fullmatch(text) is None:
+        raise origin.problem("not a whole number", column=column, value=cell)
+    return int(re.sub(r"\D", "", text))
+
+
+def parse_fraction(cell: str, origin: Origin, column: str) -> float | None:
+    """A share between 0 and 1 (`0.52`, `0,52`, `52%`); None for `undefined` or empty.
+
+    Raises:
+        FileFormatError: not a number, or outside 0-1 (0-100 with `%`).
+    """
+    if is_missing(cell):
+        return None
+    match = FRACTION_PATTERN.fullmatch(cell.strip())
+    if match is None:
+        raise origin.problem("not a share between 0 and 1", column=column, value=cell)
+    number = float(match.group(1).replace(",", "."))
+    if match.group(2):
+        number /= 100
+    if not 0 <= number <= 1:
+        raise origin.problem("not a share between 0 and 1", column=column, value=cell)
+    return number

@@ -1,0 +1,200 @@
+"""Dates as TikTok's downloads write them, and the year Studio leaves out.
+
+Studio writes `April 29`, `29 de abril`, `29 avril`, `29. April`: no year, in the interface's
+language (month names in `studio_words.MONTHS`). `infer_years` gives each date the latest year
+that keeps the series in order and not after an anchor day (the export day), so a series from
+December into January gets consecutive years.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from functools import cache
+from itertools import pairwise
+
+from tikscope.sources.files.common import normalize_word
+from tikscope.sources.files.studio_words import DATE_FILLER_WORDS, MONTHS
+
+ISO_PATTERN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ tT](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+TIME_PATTERN = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
+TOKEN_PATTERN = re.compile(r"[^\W\d_]+|\d+")
+LEAP_YEAR = 2000
+"""A leap year, to check `February 29` before its year is known."""
+DAYS_IN_YEAR = 366
+"""Days of `LEAP_YEAR`, the calendar in which year-less dates are placed."""
+
+
+@dataclass(frozen=True)
+class WrittenDate:
+    """A date as written, perhaps without its year, with the time of day when one was given."""
+
+    year: int | None
+    month: int
+    day: int
+    time_of_day: time | None = None
+
+    @property
+    def month_day(self) -> tuple[int, int]:
+        """(month, day), which orders dates within a year."""
+        return (self.month, self.day)
+
+
+@cache
+def month_numbers() -> dict[str, int]:
+    """Every month word of every language, folded, -> month number 1-12."""
+    numbers: dict[str, int] = {}
+    for months in MONTHS.values():
+        for number, words in enumerate(months, start=1):
+            for word in words:
+                numbers[normalize_word(word)] = number
+    return numbers
+
+
+@cache
+def filler_words() -> frozenset[str]:
+    """Words a written date may hold besides its month, folded."""
+    return frozenset(normalize_word(word) for words in DATE_FILLER_WORDS.values() for word in words)
+
+
+def parse_written_date(text: str) -> WrittenDate | None:
+    """A date as Studio or a download writes it; None when `text` is not one.
+
+    Reads `2024-05-01`, `2024-05-01 10:00:00`, and year-less dates in any language of
+    `studio_words` (`April 29`, `29 de abril`, `1er mai`, `29. April`, `Apr 29 10:00`).
+    """
+    folded = normalize_word(text)
+    iso = ISO_PATTERN.fullmatch(folded)
+    if iso is not None:
+        return iso_written_date(iso)
+    time_of_day = None
+    clock = TIME_PATTERN.search(folded)
+    if clock is not None:
+        time_of_day = clock_time(clock)
+        if time_of_day is None:
+            return None
+        folded = folded[: clock.start()] + " " + folded[clock.end() :]
+    return words_written_date(TOKEN_PATTERN.findall(folded), time_of_day)
+
+
+def iso_written_date(match: re.Match[str]) -> WrittenDate | None:
+    """The date of an ISO-like match, None when it is not a real date or time."""
+    year, month, day = (int(match.group(index)) for index in (1, 2, 3))
+    time_of_day = None
+    if match.group(4) is not None:
+        time_of_day = clock_time_of(match.group(4), match.group(5), match.group(6))
+        if time_of_day is None:
+            return None
+    if not is_real_date(year, month, day):
+        return None
+    return WrittenDate(year, month, day, time_of_day)
+
+
+def clock_time(match: re.Match[str]) -> time | None:
+    """The time of day of an `HH:MM[:SS]` match, None when out of range."""
+    return clock_time_of(match.group(1), match.group(2), match.group(3))
+
+
+def clock_time_of(hours: str, minutes: str, seconds: str | None) -> time | None:
+    """A time of day from its parts, None when out of range."""
+    hour, minute, second = int(hours), int(minutes), int(seconds or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
+
+
+def words_written_date(tokens: Sequence[str], time_of_day: time | None) -> WrittenDate | None:
+    """A date from its words (`29`, `de`, `abril`, optionally `2024`); None if not one."""
+    months = [month_numbers()[token] for token in tokens if token in month_numbers()]
+    numbers = [token for token in tokens if token.isdigit()]
+    others = [t for t in tokens if not t.isdigit() and t not in month_numbers()]
+    if len(months) != 1 or any(token not in filler_words() for token in others):
+        return None
+    days = [int(number) for number in numbers if len(number) <= 2]
+    years = [int(number) for number in numbers if len(number) == 4]
+    if len(days) != 1 or len(years) > 1 or len(days) + len(years) != len(numbers):
+        return None
+    year = years[0] if years else None
+    if not is_real_date(year or LEAP_YEAR, months[0], days[0]):
+        return None
+    return WrittenDate(year, months[0], days[0], time_of_day)
+
+
+def is_real_date(year: int, month: int, day: int) -> bool:
+    """Whether year-month-day exists in the calendar (years 1-9999)."""
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def infer_years(dates: Sequence[WrittenDate], anchor: date) -> list[int]:
+    """The year of each date: written ones kept, missing ones inferred from order and `anchor`.
+
+    A file's year-less dates are taken as one series in file order (ascending, or descending
+    when most steps are short steps back): the last date gets the latest year that is not after
+    `anchor`, and each step back across New Year takes a year off. A column that is not such a
+    series (its steps add up to more than a year) gets each date's latest year not after `anchor`.
+    """
+    positions = [index for index, written in enumerate(dates) if written.year is None]
+    inferred = series_years([dates[index].month_day for index in positions], anchor)
+    years = [written.year or 0 for written in dates]
+    for index, year in zip(positions, inferred, strict=True):
+        years[index] = year
+    return years
+
+
+def series_years(month_days: Sequence[tuple[int, int]], anchor: date) -> list[int]:
+    """Years for a series of (month, day) pairs ending at or before `anchor`."""
+    forward = [days_forward(earlier, later) for earlier, later in pairwise(month_days)]
+    descending = sum(step > DAYS_IN_YEAR / 2 for step in forward) > sum(
+        0 < step < DAYS_IN_YEAR / 2 for step in forward
+    )
+    ordered = list(reversed(month_days)) if descending else list(month_days)
+    span = sum(days_forward(earlier, later) for earlier, later in pairwise(ordered))
+    if span > DAYS_IN_YEAR:
+        return [latest_year(month_day, anchor) for month_day in month_days]
+    years: list[int] = []
+    year = latest_year(ordered[-1], anchor) if ordered else anchor.year
+    for position in range(len(ordered) - 1, -1, -1):
+        if position < len(ordered) - 1 and ordered[position] > ordered[position + 1]:
+            year -= 1
+        years.append(year)
+    years.reverse()
+    return list(reversed(years)) if descending else years
+
+
+def days_forward(earlier: tuple[int, int], later: tuple[int, int]) -> int:
+    """Days from one (month, day) forward to the next, across New Year if need be (0-365)."""
+    start = date(LEAP_YEAR, *earlier).timetuple().tm_yday
+    end = date(LEAP_YEAR, *later).timetuple().tm_yday
+    return (end - start) % DAYS_IN_YEAR
+
+
+def latest_year(month_day: tuple[int, int], anchor: date) -> int:
+    """The latest year in which (month, day) is not after `anchor`."""
+    return anchor.year if month_day <= (anchor.month, anchor.day) else anchor.year - 1
+
+
+def at_midnight(day: date) -> datetime:
+    """The naive UTC timestamp at the start of `day`."""
+    return datetime(day.year, day.month, day.day)
+
+
+def parse_iso_timestamp(text: str) -> datetime | None:
+    """An ISO date or date-time as naive UTC (offsets converted); None when not ISO.
+
+    `2024-05-01` is midnight; `2024-05-01T10:00:00Z` and `...+02:00` are converted to UTC.
+    """
+    try:
+        if len(text) == 10:
+            return at_midnight(date.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return None
+    return moment

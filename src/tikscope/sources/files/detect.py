@@ -1,0 +1,218 @@
+"""`read_files`: every file under a path, recognized by its content and read into extracts.
+
+A path is a file (CSV, JSON, GraphML or a zip of them) or a directory of such files (the four
+Studio zips, say). Each file's kind comes from its content: a zip's signature, a JSON archive's
+keys, a GraphML root, a CSV header row; never from its name, which mobile sharing changes.
+Files then group into one extract per source: all Studio files together, each archive on its
+own, the members CSV with its edges files. Any problem stops the whole read: nothing partial is
+returned.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tikscope.errors import UsageError
+from tikscope.sources.files.archive import is_archive, load_json, read_archive
+from tikscope.sources.files.audience_files import edge_columns, is_members_header, read_audience
+from tikscope.sources.files.common import SourceFile, decode_text, file_problem, unknown_kind
+from tikscope.sources.files.csv_files import read_csv, read_header
+from tikscope.sources.files.graphml import check_graphml_root, looks_like_graphml
+from tikscope.sources.files.studio import read_studio
+from tikscope.sources.files.studio_headers import StudioFile, match_studio_header, near_studio_kind
+from tikscope.sources.records import Extract
+
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "__macosx"})
+MAX_MEMBER_BYTES = 1 << 30
+"""A file inside a zip may unpack to at most 1 GiB (a guard against zip bombs)."""
+
+
+@dataclass
+class Detected:
+    """The files of a path sorted by kind, ready to be read."""
+
+    studio: list[StudioFile] = field(default_factory=list)
+    archives: list[tuple[SourceFile, dict[str, Any]]] = field(default_factory=list)
+    members: list[SourceFile] = field(default_factory=list)
+    edges: list[tuple[SourceFile, str]] = field(default_factory=list)
+
+
+def read_files(
+    path: Path,
+    *,
+    handle: str | None,
+    today: date,
+    pseudonymize: Callable[[str], str],
+) -> list[Extract]:
+    """Read TikTok downloads and audience files under `path`: one extract per account and source.
+
+    Args:
+        path: a file, a zip of files, or a directory of them.
+        handle: the account (`--account`); needed when the files do not name it (a renamed
+            Studio export) and always for an audience import.
+        today: the import day: Studio's year-less dates are not after it, and snapshots are
+            taken on it.
+        pseudonymize: turns a follower's or member's username into the stored pseudonym.
+
+    Returns:
+        The Studio export (if any) first, then each archive, then the audience import.
+
+    Raises:
+        FileFormatError: a file is of no known kind or is malformed; the message names the file,
+            line (or JSON key path) and column.
+        UsageError: the account cannot be told, or the files do not go together.
+    """
+    detected = Detected()
+    for source in gather(path):
+        detect(source, detected)
+    extracts: list[Extract] = []
+    if detected.studio:
+        extracts.append(read_studio(detected.studio, handle=handle, today=today))
+    for source, data in detected.archives:
+        extracts.append(
+            read_archive(source, data, handle=handle, today=today, pseudonymize=pseudonymize)
+        )
+    audience = read_audience_files(detected, handle=handle, pseudonymize=pseudonymize)
+    if audience is not None:
+        extracts.append(audience)
+    return extracts
+
+
+def gather(path: Path) -> list[SourceFile]:
+    """The files under `path`, zips opened, in name order; hidden and system files skipped."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    if path.is_dir():
+        files = sorted(
+            child
+            for child in path.rglob("*")
+            if child.is_file() and not any(is_junk(part) for part in child.relative_to(path).parts)
+        )
+        if not files:
+            raise UsageError(f"{path}: no files to import in this directory")
+    else:
+        files = [path]
+    sources: list[SourceFile] = []
+    for file in files:
+        sources.extend(open_file(file))
+    return sources
+
+
+def is_junk(name: str) -> bool:
+    """Whether a file or folder name is hidden or an operating system's leftover."""
+    return name.startswith(".") or name.casefold() in JUNK_NAMES
+
+
+def open_file(file: Path) -> list[SourceFile]:
+    """A file as sources: itself, or the files inside it when it is a zip."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise file_problem(str(file), f"cannot be read ({error.strerror})") from None
+    if data.startswith(ZIP_SIGNATURES):
+        return zip_members(str(file), file.name, data)
+    return [SourceFile(str(file), data)]
+
+
+def zip_members(name: str, base_name: str, data: bytes) -> list[SourceFile]:
+    """The files inside a zip, named `archive.zip!inner.csv`."""
+    members: list[SourceFile] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                parts = info.filename.replace("\\", "/").split("/")
+                if info.is_dir() or any(is_junk(part) for part in parts if part):
+                    continue
+                where = f"{name}!{info.filename}"
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise file_problem(where, "unpacks to more than 1 GiB")
+                with archive.open(info) as member:
+                    content = member.read(MAX_MEMBER_BYTES + 1)
+                if len(content) > MAX_MEMBER_BYTES:
+                    raise file_problem(where, "unpacks to more than 1 GiB")
+                members.append(SourceFile(where, content, container=base_name))
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ) as error:
+        raise file_problem(name, f"not a readable zip file ({error})") from None
+    if not members:
+        raise file_problem(name, "a zip file with no files in it")
+    return members
+
+
+def detect(source: SourceFile, detected: Detected) -> None:
+    """Recognize one file by its content and file it under its kind in `detected`.
+
+    Raises:
+        FileFormatError: the file is of no known kind.
+    """
+    if source.data.startswith(ZIP_SIGNATURES):
+        raise unknown_kind(source.name, "a zip inside a zip; unzip the outer one first")
+    if b"\x00" in source.data[:4096] and not source.data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise unknown_kind(source.name, "a binary file")
+    if looks_like_graphml(source):
+        check_graphml_root(source)
+        detected.edges.append((source, "graphml"))
+        return
+    text = decode_text(source).lstrip()
+    if text.startswith(("{", "[")):
+        data = load_json(source)
+        if not is_archive(data):
+            raise unknown_kind(
+                source.name, 'JSON without the keys of a "Download your data" archive'
+            )
+        assert isinstance(data, dict)
+        detected.archives.append((source, data))
+        return
+    detect_csv(source, detected)
+
+
+def detect_csv(source: SourceFile, detected: Detected) -> None:
+    """Recognize a CSV file by its header row."""
+    header = read_header(source)
+    if not any(cell.strip() for cell in header):
+        raise unknown_kind(source.name, "an empty file")
+    studio = match_studio_header(header)
+    if studio is not None:
+        kind, columns = studio
+        detected.studio.append(StudioFile(read_csv(source), kind, columns))
+    elif edge_columns(header) is not None:
+        detected.edges.append((source, "csv"))
+    elif is_members_header(header):
+        detected.members.append(source)
+    else:
+        near = near_studio_kind(header)
+        shown = ", ".join(f"'{cell}'" for cell in header[:8])
+        raise unknown_kind(source.name, near or f"a CSV with the columns {shown}", line=1)
+
+
+def read_audience_files(
+    detected: Detected, *, handle: str | None, pseudonymize: Callable[[str], str]
+) -> Extract | None:
+    """The audience import of the members CSV and edges files, if there are any."""
+    if not detected.members and not detected.edges:
+        return None
+    if not detected.members:
+        names = ", ".join(source.name for source, _ in detected.edges)
+        raise UsageError(
+            f"follow edges ({names}) need a members CSV (with an 'id' column) beside them"
+        )
+    if len(detected.members) > 1:
+        names = ", ".join(source.name for source in detected.members)
+        raise UsageError(f"several members CSVs ({names}); import one audience at a time")
+    return read_audience(
+        detected.members[0], detected.edges, handle=handle, pseudonymize=pseudonymize
+    )
