@@ -131,7 +131,11 @@ def unchanged(edges: WeightedEdges) -> Prepared:
 
 
 METHODS = (
-    Method("networkit Leiden + split check, 1 thread, sampled above 2M edges (chosen)", unchanged, chosen_method),
+    Method(
+        "networkit Leiden + split check, 1 thread, sampled above 2M edges (chosen)",
+        unchanged,
+        chosen_method,
+    ),
     Method("networkit Leiden, 1 thread", unchanged, networkit_leiden),
     Method("networkit Leiden, 2 threads", networkit_graph, networkit_leiden_threads(2)),
     Method("networkit PLM (refine), 1 thread", networkit_graph, networkit_plm(1)),

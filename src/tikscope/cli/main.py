@@ -178,3 +178,7 @@ def fail(message: str, code: int) -> int:
 def run() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -155,9 +155,11 @@ def write_batch(
         rows = batch.tables[table.name]
         stage(connection, table, rows)
         check_unique_keys(connection, table)
-        replacing = batch.mode == "replace" or table.name in batch.replace
-        write = replace_rows if replacing else merge_rows
-        counts[table.name] = write(connection, table, batch.account_id, run_id)
+        if batch.mode == "merge" and table.name in batch.replace:
+            counts[table.name] = replace_if_changed(connection, table, batch.account_id, run_id)
+        else:
+            write = replace_rows if batch.mode == "replace" else merge_rows
+            counts[table.name] = write(connection, table, batch.account_id, run_id)
         if on_table is not None:
             on_table(table.name, rows.num_rows)
     if not any(count.written or count.deleted for count in counts.values()):
@@ -261,6 +263,24 @@ def replace_rows(
         [account_id, run_id],
     )
     return TableCount(inserted=written, updated=0, deleted=deleted)
+
+
+def replace_if_changed(
+    connection: DuckDBPyConnection, table: Table, account_id: AccountId, run_id: int
+) -> TableCount:
+    """Replace the account's rows by the batch rows, unless they are already exactly those."""
+    columns = column_list(connection, table)
+    differing = scalar(
+        connection,
+        f"SELECT count(*) FROM ((SELECT {columns} FROM {staging_name(table)} EXCEPT ALL "
+        f"SELECT {columns} FROM {table.name} WHERE account_id = $1) UNION ALL "
+        f"(SELECT {columns} FROM {table.name} WHERE account_id = $1 EXCEPT ALL "
+        f"SELECT {columns} FROM {staging_name(table)}))",
+        [account_id],
+    )
+    if not differing:
+        return TableCount(inserted=0, updated=0, deleted=0)
+    return replace_rows(connection, table, account_id, run_id)
 
 
 def merge_rows(

@@ -75,7 +75,7 @@ def extract_batch(
         time_zone: the account's IANA time zone, for a new account (default UTC).
     """
     account_id = account_id_of(extract.account.handle)
-    tables = dict(extract.tables)
+    tables = keep_member_keys(connection, account_id, dict(extract.tables))
     tables["accounts"] = [account_row(connection, account_id, extract, time_zone)]
     if state:
         tables["sync_state"] = [
@@ -124,3 +124,44 @@ def arrow_table(name: str, rows: list[Row]) -> pa.Table:
         return pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
     key = TABLES_BY_NAME[name].key if name in TABLES_BY_NAME else ()
     return pa.table({column: pa.array([], type=pa.null()) for column in key})
+
+
+def keep_member_keys(
+    connection: DuckDBPyConnection, account_id: AccountId, tables: dict[str, list[Row]]
+) -> dict[str, list[Row]]:
+    """Give members already in the store their stored key, and new members keys after them.
+
+    Sources number members from 0; without this an import that replaces the member list would
+    shift keys under the follows and saved clusterings that point at them.
+    """
+    members = tables.get("audience_members")
+    if not members:
+        return tables
+    stored = dict(
+        connection.execute(
+            "SELECT member_id, member_key FROM audience_members WHERE account_id = ?",
+            [account_id],
+        ).fetchall()
+    )
+    following = max(stored.values(), default=-1) + 1
+    renamed: dict[int, int] = {}
+    for row in members:
+        key = stored.get(row["member_id"])
+        if key is None:
+            key, following = following, following + 1
+        renamed[row["member_key"]] = key
+    result = dict(tables)
+    result["audience_members"] = [
+        {**row, "member_key": renamed[row["member_key"]]} for row in members
+    ]
+    if "follows" in tables:
+        result["follows"] = [renamed_follow(row, renamed) for row in tables["follows"]]
+    return result
+
+
+def renamed_follow(row: Row, renamed: dict[int, int]) -> Row:
+    """A follow with its member keys renamed."""
+    changed = {**row, "follower_key": renamed.get(row["follower_key"], row["follower_key"])}
+    if row["followee_type"] == "member":
+        changed["followee_key"] = renamed.get(row["followee_key"], row["followee_key"])
+    return changed

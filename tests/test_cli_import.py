@@ -1,0 +1,84 @@
+"""`tikscope import`: files into the store, all or nothing, with errors that say where."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tikscope.cli.main import main
+from tikscope.store.db import open_store
+from tikscope.store.tables import TABLES
+
+FILES = Path(__file__).parent / "fixtures" / "files"
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TIKSCOPE_KEY_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.setenv("TIKSCOPE_NOW", "2026-05-03T08:00:00")
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def dump(store: Path) -> dict[str, list[tuple[object, ...]]]:
+    with open_store(store) as connection:
+        return {
+            table.name: connection.execute(f"SELECT * FROM {table.name} ORDER BY ALL").fetchall()
+            for table in TABLES
+        }
+
+
+def test_import_studio_archive_and_audience_then_again_changes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = tmp_path / "store.duckdb"
+    for path, extra in [
+        (FILES / "studio_en_zips", []),
+        (FILES / "archive_new_layout.json", []),
+        (FILES / "audience_csv", ["--account", "casa_verde_shop"]),
+    ]:
+        code, out, err = cli(capsys, "import", str(path), "--db", str(store), *extra)
+        assert (code, err) == (0, ""), out
+    data = dump(store)
+    assert [row[1] for row in data["accounts"]] == ["casa_verde_shop"]
+    assert data["account_daily"] and data["audience_members"] and data["follows"]
+    assert data["following"] and data["audience_snapshots"]
+    code, out, _ = cli(capsys, "import", str(FILES / "audience_csv"), "--db", str(store),
+                       "--account", "casa_verde_shop")  # fmt: skip
+    assert code == 0 and "nothing new" in out
+    assert dump(store) == data
+
+
+def test_import_of_a_malformed_file_names_it_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = tmp_path / "store.duckdb"
+    code, _, err = cli(capsys, "import", str(FILES / "studio_en"), "--db", str(store),
+                       "--account", "casa_verde_shop")  # fmt: skip
+    assert (code, err) == (0, "")
+    before = dump(store)
+    broken = tmp_path / "broken"
+    shutil.copytree(FILES / "studio_en", broken)
+    overview = broken / "Overview.csv"
+    lines = overview.read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].replace('"', "", 2).replace(",", ",lots,", 1)
+    overview.write_text("\ufeff" + "\n".join(lines), encoding="utf-8")
+    code, out, err = cli(capsys, "import", str(broken), "--db", str(store),
+                         "--account", "casa_verde_shop")  # fmt: skip
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: {overview}:3: ") and err.count("\n") == 1
+    assert dump(store) == before
+
+
+def test_import_without_an_account_name_asks_for_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = cli(capsys, "import", str(FILES / "studio_en"), "--db",
+                       str(tmp_path / "store.duckdb"))  # fmt: skip
+    assert code == 1 and "--account" in err and err.count("\n") == 1
