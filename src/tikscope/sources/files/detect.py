@@ -146,8 +146,12 @@ def zip_members(name: str, base_name: str, data: bytes) -> list[SourceFile]:
         NotImplementedError,
         RuntimeError,
         ValueError,
+        IndexError,  # a damaged header can send zipfile past the end of its buffers
+        OverflowError,
     ) as error:
-        raise file_problem(name, f"not a readable zip file ({error})") from None
+        raise file_problem(
+            name, f"not a readable zip file ({error or type(error).__name__})"
+        ) from None
     if not members:
         raise file_problem(name, "a zip file with no files in it")
     return members
