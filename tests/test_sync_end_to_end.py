@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from tikscope.cli.main import main
+from tikscope.cli.sources import parse_interval
+from tikscope.errors import UsageError
 from tikscope.fake.app import serve_in_thread
 from tikscope.fake.data import FakeConfig
 from tikscope.store.db import open_store
@@ -176,6 +178,7 @@ def test_a_revoked_refresh_token_asks_for_reauthorization_and_writes_nothing(
 ) -> None:
     store = tmp_path / "store.duckdb"
     connect(capsys, store, origin, "business")
+    assert cli(capsys, "sync", "--db", str(store))[0] == 0
     before = dump(store)
     set_faults(origin, ["expire-tokens", "revoke-refresh"])
     code, _, err = cli(capsys, "sync", "--db", str(store))
@@ -186,6 +189,9 @@ def test_a_revoked_refresh_token_asks_for_reauthorization_and_writes_nothing(
     assert code == 1 and "needs re-authorization" in err
     code, out, _ = cli(capsys, "connections", "--db", str(store), "--format", "csv")
     assert "needs_reauthorization" in out
+    code, out, _ = cli(capsys, "metrics", "--db", str(store), "--last", "7")
+    assert code == 0
+    assert "connection business:casa_verde_demo needs re-authorization" in out.replace("\n", " ")
 
 
 def requests_served(origin: str) -> int:
@@ -261,3 +267,16 @@ def test_research_crawl_stops_at_the_daily_quota_and_resumes_the_next_day(
         assert (code, err) == (0, ""), out
     assert graph(parts) == expected
     assert days >= 2
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("15m", 900), ("1h", 3600), ("90s", 90), ("2d", 172800), (" 5 m", 300)]
+)
+def test_parse_interval_reads_sync_intervals(text: str, seconds: int) -> None:
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["30s", "15", "m", "1w", "-5m"])
+def test_parse_interval_refuses_what_it_cannot_honour(text: str) -> None:
+    with pytest.raises(UsageError, match="--every"):
+        parse_interval(text)

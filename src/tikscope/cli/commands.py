@@ -153,6 +153,11 @@ def freshness_line(fresh: Row) -> str:
         text += f", last sync {fresh['last_sync_at']:%Y-%m-%d %H:%M} UTC"
     if fresh.get("last_sync_status") == "failed":
         text += " (latest sync failed)"
+    if fresh.get("needs_reauthorization"):
+        text += (
+            f"; connection {fresh['needs_reauthorization']} needs re-authorization: "
+            "run 'tikscope connect' again"
+        )
     return text
 
 

@@ -45,7 +45,10 @@ def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
                    (SELECT max(finished_at) FROM sync_log
                      WHERE account_id = $account AND status <> 'failed') AS last_sync_at,
                    (SELECT arg_max(status, sync_id) FROM sync_log
-                     WHERE account_id = $account) AS last_sync_status
+                     WHERE account_id = $account) AS last_sync_status,
+                   (SELECT string_agg(connection_id, ', ' ORDER BY connection_id)
+                      FROM connections WHERE account_id = $account
+                       AND status = 'needs_reauthorization') AS needs_reauthorization
             """,
             {"account": account.account_id},
         )
