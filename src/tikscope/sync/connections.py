@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal, Never, cast
 import pyarrow as pa
 
 from tikscope.errors import ReauthorizationNeededError, TokenInvalidError, UsageError
-from tikscope.ids import AccountId, make_account_id
+from tikscope.ids import AccountId
 from tikscope.sources.records import AccountType
 from tikscope.store.db import fetch_value
 from tikscope.store.ingest import Batch, ingest
+from tikscope.sync.batches import account_id_of
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -48,11 +49,6 @@ COLUMNS = (
 def utc_now() -> datetime:
     """The current time, naive UTC (the store's convention)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def account_id_of(handle: str) -> AccountId:
-    """The account id of the account a connection reads."""
-    return make_account_id("tiktok", handle)
 
 
 @dataclass(frozen=True)
