@@ -319,12 +319,60 @@ CREATE TABLE sync_log (
 );
 """
 
+ACCESS = """
+CREATE TABLE users (
+    user_id INTEGER PRIMARY KEY,
+    username VARCHAR NOT NULL UNIQUE,
+    password_hash VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE workspaces (
+    workspace_id INTEGER PRIMARY KEY,
+    slug VARCHAR NOT NULL UNIQUE,
+    name VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE workspace_members (
+    workspace_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    role VARCHAR NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+    PRIMARY KEY (workspace_id, user_id)
+);
+
+CREATE TABLE workspace_accounts (
+    workspace_id INTEGER NOT NULL,
+    account_id VARCHAR NOT NULL,
+    PRIMARY KEY (workspace_id, account_id)
+);
+
+CREATE TABLE api_tokens (
+    token_id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    token_hash VARCHAR NOT NULL UNIQUE,
+    created_at TIMESTAMP NOT NULL,
+    last_used_at TIMESTAMP,
+    revoked_at TIMESTAMP
+);
+
+CREATE TABLE web_sessions (
+    session_hash VARCHAR PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    csrf_token VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
     Migration(3, "simulator ground truth", PLANTED),
     Migration(4, "saved audience clustering results", RESULTS),
     Migration(5, "connections, sync state and sync log", SOURCES),
+    Migration(6, "users, workspaces, roles, API tokens and web sessions", ACCESS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,330 @@
+"""Users, workspaces, roles and API tokens: who may see and change which accounts.
+
+A workspace groups accounts (an agency's clients, say) and has members, each with one role:
+owner (everything, incl. members and tokens), editor (sync, rename and merge clusters) or
+viewer (read only). Passwords are scrypt hashes; API tokens and session ids are stored as SHA-256
+hashes, so the store never holds a usable secret.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from tikscope.errors import UsageError
+from tikscope.store.db import fetch_value
+from tikscope.web.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    hash_token,
+    new_token,
+    verify_password,
+)
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
+# NOTE: verified when a username is unknown, so that a login takes as long either way.
+UNKNOWN_USER_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+class Role(StrEnum):
+    """A member's role in a workspace, from least to most powerful."""
+
+    viewer = "viewer"
+    editor = "editor"
+    owner = "owner"
+
+    def allows(self, needed: Role) -> bool:
+        """Whether this role includes the rights of `needed`."""
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who can log in."""
+
+    user_id: int
+    username: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A user's role in one workspace."""
+
+    slug: str
+    name: str
+    role: Role
+
+
+def check_name(kind: str, value: str) -> str:
+    """A username or workspace slug, lower-cased, or a UsageError saying what is allowed."""
+    lowered = value.strip().lower()
+    if not NAME_PATTERN.match(lowered):
+        raise UsageError(
+            f"{kind} {value!r} is not allowed: use 2-40 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return lowered
+
+
+def check_password(password: str) -> str:
+    """The password, or a UsageError when it is too short."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UsageError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def next_id(connection: DuckDBPyConnection, table: str, column: str) -> int:
+    """The next free integer id of a table (the store has one writer)."""
+    return int(fetch_value(connection, f"SELECT coalesce(max({column}), 0) + 1 FROM {table}"))
+
+
+def create_user(
+    connection: DuckDBPyConnection, username: str, password: str, now: datetime
+) -> User:
+    """Add a user; the username must be new."""
+    name = check_name("username", username)
+    hashed = hash_password(check_password(password))
+    if find_user(connection, name) is not None:
+        raise UsageError(f"user {name!r} exists already")
+    user_id = next_id(connection, "users", "user_id")
+    connection.execute("INSERT INTO users VALUES (?, ?, ?, ?)", [user_id, name, hashed, now])
+    return User(user_id, name)
+
+
+def set_password(connection: DuckDBPyConnection, username: str, password: str) -> None:
+    """Change a user's password and end their sessions."""
+    user = require_user(connection, username)
+    hashed = hash_password(check_password(password))
+    connection.execute(
+        "UPDATE users SET password_hash = ? WHERE user_id = ?", [hashed, user.user_id]
+    )
+    connection.execute("DELETE FROM web_sessions WHERE user_id = ?", [user.user_id])
+
+
+def find_user(connection: DuckDBPyConnection, username: str) -> User | None:
+    """The user with this username, or None."""
+    rows = connection.execute(
+        "SELECT user_id, username FROM users WHERE username = ?", [username.strip().lower()]
+    ).fetchall()
+    return User(int(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+def require_user(connection: DuckDBPyConnection, username: str) -> User:
+    """The user with this username, or a UsageError."""
+    user = find_user(connection, username)
+    if user is None:
+        raise UsageError(f"no user {username!r}; see `tikscope users list`")
+    return user
+
+
+def authenticate(connection: DuckDBPyConnection, username: str, password: str) -> User | None:
+    """The user when the password is right, else None (same work either way)."""
+    rows = connection.execute(
+        "SELECT user_id, username, password_hash FROM users WHERE username = ?",
+        [username.strip().lower()],
+    ).fetchall()
+    if not rows:
+        verify_password(password, UNKNOWN_USER_HASH)
+        return None
+    user_id, name, stored = rows[0]
+    return User(int(user_id), str(name)) if verify_password(password, str(stored)) else None
+
+
+def list_users(connection: DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every user with the workspaces they belong to."""
+    rows = connection.execute(
+        """
+        SELECT u.username, u.created_at,
+               string_agg(w.slug || ' (' || m.role || ')', ', ' ORDER BY w.slug)
+        FROM users u
+        LEFT JOIN workspace_members m USING (user_id)
+        LEFT JOIN workspaces w USING (workspace_id)
+        GROUP BY ALL ORDER BY u.username
+        """
+    ).fetchall()
+    return [
+        {"username": name, "created_at": created, "workspaces": workspaces or ""}
+        for name, created, workspaces in rows
+    ]
+
+
+def create_workspace(
+    connection: DuckDBPyConnection, slug: str, name: str | None, now: datetime
+) -> str:
+    """Add a workspace; returns its slug."""
+    checked = check_name("workspace", slug)
+    if workspace_id(connection, checked) is not None:
+        raise UsageError(f"workspace {checked!r} exists already")
+    new_id = next_id(connection, "workspaces", "workspace_id")
+    connection.execute(
+        "INSERT INTO workspaces VALUES (?, ?, ?, ?)", [new_id, checked, name or checked, now]
+    )
+    return checked
+
+
+def workspace_id(connection: DuckDBPyConnection, slug: str) -> int | None:
+    """The id of the workspace with this slug, or None."""
+    value = fetch_value(
+        connection, "SELECT workspace_id FROM workspaces WHERE slug = ?", [slug.strip().lower()]
+    )
+    return None if value is None else int(value)
+
+
+def require_workspace(connection: DuckDBPyConnection, slug: str) -> int:
+    """The id of the workspace with this slug, or a UsageError."""
+    found = workspace_id(connection, slug)
+    if found is None:
+        raise UsageError(f"no workspace {slug!r}; see `tikscope workspaces list`")
+    return found
+
+
+def set_member(connection: DuckDBPyConnection, slug: str, username: str, role: Role) -> None:
+    """Give a user a role in a workspace (replacing an earlier role)."""
+    space = require_workspace(connection, slug)
+    user = require_user(connection, username)
+    connection.execute(
+        "INSERT OR REPLACE INTO workspace_members VALUES (?, ?, ?)",
+        [space, user.user_id, role.value],
+    )
+
+
+def remove_member(connection: DuckDBPyConnection, slug: str, username: str) -> None:
+    """Take a user out of a workspace; the last owner cannot leave."""
+    space = require_workspace(connection, slug)
+    user = require_user(connection, username)
+    owners = connection.execute(
+        "SELECT user_id FROM workspace_members WHERE workspace_id = ? AND role = 'owner'", [space]
+    ).fetchall()
+    if [(user.user_id,)] == owners:
+        raise UsageError(f"{user.username} is the last owner of {slug}; add another owner first")
+    connection.execute(
+        "DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = ?",
+        [space, user.user_id],
+    )
+
+
+def add_account(connection: DuckDBPyConnection, slug: str, handle: str) -> None:
+    """Put an account of the store into a workspace."""
+    space = require_workspace(connection, slug)
+    account_id = fetch_value(
+        connection, "SELECT account_id FROM accounts WHERE handle = ?", [handle.lstrip("@")]
+    )
+    if account_id is None:
+        raise UsageError(f"no account @{handle.lstrip('@')} in the store; see `tikscope accounts`")
+    connection.execute(
+        "INSERT OR IGNORE INTO workspace_accounts VALUES (?, ?)", [space, account_id]
+    )
+
+
+def memberships(connection: DuckDBPyConnection, user_id: int) -> list[Membership]:
+    """The workspaces a user belongs to, with their role, by slug."""
+    rows = connection.execute(
+        """
+        SELECT w.slug, w.name, m.role
+        FROM workspace_members m JOIN workspaces w USING (workspace_id)
+        WHERE m.user_id = ? ORDER BY w.slug
+        """,
+        [user_id],
+    ).fetchall()
+    return [Membership(str(slug), str(name), Role(role)) for slug, name, role in rows]
+
+
+def role_in(connection: DuckDBPyConnection, user_id: int, slug: str) -> Role | None:
+    """The user's role in the workspace, or None when they are not a member (or it is absent)."""
+    role = fetch_value(
+        connection,
+        """
+        SELECT m.role FROM workspace_members m JOIN workspaces w USING (workspace_id)
+        WHERE m.user_id = ? AND w.slug = ?
+        """,
+        [user_id, slug],
+    )
+    return None if role is None else Role(role)
+
+
+def workspace_handles(connection: DuckDBPyConnection, slug: str) -> list[str]:
+    """The handles of the accounts in a workspace, sorted."""
+    rows = connection.execute(
+        """
+        SELECT a.handle FROM workspace_accounts wa
+        JOIN workspaces w USING (workspace_id) JOIN accounts a USING (account_id)
+        WHERE w.slug = ? ORDER BY a.handle
+        """,
+        [slug],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def workspace_members(connection: DuckDBPyConnection, slug: str) -> list[dict[str, str]]:
+    """The members of a workspace and their roles."""
+    rows = connection.execute(
+        """
+        SELECT u.username, m.role FROM workspace_members m
+        JOIN workspaces w USING (workspace_id) JOIN users u USING (user_id)
+        WHERE w.slug = ? ORDER BY u.username
+        """,
+        [slug],
+    ).fetchall()
+    return [{"username": str(name), "role": str(role)} for name, role in rows]
+
+
+def create_api_token(
+    connection: DuckDBPyConnection, user_id: int, name: str, now: datetime
+) -> tuple[int, str]:
+    """A new API token for a user: its id and the secret, shown once and stored hashed."""
+    token = new_token("tks")
+    token_id = next_id(connection, "api_tokens", "token_id")
+    connection.execute(
+        "INSERT INTO api_tokens VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+        [token_id, user_id, name.strip() or "token", hash_token(token), now],
+    )
+    return token_id, token
+
+
+def token_user(connection: DuckDBPyConnection, token: str) -> User | None:
+    """The user an unrevoked API token belongs to, or None."""
+    rows = connection.execute(
+        """
+        SELECT u.user_id, u.username FROM api_tokens t JOIN users u USING (user_id)
+        WHERE t.token_hash = ? AND t.revoked_at IS NULL
+        """,
+        [hash_token(token)],
+    ).fetchall()
+    return User(int(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+def list_api_tokens(connection: DuckDBPyConnection, user_id: int) -> list[dict[str, Any]]:
+    """A user's tokens (never the secrets)."""
+    rows = connection.execute(
+        """
+        SELECT token_id, name, created_at, revoked_at FROM api_tokens
+        WHERE user_id = ? ORDER BY token_id
+        """,
+        [user_id],
+    ).fetchall()
+    return [
+        {"token_id": token_id, "name": name, "created_at": created, "revoked_at": revoked}
+        for token_id, name, created, revoked in rows
+    ]
+
+
+def revoke_api_token(
+    connection: DuckDBPyConnection, user_id: int, token_id: int, now: datetime
+) -> bool:
+    """Revoke one of the user's own tokens; False when it is not theirs or already revoked."""
+    rows = connection.execute(
+        """
+        UPDATE api_tokens SET revoked_at = ?
+        WHERE token_id = ? AND user_id = ? AND revoked_at IS NULL RETURNING token_id
+        """,
+        [now, token_id, user_id],
+    ).fetchall()
+    return bool(rows)

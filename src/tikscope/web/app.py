@@ -1,0 +1,114 @@
+"""The web app: pages and their JSON twins over one store, behind logins and workspace roles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from tikscope.web.render import CONTENT_SECURITY_POLICY, render
+from tikscope.web.state import ServerState, WebConfig, open_state
+
+API_DESCRIPTION = """JSON twin of every tikscope page. Authenticate with an API token
+(`tikscope tokens create`) as `Authorization: Bearer <token>`. Numbers are fractions (0-1) where
+the unit says fraction; ids are strings; dates are ISO 8601, times UTC."""
+
+
+# NOTE: the account views appear in the navigation in this order.
+ROUTE_MODULES = (
+    "login", "overview", "community", "content", "posts", "activity", "audience", "sync_status",
+    "settings", "server_routes",
+)  # fmt: skip
+
+
+def create_app(config: WebConfig, *, state: ServerState | None = None) -> FastAPI:
+    """The app for one store; opens the store at startup unless a `state` is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = state or open_state(config)
+        app.state.server = opened
+        try:
+            yield
+        finally:
+            if state is None:
+                opened.store.close()
+
+    app = FastAPI(
+        title="tikscope", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan,
+        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+    )  # fmt: skip
+    if state is not None:
+        app.state.server = state
+    add_routes(app)
+    add_error_pages(app)
+    add_security_headers(app)
+    return app
+
+
+def add_routes(app: FastAPI) -> None:
+    """Static files, login, and every page with its JSON twin."""
+    import importlib
+
+    static = Path(str(resources.files("tikscope.web") / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_bundle() -> FileResponse:
+        """plotly.js as shipped inside the installed plotly package (no CDN)."""
+        bundle = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+        return FileResponse(bundle, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+
+    for name in ROUTE_MODULES:
+        app.include_router(importlib.import_module(f"tikscope.web.{name}").router)
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the request is for a page rather than the API."""
+    return not request.url.path.startswith("/api/")
+
+
+def add_error_pages(app: FastAPI) -> None:
+    """Errors as JSON `{"detail": ...}` under /api, as a page (or the login form) elsewhere."""
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if not wants_html(request):
+            return JSONResponse({"detail": error.detail}, error.status_code, headers=error.headers)
+        if error.status_code == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(request, "error.html.j2",
+                      {"status": error.status_code, "detail": error.detail},
+                      status=error.status_code)  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        ]
+        if not wants_html(request):
+            return JSONResponse({"detail": problems}, 422)
+        return render(request, "error.html.j2", {"status": 422, "detail": "; ".join(problems)},
+                      status=422)  # fmt: skip
+
+
+def add_security_headers(app: FastAPI) -> None:
+    """Headers every answer carries: no framing, no sniffing, scripts only from this site."""
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: object) -> Response:
+        response: Response = await call_next(request)  # type: ignore[operator]
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if wants_html(request) and not request.url.path.startswith(("/static/", "/vendor/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,73 @@
+"""Plotly figures as plain dicts: the pages ship them as JSON and static/app.js draws them.
+
+The figures use plotly.js from the installed plotly package, so nothing is fetched from a CDN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Figure = dict[str, Any]
+COLORS = ("#0f766e", "#be185d", "#1d4ed8", "#b45309", "#6d28d9", "#15803d", "#b91c1c", "#0369a1")
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+
+
+def layout(title: str, **extra: Any) -> dict[str, Any]:
+    """The common look: white background, small margins, legend on top."""
+    base: dict[str, Any] = {
+        "title": {"text": title, "x": 0, "font": {"size": 14}},
+        "font": FONT,
+        "margin": {"l": 56, "r": 16, "t": 48, "b": 40},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+        "hovermode": "x unified",
+        "xaxis": {"gridcolor": "#e5e7eb"},
+        "yaxis": {"gridcolor": "#e5e7eb", "rangemode": "tozero"},
+    }
+    return base | extra
+
+
+def lines(
+    title: str, x: Sequence[Any], series: Mapping[str, Sequence[Any]], *, dashed: Sequence[str] = ()
+) -> Figure:
+    """One line per series over a shared x axis; series named in `dashed` drawn dashed."""
+    data = [
+        {"type": "scatter", "mode": "lines", "name": name, "x": list(x), "y": list(values),
+         "line": {"color": COLORS[index % len(COLORS)], "width": 2,
+                  "dash": "dot" if name in dashed else "solid"}}
+        for index, (name, values) in enumerate(series.items())
+    ]  # fmt: skip
+    return {"data": data, "layout": layout(title)}
+
+
+def bars(
+    title: str, labels: Sequence[Any], series: Mapping[str, Sequence[Any]], *,
+    horizontal: bool = False, stacked: bool = False, percent: bool = False,
+) -> Figure:  # fmt: skip
+    """Grouped (or stacked) bars, vertical or horizontal."""
+    data = []
+    for index, (name, values) in enumerate(series.items()):
+        axes = {"y": list(labels), "x": list(values)} if horizontal else {
+            "x": list(labels), "y": list(values)}  # fmt: skip
+        data.append({"type": "bar", "name": name, "orientation": "h" if horizontal else "v",
+                     "marker": {"color": COLORS[index % len(COLORS)]}, **axes})  # fmt: skip
+    extra: dict[str, Any] = {"barmode": "relative" if stacked else "group", "hovermode": "closest"}
+    value_axis = {"gridcolor": "#e5e7eb", **({"tickformat": ".0%"} if percent else {})}
+    if horizontal:
+        extra |= {"xaxis": value_axis, "yaxis": {"autorange": "reversed", "automargin": True}}
+    else:
+        extra |= {"yaxis": value_axis}
+    return {"data": data, "layout": layout(title, **extra)}
+
+
+def heatmap(
+    title: str, x: Sequence[Any], y: Sequence[Any], z: Sequence[Sequence[Any]], *, label: str
+) -> Figure:
+    """A colour grid, e.g. active followers by weekday and hour."""
+    data = [{"type": "heatmap", "x": list(x), "y": list(y), "z": [list(row) for row in z],
+             "colorscale": "Teal", "hovertemplate": f"%{{y}} %{{x}}:00<br>{label} %{{z:,.0f}}"
+             "<extra></extra>", "colorbar": {"title": {"text": label}}}]  # fmt: skip
+    return {"data": data, "layout": layout(title, hovermode="closest",
+                                           yaxis={"autorange": "reversed"})}  # fmt: skip

@@ -1,0 +1,71 @@
+"""Query parameters shared by the account pages and their JSON twins: period and engagement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from tikscope.errors import UsageError
+from tikscope.metrics.periods import Period, last_days
+from tikscope.metrics.query import Account, Settings, last_day
+
+
+class Basis(StrEnum):
+    """What engagement is divided by."""
+
+    reach = "reach"
+    views = "views"
+    followers = "followers"
+
+
+@dataclass(frozen=True)
+class PeriodQuery:
+    """`?days=28` or `?start=...&end=...`, `?compare=false`, `?rate=1000&basis=views`."""
+
+    days: int | None
+    start: date | None
+    end: date | None
+    compare: bool
+    rate: int
+    basis: Basis
+
+    def settings(self) -> Settings:
+        """The engagement settings asked for."""
+        return Settings(engagement_rate=self.rate, engagement_basis=self.basis.value)
+
+    def period(self, connection: Any, account: Account) -> Period:
+        """The period asked for; by default the last 28 days with data."""
+        if self.start or self.end:
+            if not (self.start and self.end):
+                raise UsageError("start and end go together")
+            return Period(self.start, self.end)
+        until = last_day(connection, account)
+        if until is None:
+            raise UsageError(f"@{account.handle} has no data yet")
+        return last_days(self.days or 28, until=until)
+
+    def as_query(self) -> dict[str, Any]:
+        """The parameters as a query string mapping (for links between pages)."""
+        values: dict[str, Any] = {"days": self.days, "start": self.start, "end": self.end}
+        values |= {"compare": str(self.compare).lower(), "rate": self.rate, "basis": self.basis}
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def period_query(
+    days: Annotated[int | None, Query(ge=1, le=3650, description="Last N days with data.")] = None,
+    start: Annotated[date | None, Query(description="First day (with end).")] = None,
+    end: Annotated[date | None, Query(description="Last day (with start).")] = None,
+    compare: Annotated[bool, Query(description="Compare with the previous period.")] = True,
+    rate: Annotated[int, Query(description="Engagement per 100 or per 1000.")] = 100,
+    basis: Annotated[Basis, Query(description="Engagement divided by this.")] = Basis.reach,
+) -> PeriodQuery:
+    """Parse the period and engagement parameters (errors become 422)."""
+    if rate not in (100, 1000):
+        from fastapi import HTTPException
+
+        raise HTTPException(422, "rate must be 100 or 1000")
+    return PeriodQuery(days, start, end, compare, rate, basis)

@@ -1,0 +1,55 @@
+"""HTML pages: one Jinja2 environment over `web/templates`, with the report's value filters."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse
+
+from tikscope.reports.html import format_change, format_moment, format_value, trend
+
+if TYPE_CHECKING:
+    import jinja2
+
+# NOTE: no inline script may run: figures travel as JSON data blocks that static/app.js draws.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The template environment (built once)."""
+    import jinja2
+
+    loaded = jinja2.Environment(
+        loader=jinja2.PackageLoader("tikscope.web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    loaded.filters.update(
+        value=format_value, change=format_change, trend=trend, moment=format_moment,
+        as_json=as_json,
+    )  # fmt: skip
+    return loaded
+
+
+def as_json(value: Any) -> str:
+    """JSON for a `<script type="application/json">` block (safe inside HTML)."""
+    text = json.dumps(jsonable_encoder(value), separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """A page of `web/templates` as a response, with the request in its context."""
+    page = environment().get_template(template).render({"request": request, **context})
+    return HTMLResponse(page, status_code=status)

@@ -1,0 +1,143 @@
+"""Who is asking, and may they: sessions or API tokens, workspace roles, CSRF.
+
+Every route that shows or changes data depends on `Access` (via `viewer`, `editor`, `owner`),
+which checks, in order: a valid identity (401), membership of the workspace (404: a workspace that
+is not yours looks like one that does not exist), the role (403), and for a browser's unsafe
+request the CSRF token (403). API tokens need no CSRF token: browsers never send them on their own.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from tikscope.errors import TikscopeError
+from tikscope.metrics.query import Account, find_account
+from tikscope.web.access import Role, User, role_in, token_user, workspace_handles
+from tikscope.web.sessions import find_session
+from tikscope.web.state import ServerState
+
+SESSION_COOKIE = "tikscope_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+bearer = HTTPBearer(auto_error=False, description="An API token from `tikscope tokens create`.")
+
+
+class NotLoggedInError(HTTPException):
+    """No valid session or token: pages redirect to the login page, the API answers 401."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "log in, or send an API token as 'Authorization: Bearer ...'")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A logged-in user and, for a browser session, the CSRF token it must send back."""
+
+    user: User
+    csrf_token: str | None
+
+    @property
+    def is_browser(self) -> bool:
+        """Whether the request came with a session cookie rather than an API token."""
+        return self.csrf_token is not None
+
+
+@dataclass(frozen=True)
+class Access:
+    """A request allowed into a workspace with a role."""
+
+    identity: Identity
+    workspace: str
+    role: Role
+
+
+def server_state(request: Request) -> ServerState:
+    """The running server's shared state."""
+    state: ServerState = request.app.state.server
+    return state
+
+
+def optional_identity(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Identity | None:
+    """The user behind an API token or a session cookie, or None."""
+    state = server_state(request)
+    with state.store.read() as cursor:
+        if credentials is not None:
+            user = token_user(cursor, credentials.credentials)
+            return Identity(user, None) if user else None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        session = find_session(cursor, cookie, state.config.clock())
+    return Identity(session.user, session.csrf_token) if session else None
+
+
+def identity(
+    found: Annotated[Identity | None, Depends(optional_identity)],
+) -> Identity:
+    """The logged-in user, or 401."""
+    if found is None:
+        raise NotLoggedInError()
+    return found
+
+
+async def check_csrf(request: Request, who: Identity) -> None:
+    """Refuse a browser's unsafe request without the session's CSRF token (header or form)."""
+    if request.method not in UNSAFE_METHODS or not who.is_browser:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, who.csrf_token or ""):
+        raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")
+
+
+def require(needed: Role) -> Callable[..., Any]:
+    """A dependency that admits members of the path's workspace with at least `needed`."""
+
+    async def dependency(
+        request: Request, workspace: str, who: Annotated[Identity, Depends(identity)]
+    ) -> Access:
+        state = server_state(request)
+        with state.store.read() as cursor:
+            role = role_in(cursor, who.user.user_id, workspace)
+        if role is None:
+            raise HTTPException(404, f"no workspace {workspace!r}")
+        if not role.allows(needed):
+            raise HTTPException(403, f"this needs the {needed.value} role in {workspace}")
+        await check_csrf(request, who)
+        return Access(who, workspace, role)
+
+    return dependency
+
+
+viewer = require(Role.viewer)
+editor = require(Role.editor)
+owner = require(Role.owner)
+ViewerAccess = Annotated[Access, Depends(viewer)]
+EditorAccess = Annotated[Access, Depends(editor)]
+OwnerAccess = Annotated[Access, Depends(owner)]
+
+
+def workspace_account(request: Request, access: Access, handle: str) -> Account:
+    """An account of the workspace, or 404 (also for accounts of other workspaces)."""
+    state = server_state(request)
+    clean = handle.lstrip("@").lower()
+    with state.store.read() as cursor:
+        if clean not in workspace_handles(cursor, access.workspace):
+            raise HTTPException(404, f"no account @{clean} in workspace {access.workspace}")
+        try:
+            return find_account(cursor, clean)
+        except TikscopeError as error:
+            raise HTTPException(404, str(error)) from error

@@ -1,0 +1,141 @@
+"""What a running server holds: its one store connection, settings, and the login limiter."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tikscope.errors import UsageError
+from tikscope.store.db import connect, migrate
+from tikscope.store.migrations import MIGRATIONS
+from tikscope.web.cache import PageCache
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+
+def utc_now() -> datetime:
+    """Now, as naive UTC (the store's convention)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Settings of one server.
+
+    Attributes:
+        db: the store file.
+        secure_cookies: mark the session cookie `Secure` (browsers still send it to localhost).
+        sync_every: run every connection's sync this often inside the server; None for never.
+        login_attempts: failed logins allowed per user name and per client address in
+            `login_window` before logins are refused for the rest of the window.
+        clock: the current UTC time; tests pass a fixed one.
+    """
+
+    db: Path
+    secure_cookies: bool = True
+    sync_every: timedelta | None = None
+    login_attempts: int = 5
+    login_window: timedelta = timedelta(minutes=15)
+    clock: Callable[[], datetime] = utc_now
+
+
+class ServerStore:
+    """The server's single DuckDB connection: a cursor per request, one writer at a time.
+
+    # NOTE: DuckDB lets one process write a file, so the server owns it while it runs; other
+    # commands reach the data through the server (see `tikscope.web.forward`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        self.connection = connect(self.path, create=False)
+        migrate(self.connection, MIGRATIONS, path=self.path)
+        self.write_lock = threading.Lock()
+
+    @contextmanager
+    def read(self) -> Iterator[DuckDBPyConnection]:
+        """A cursor for one request's reads."""
+        cursor = self.connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def write(self) -> Iterator[DuckDBPyConnection]:
+        """A cursor inside a transaction that commits on success and rolls back on error."""
+        with self.write_lock, self.read() as cursor:
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection (the server is stopping)."""
+        self.connection.close()
+
+
+@dataclass
+class LoginLimiter:
+    """Counts failed logins per key (user name, client address) in a sliding window."""
+
+    attempts: int
+    window: timedelta
+    failures: dict[str, list[datetime]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def retry_after(self, keys: list[str], now: datetime) -> int:
+        """Seconds until a login for these keys is allowed again; 0 when it is allowed now."""
+        with self.lock:
+            waits = [self.wait(key, now) for key in keys]
+        return max(waits, default=0)
+
+    def wait(self, key: str, now: datetime) -> int:
+        """Seconds one key must wait (caller holds the lock)."""
+        recent = [moment for moment in self.failures.get(key, []) if now - moment < self.window]
+        self.failures[key] = recent
+        if len(recent) < self.attempts:
+            return 0
+        return max(1, int((recent[0] + self.window - now).total_seconds()) + 1)
+
+    def record_failure(self, keys: list[str], now: datetime) -> None:
+        """Count a failed login against every key."""
+        with self.lock:
+            for key in keys:
+                self.failures.setdefault(key, []).append(now)
+
+    def forget(self, keys: list[str]) -> None:
+        """Clear the keys after a successful login."""
+        with self.lock:
+            for key in keys:
+                self.failures.pop(key, None)
+
+
+@dataclass
+class ServerState:
+    """Everything the routes share."""
+
+    config: WebConfig
+    store: ServerStore
+    limiter: LoginLimiter
+    cache: PageCache = field(default_factory=PageCache)
+
+
+def open_state(config: WebConfig) -> ServerState:
+    """Open the store and build the shared state of a server."""
+    if not config.db.exists():
+        raise UsageError(f"no store at {config.db}: run `tikscope demo` first, or pass --db")
+    return ServerState(
+        config=config,
+        store=ServerStore(config.db),
+        limiter=LoginLimiter(config.login_attempts, config.login_window),
+    )

@@ -1,0 +1,142 @@
+"""Account views: one data function each, served as a page and as its JSON twin under /api.
+
+A view is registered once with `account_view`; both routes call the same data function (through
+the page cache) and only format the result, so the page and `/api/...` never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from tikscope.errors import TikscopeError
+from tikscope.metrics.periods import Period
+from tikscope.metrics.query import Account, Settings
+from tikscope.web.access import memberships, workspace_handles
+from tikscope.web.cache import data_version
+from tikscope.web.params import PeriodQuery, period_query
+from tikscope.web.render import render
+from tikscope.web.security import Access, ViewerAccess, server_state, workspace_account
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+Gather = Callable[["DuckDBPyConnection", Account, Period, Settings, bool], dict[str, Any]]
+PeriodParameters = Annotated[PeriodQuery, Depends(period_query)]
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A page about one account and period, with its JSON twin.
+
+    Attributes:
+        name: the last part of both paths (`/workspaces/W/accounts/H/NAME`, `/api/...`).
+        title: the page's heading and navigation label.
+        gather: reads what the view shows from the store (cursor, account, period, settings,
+            compare); returns JSON-able values.
+        template: the page's template in `web/templates`.
+        summary: one line for the OpenAPI description.
+        figures: the page's charts from the data, as Plotly figures (`web/figures.py`) by name.
+    """
+
+    name: str
+    title: str
+    gather: Gather
+    template: str
+    summary: str
+    figures: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: {}
+
+
+ACCOUNT_VIEWS: list[AccountView] = []
+
+
+def account_view(router: APIRouter, view: AccountView) -> None:
+    """Add the view's page and JSON routes to `router` and its link to the navigation."""
+    ACCOUNT_VIEWS.append(view)
+
+    def api_route(
+        request: Request, access: ViewerAccess, handle: str, query: PeriodParameters
+    ) -> dict[str, Any]:
+        return view_data(request, access, handle, query, view)
+
+    def page_route(
+        request: Request, access: ViewerAccess, handle: str, query: PeriodParameters
+    ) -> HTMLResponse:
+        data = view_data(request, access, handle, query, view)
+        context = page_context(request, access, account=data["account"]["handle"])
+        figures = view.figures(data)
+        return render(
+            request, view.template,
+            {**context, "view": view, "query": query, "figures": figures, **data},
+        )  # fmt: skip
+
+    api_route.__name__ = f"{view.name.replace('-', '_')}_api"
+    page_route.__name__ = f"{view.name.replace('-', '_')}_page"
+    router.get(
+        f"/api/workspaces/{{workspace}}/accounts/{{handle}}/{view.name}",
+        summary=view.summary, tags=["account"],
+    )(api_route)  # fmt: skip
+    router.get(
+        f"/workspaces/{{workspace}}/accounts/{{handle}}/{view.name}",
+        response_class=HTMLResponse, include_in_schema=False,
+    )(page_route)  # fmt: skip
+
+
+def view_data(
+    request: Request, access: Access, handle: str, query: PeriodQuery, view: AccountView
+) -> dict[str, Any]:
+    """The view's data with the account, period and settings it is about (cached)."""
+    state = server_state(request)
+    account = workspace_account(request, access, handle)
+    with state.store.read() as cursor:
+        try:
+            period = query.period(cursor, account)
+            settings = query.settings()
+        except TikscopeError as error:
+            raise HTTPException(422, str(error)) from error
+        key = (view.name, account.account_id, period, settings, query.compare, data_version(cursor))
+
+        def compute() -> dict[str, Any]:
+            return view.gather(cursor, account, period, settings, query.compare)
+
+        data = state.cache.get(key, compute)
+    return {
+        "account": {"handle": account.handle, "account_type": account.account_type,
+                    "time_zone": account.time_zone},
+        "period": describe_period(period, compare=query.compare),
+        "settings": {"engagement_rate": settings.engagement_rate,
+                     "engagement_basis": settings.engagement_basis,
+                     "engagement_formula": settings.engagement_formula},
+        **data,
+    }  # fmt: skip
+
+
+def describe_period(period: Period, *, compare: bool) -> dict[str, Any]:
+    """The period (and the one it is compared with) as JSON."""
+    described: dict[str, Any] = {"start": period.start, "end": period.end, "days": period.days}
+    if compare:
+        previous = period.previous()
+        described["previous"] = {"start": previous.start, "end": previous.end}
+    return described
+
+
+def page_context(request: Request, access: Access, *, account: str | None = None) -> dict[str, Any]:
+    """What every page's frame shows: who is logged in, workspaces, accounts, navigation."""
+    state = server_state(request)
+    with state.store.read() as cursor:
+        spaces = memberships(cursor, access.identity.user.user_id)
+        handles = workspace_handles(cursor, access.workspace)
+    return {
+        "me": access.identity.user,
+        "csrf_token": access.identity.csrf_token or "",
+        "workspace": access.workspace,
+        "role": access.role.value,
+        "workspaces": spaces,
+        "accounts": handles,
+        "current_account": account,
+        "views": ACCOUNT_VIEWS,
+    }
