@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tikscope.store.db import open_store
+from tikscope.web.state import WebConfig
+from web_support import WebStore, build_web_store, copy_store, serve
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -21,3 +23,25 @@ def store_path(tmp_path: Path) -> Path:
 def store(store_path: Path) -> Iterator[DuckDBPyConnection]:
     with open_store(store_path, create=True) as connection:
         yield connection
+
+
+@pytest.fixture(scope="session")
+def web_store_template(tmp_path_factory: pytest.TempPathFactory) -> WebStore:
+    """The two-workspace web store, built once per test session (see tests/web_support.py)."""
+    return build_web_store(tmp_path_factory.mktemp("web") / "web.duckdb")
+
+
+@pytest.fixture
+def web_store(web_store_template: WebStore, tmp_path: Path) -> WebStore:
+    """A fresh copy of the web store that a test may change."""
+    return copy_store(web_store_template, tmp_path / "web.duckdb")
+
+
+@pytest.fixture(scope="module")
+def web_server(
+    web_store_template: WebStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, WebStore]]:
+    """A server over a copy of the web store, shared by a module's tests: (origin, store)."""
+    store = copy_store(web_store_template, tmp_path_factory.mktemp("served") / "web.duckdb")
+    with serve(WebConfig(db=store.path, secure_cookies=False)) as origin:
+        yield origin, store

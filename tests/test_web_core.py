@@ -1,0 +1,145 @@
+"""The web app's core over a real server: login, sessions, CSRF, roles, the overview twin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from tikscope.web.passwords import hash_password, verify_password
+from tikscope.web.state import LoginLimiter
+from web_support import NOW, PASSWORD, WebStore, bearer, csrf_token, login
+
+OVERVIEW = "/api/workspaces/agency/accounts/casa_verde_demo/overview"
+
+
+@pytest.fixture
+def client(web_server: tuple[str, WebStore]) -> httpx.Client:
+    origin, _ = web_server
+    with httpx.Client(base_url=origin, timeout=30) as opened:
+        yield opened
+
+
+def test_passwords_verify_only_the_right_password() -> None:
+    stored = hash_password("a long enough password")
+    assert stored.startswith("scrypt$16384$8$1$")
+    assert verify_password("a long enough password", stored)
+    assert not verify_password("a long enough passwore", stored)
+    assert not verify_password("a long enough password", "not-a-hash")
+
+
+def test_login_limiter_blocks_after_the_allowed_failures_and_forgets_after_the_window() -> None:
+    limiter = LoginLimiter(attempts=3, window=timedelta(minutes=10))
+    keys = ["user:ana", "address:127.0.0.1"]
+    for _ in range(3):
+        assert limiter.retry_after(keys, NOW) == 0
+        limiter.record_failure(keys, NOW)
+    assert limiter.retry_after(keys, NOW + timedelta(minutes=1)) == 541
+    assert limiter.retry_after(["user:bob"], NOW) == 0
+    assert limiter.retry_after(keys, NOW + timedelta(minutes=10)) == 0
+
+
+def test_web_login_leads_to_the_first_account_overview(client: httpx.Client) -> None:
+    response = login(client, "vera")
+    assert response.status_code == 303
+    page = client.get(response.headers["location"], follow_redirects=True)
+    assert page.status_code == 200
+    assert str(page.url).endswith("/workspaces/agency/accounts/casa_verde_demo/overview")
+    assert "Overview" in page.text and "@casa_verde_demo" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_web_wrong_password_is_refused_without_saying_which_part_was_wrong(
+    client: httpx.Client,
+) -> None:
+    response = login(client, "vera", "wrong-password-1")
+    assert response.status_code == 401
+    assert "Wrong user name or password." in response.text
+    assert login(client, "nobody", PASSWORD).status_code == 401
+
+
+def test_web_session_cookie_is_http_only_and_same_site(client: httpx.Client) -> None:
+    response = login(client, "eddie")
+    cookie = response.headers["set-cookie"]
+    assert "tikscope_session=" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+
+
+def test_web_pages_without_login_redirect_to_the_login_form(client: httpx.Client) -> None:
+    response = client.get("/workspaces/agency/accounts/casa_verde_demo/overview")
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        "/login?next=/workspaces/agency/accounts/casa_verde_demo/overview"
+    )
+
+
+def test_web_api_without_credentials_is_401_json(client: httpx.Client) -> None:
+    response = client.get(OVERVIEW)
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "log in, or send an API token as 'Authorization: Bearer ...'"
+    }
+    bad = client.get(OVERVIEW, headers=bearer("tks_not-a-token"))
+    assert bad.status_code == 401
+
+
+def test_web_overview_api_compares_with_the_previous_period(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    response = client.get(OVERVIEW, params={"days": 7}, headers=bearer(store.tokens["vera"]))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["account"] == {
+        "handle": "casa_verde_demo",
+        "account_type": "business",
+        "time_zone": "Europe/Madrid",
+    }
+    assert data["period"] == {
+        "start": "2026-11-14",
+        "end": "2026-11-20",
+        "days": 7,
+        "previous": {"start": "2026-11-07", "end": "2026-11-13"},
+    }
+    followers = data["headline"][0]
+    assert followers["metric"] == "followers"
+    assert followers["change"] == followers["value"] - followers["previous"]
+    assert len(data["daily"]) == 7 and len(data["previous_daily"]) == 7
+
+
+def test_web_overview_api_refuses_half_a_custom_period(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    response = client.get(
+        OVERVIEW, params={"start": "2026-11-01"}, headers=bearer(store.tokens["vera"])
+    )
+    assert response.status_code == 422
+    assert response.json() == {"detail": "start and end go together"}
+
+
+def test_web_other_workspace_looks_absent(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    response = client.get(
+        "/api/workspaces/rival/accounts/other_brand/overview", headers=bearer(store.tokens["vera"])
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no workspace 'rival'"}
+    own_workspace_foreign_account = client.get(
+        "/api/workspaces/agency/accounts/other_brand/overview",
+        headers=bearer(store.tokens["vera"]),
+    )
+    assert own_workspace_foreign_account.status_code == 404
+
+
+def test_web_logout_needs_the_csrf_token(client: httpx.Client) -> None:
+    page = client.get(login(client, "vera").headers["location"], follow_redirects=True)
+    refused = client.post("/logout")
+    assert refused.status_code == 403
+    assert client.get("/workspaces/agency/accounts/casa_verde_demo/overview").status_code == 200
+    done = client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+    assert done.status_code == 303
+    assert client.get("/workspaces/agency/accounts/casa_verde_demo/overview").status_code == 303
