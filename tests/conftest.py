@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from browser_support import CHROMIUM, CHROMIUM_FLAGS
 from tikscope.store.db import open_store
 from tikscope.web.state import WebConfig
 from web_support import WebStore, build_web_store, copy_store, serve
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
+    from playwright.sync_api import Browser, Page
 
 
 @pytest.fixture
@@ -45,3 +47,33 @@ def web_server(
     store = copy_store(web_store_template, tmp_path_factory.mktemp("served") / "web.duckdb")
     with serve(WebConfig(db=store.path, secure_cookies=False)) as origin:
         yield origin, store
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium under Playwright, shared by the session's page tests."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS)
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context and page; console errors fail the test at teardown."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], f"the browser console showed errors: {errors}"

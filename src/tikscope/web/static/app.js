@@ -34,6 +34,10 @@ function setUpPeriodPicker(form) {
       if (field.name && field.value === "") { field.disabled = true; }
     });
     if (days.value) { start.disabled = true; end.disabled = true; }
+    // The hidden "compare=false" only speaks when the box is unticked.
+    var box = form.querySelector('input[type="checkbox"][name="compare"]');
+    var unticked = form.querySelector('input[type="hidden"][name="compare"]');
+    if (box && unticked && box.checked) { unticked.disabled = true; }
   });
 }
 
