@@ -82,7 +82,11 @@ def serve(config: WebConfig) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    settings = uvicorn.Config(create_app(config), log_level="warning", access_log=False, ws="none")
+    # NOTE: the asyncio loop, not uvloop: uvloop leaves a second socket object to the garbage
+    # collector, which pytest reports as an unclosed socket.
+    settings = uvicorn.Config(
+        create_app(config), log_level="warning", access_log=False, ws="none", loop="asyncio"
+    )
     server = uvicorn.Server(settings)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

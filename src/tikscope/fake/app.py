@@ -187,7 +187,9 @@ def serve_in_thread(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    settings = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
+    settings = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", ws="none", loop="asyncio"
+    )
     server = uvicorn.Server(settings)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

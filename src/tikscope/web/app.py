@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tikscope.web.render import CONTENT_SECURITY_POLICY, render
 from tikscope.web.state import ServerState, WebConfig, open_state
@@ -102,13 +103,36 @@ def add_error_pages(app: FastAPI) -> None:
 
 def add_security_headers(app: FastAPI) -> None:
     """Headers every answer carries: no framing, no sniffing, scripts only from this site."""
+    app.add_middleware(SecurityHeaders)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: object) -> Response:
-        response: Response = await call_next(request)  # type: ignore[operator]
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if wants_html(request) and not request.url.path.startswith(("/static/", "/vendor/")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+
+class SecurityHeaders:
+    """Plain ASGI middleware (cheaper per request than Starlette's `BaseHTTPMiddleware`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the headers to the answer."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        extra = [
+            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+        ]
+        if not path.startswith(("/api/", "/static/", "/vendor/")):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *[(name, value) for name, value in extra if name not in present],
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

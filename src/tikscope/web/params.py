@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query
 
 from tikscope.errors import UsageError
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Account, Settings, last_day
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 class Basis(StrEnum):
@@ -37,7 +40,7 @@ class PeriodQuery:
         """The engagement settings asked for."""
         return Settings(engagement_rate=self.rate, engagement_basis=self.basis.value)
 
-    def period(self, connection: Any, account: Account) -> Period:
+    def period(self, connection: DuckDBPyConnection, account: Account) -> Period:
         """The period asked for; by default the last 28 days with data."""
         if self.start or self.end:
             if not (self.start and self.end):

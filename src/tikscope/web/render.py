@@ -41,6 +41,11 @@ def environment() -> jinja2.Environment:
     return loaded
 
 
+def encode_json(value: Any) -> bytes:
+    """The body of a JSON answer (what FastAPI would send for `value`)."""
+    return json.dumps(jsonable_encoder(value), separators=(",", ":"), allow_nan=False).encode()
+
+
 def as_json(value: Any) -> str:
     """JSON for a `<script type="application/json">` block (safe inside HTML)."""
     text = json.dumps(jsonable_encoder(value), separators=(",", ":"))

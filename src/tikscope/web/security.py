@@ -64,24 +64,23 @@ def server_state(request: Request) -> ServerState:
     return state
 
 
-def optional_identity(
+async def optional_identity(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Identity | None:
-    """The user behind an API token or a session cookie, or None."""
+    """The user behind an API token or a session cookie, or None (lookups are remembered)."""
     state = server_state(request)
-    with state.store.read() as cursor:
-        if credentials is not None:
-            user = token_user(cursor, credentials.credentials)
-            return Identity(user, None) if user else None
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if not cookie:
-            return None
-        session = find_session(cursor, cookie, state.config.clock())
+    if credentials is not None:
+        user = state.lookup(token_user, credentials.credentials)
+        return Identity(user, None) if user else None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    session = state.lookup(find_session, cookie, state.config.clock().replace(second=0))
     return Identity(session.user, session.csrf_token) if session else None
 
 
-def identity(
+async def identity(
     found: Annotated[Identity | None, Depends(optional_identity)],
 ) -> Identity:
     """The logged-in user, or 401."""
@@ -109,9 +108,7 @@ def require(needed: Role) -> Callable[..., Any]:
     async def dependency(
         request: Request, workspace: str, who: Annotated[Identity, Depends(identity)]
     ) -> Access:
-        state = server_state(request)
-        with state.store.read() as cursor:
-            role = role_in(cursor, who.user.user_id, workspace)
+        role = server_state(request).lookup(role_in, who.user.user_id, workspace)
         if role is None:
             raise HTTPException(404, f"no workspace {workspace!r}")
         if not role.allows(needed):
@@ -134,10 +131,10 @@ def workspace_account(request: Request, access: Access, handle: str) -> Account:
     """An account of the workspace, or 404 (also for accounts of other workspaces)."""
     state = server_state(request)
     clean = handle.lstrip("@").lower()
-    with state.store.read() as cursor:
-        if clean not in workspace_handles(cursor, access.workspace):
-            raise HTTPException(404, f"no account @{clean} in workspace {access.workspace}")
-        try:
-            return find_account(cursor, clean)
-        except TikscopeError as error:
-            raise HTTPException(404, str(error)) from error
+    if clean not in state.lookup(workspace_handles, access.workspace):
+        raise HTTPException(404, f"no account @{clean} in workspace {access.workspace}")
+    try:
+        found: Account = state.lookup(find_account, clean)
+    except TikscopeError as error:
+        raise HTTPException(404, str(error)) from error
+    return found

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
 from tikscope.store.db import connect, migrate
@@ -17,6 +18,9 @@ from tikscope.web.cache import PageCache
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
+
+
+CACHE_SECONDS = 60
 
 
 def utc_now() -> datetime:
@@ -57,6 +61,17 @@ class ServerStore:
         self.connection = connect(self.path, create=False)
         migrate(self.connection, MIGRATIONS, path=self.path)
         self.write_lock = threading.Lock()
+        self.generation = 0
+        self.generation_lock = threading.Lock()
+
+    def changed(self) -> None:
+        """Note that the data may have changed: cached lookups and pages are recomputed.
+
+        # NOTE: while the server runs no other process can write the file (DuckDB's lock), so
+        # every write happens here and calls this: `write()`, forwarded commands, scheduled syncs.
+        """
+        with self.generation_lock:
+            self.generation += 1
 
     @contextmanager
     def read(self) -> Iterator[DuckDBPyConnection]:
@@ -77,7 +92,10 @@ class ServerStore:
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
-            cursor.execute("COMMIT")
+            else:
+                cursor.execute("COMMIT")
+            finally:
+                self.changed()
 
     def close(self) -> None:
         """Close the connection (the server is stopping)."""
@@ -128,6 +146,32 @@ class ServerState:
     store: ServerStore
     limiter: LoginLimiter
     cache: PageCache = field(default_factory=PageCache)
+
+    def remember(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value computed from the store, kept until the store changes (or a minute passes).
+
+        # NOTE: the one-minute epoch bounds staleness should a write path ever forget `changed()`.
+        """
+        epoch = int(time.monotonic() // CACHE_SECONDS)
+        return self.cache.get((self.store.generation, epoch, key), compute)
+
+    def recall(self, key: Hashable) -> Any:
+        """What `remember` keeps for `key` now, or None."""
+        epoch = int(time.monotonic() // CACHE_SECONDS)
+        return self.cache.peek((self.store.generation, epoch, key))
+
+    def lookup(self, function: Callable[..., Any], *arguments: Any) -> Any:
+        """`function(cursor, *arguments)` on a read cursor, remembered (see `remember`)."""
+
+        def compute() -> Any:
+            with self.store.read() as cursor:
+                return function(cursor, *arguments)
+
+        # NOTE: a bound method's qualname omits its instance, so the instance joins the key.
+        owner = getattr(function, "__self__", None)
+        return self.remember(
+            (function.__module__, function.__qualname__, owner, *arguments), compute
+        )
 
 
 def open_state(config: WebConfig) -> ServerState:

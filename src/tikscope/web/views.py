@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 
 from tikscope.errors import TikscopeError
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.web.access import memberships, workspace_handles
-from tikscope.web.cache import data_version
 from tikscope.web.params import PeriodQuery, period_query
-from tikscope.web.render import render
+from tikscope.web.render import encode_json, render
 from tikscope.web.security import Access, ViewerAccess, server_state, workspace_account
 
 if TYPE_CHECKING:
@@ -58,10 +58,21 @@ def account_view(router: APIRouter, view: AccountView) -> None:
     """Add the view's page and JSON routes to `router` and its link to the navigation."""
     ACCOUNT_VIEWS.append(view)
 
-    def api_route(
+    async def api_route(
         request: Request, access: ViewerAccess, handle: str, query: PeriodParameters
-    ) -> dict[str, Any]:
-        return view_data(request, access, handle, query, view)
+    ) -> Response:
+        # NOTE: async with the encoded answer remembered: a repeated request costs no query and
+        # no thread hop; a new one computes in the thread pool.
+        state = server_state(request)
+        key = ("api", view.name, access.workspace, handle, query)
+        body = state.recall(key)
+        if body is None:
+
+            def compute() -> bytes:
+                return encode_json(view_data(request, access, handle, query, view))
+
+            body = await run_in_threadpool(state.remember, key, compute)
+        return Response(body, media_type="application/json")
 
     def page_route(
         request: Request, access: ViewerAccess, handle: str, query: PeriodParameters
@@ -92,18 +103,18 @@ def view_data(
     """The view's data with the account, period and settings it is about (cached)."""
     state = server_state(request)
     account = workspace_account(request, access, handle)
-    with state.store.read() as cursor:
-        try:
-            period = query.period(cursor, account)
-            settings = query.settings()
-        except TikscopeError as error:
-            raise HTTPException(422, str(error)) from error
-        key = (view.name, account.account_id, period, settings, query.compare, data_version(cursor))
+    try:
+        period = state.lookup(query.period, account)
+        settings = query.settings()
+    except TikscopeError as error:
+        raise HTTPException(422, str(error)) from error
+    key = (view.name, account, period, settings, query.compare)
 
-        def compute() -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        with state.store.read() as cursor:
             return view.gather(cursor, account, period, settings, query.compare)
 
-        data = state.cache.get(key, compute)
+    data = state.remember(key, compute)
     return {
         "account": {"handle": account.handle, "account_type": account.account_type,
                     "time_zone": account.time_zone},
@@ -127,9 +138,8 @@ def describe_period(period: Period, *, compare: bool) -> dict[str, Any]:
 def page_context(request: Request, access: Access, *, account: str | None = None) -> dict[str, Any]:
     """What every page's frame shows: who is logged in, workspaces, accounts, navigation."""
     state = server_state(request)
-    with state.store.read() as cursor:
-        spaces = memberships(cursor, access.identity.user.user_id)
-        handles = workspace_handles(cursor, access.workspace)
+    spaces = state.lookup(memberships, access.identity.user.user_id)
+    handles = state.lookup(workspace_handles, access.workspace)
     return {
         "me": access.identity.user,
         "csrf_token": access.identity.csrf_token or "",
