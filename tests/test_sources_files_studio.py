@@ -61,6 +61,7 @@ EXPECTED_TABLES = {
             "create_time": datetime(2026, 4, 28),
             "share_url": "https://www.tiktok.com/@casa_verde_shop/video/7498123456789012345",
             "caption": "Repotting a monstera #plants",
+            "hashtags": ["plants"],
         },
         {
             "post_id": "7455000000000000001",
@@ -68,6 +69,7 @@ EXPECTED_TABLES = {
             "create_time": datetime(2025, 12, 30),
             "share_url": "https://www.tiktok.com/@casa_verde_shop/video/7455000000000000001",
             "caption": "Propagation tips",
+            "hashtags": [],
         },
     ],
     "post_snapshots": [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -87,6 +88,31 @@ def test_merge_with_fewer_columns_keeps_the_others(store: DuckDBPyConnection) ->
         "SELECT caption, hashtags, duration_seconds FROM posts ORDER BY post_id"
     ).fetchall()
     assert rows == [("new caption", ["plants"], 29.767), ("post 1 #plants", ["plants"], 29.767)]
+
+
+def test_merge_never_erases_a_value_with_null(store: DuckDBPyConnection) -> None:
+    ingest(store, make_batch("merge", posts=posts_table(2)))
+    unknown = posts_table(2).set_column(3, "caption", pa.array([None, "post 1 edited"]))
+    result = ingest(store, make_batch("merge", posts=unknown))
+    assert (result.counts["posts"].inserted, result.counts["posts"].updated) == (0, 1)
+    rows = store.execute("SELECT caption, run_id FROM posts ORDER BY post_id").fetchall()
+    assert rows == [("post 0 #plants", 1), ("post 1 edited", 2)]
+
+
+def test_merge_keeping_stored_values_only_fills_nulls(store: DuckDBPyConnection) -> None:
+    first = posts_table(2).set_column(3, "caption", pa.array(["full caption #plants", None]))
+    ingest(store, make_batch("merge", posts=first))
+    poorer = posts_table(3).set_column(3, "caption", pa.array(["short", "filled", "new"]))
+    poorer = poorer.set_column(2, "create_time", pa.array([datetime(2026, 5, 1)] * 3))
+    batch = replace(make_batch("merge", posts=poorer), keep_stored=frozenset({"posts"}))
+    result = ingest(store, batch)
+    assert (result.counts["posts"].inserted, result.counts["posts"].updated) == (1, 1)
+    rows = store.execute("SELECT caption, create_time, run_id FROM posts ORDER BY ALL").fetchall()
+    assert rows == [
+        ("filled", datetime(2026, 5, 1, 9, 1), 2),
+        ("full caption #plants", datetime(2026, 5, 1, 9, 0), 1),
+        ("new", datetime(2026, 5, 1), 2),
+    ]
 
 
 @pytest.mark.parametrize(

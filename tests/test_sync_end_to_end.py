@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tikscope.cli import sync_commands
 from tikscope.cli.main import main
 from tikscope.cli.sources import parse_interval
 from tikscope.errors import UsageError
@@ -267,6 +268,55 @@ def test_research_crawl_stops_at_the_daily_quota_and_resumes_the_next_day(
         assert (code, err) == (0, ""), out
     assert graph(parts) == expected
     assert days >= 2
+
+
+def test_sync_every_syncs_again_after_each_wait_until_ctrl_c(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, origin: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    store = tmp_path / "store.duckdb"
+    connect(capsys, store, origin, "business")
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the sleeping process
+        monkeypatch.setenv("TIKSCOPE_NOW", f"2026-05-03T{6 + len(waits):02d}:30:00")
+
+    monkeypatch.setattr(sync_commands, "wait", wait)
+    code, out, err = cli(capsys, "sync", "--db", str(store), "--every", "15m")
+    assert (code, err) == (0, "")
+    assert waits == [900, 900, 900]
+    assert out.count("next sync in 15m; Ctrl-C stops") == 3
+    assert out.splitlines()[-1] == "stopped after 3 finished syncs"
+    with open_store(store) as connection:
+        log = connection.execute("SELECT status FROM sync_log ORDER BY sync_id").fetchall()
+        hours = connection.execute(
+            "SELECT DISTINCT hour(captured_at) FROM post_snapshots ORDER BY 1"
+        ).fetchall()
+    assert log == [("ok",), ("ok",), ("ok",)]
+    assert hours == [(6,), (7,), (8,)]  # one post snapshot per sync hour
+
+
+def test_sync_every_stops_on_sigint_with_one_line_and_no_traceback(
+    tmp_path: Path, origin: str
+) -> None:
+    store = tmp_path / "store.duckdb"
+    env = dict(os.environ)
+    connect_in_subprocess(store, origin, env)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tikscope.cli.main", "sync", "--db", str(store), "--every", "1m"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None
+    line = ""
+    while not line.startswith("next sync in 1m"):
+        line = child.stdout.readline()
+        assert line, "the sync ended before waiting"
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    assert (child.returncode, err, out) == (0, "", "stopped after 1 finished sync\n")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -115,15 +114,17 @@ def sync(
     from tikscope.cli import sync_commands
 
     interval = parse_interval(every) if every else None
-    while True:
+
+    def sync_once() -> list[str]:
         rows, failures = sync_commands.sync_all(db, account, now=clock(), key=key_path(key_file))
         print_rows(rows, output, title=f"Synced at {clock():%Y-%m-%d %H:%M} UTC")
-        if interval is None:
-            if failures:
-                raise typer.Exit(1)
-            return
-        typer.echo(f"next sync in {every}; Ctrl-C stops")
-        time.sleep(interval)
+        return failures
+
+    if every is None or interval is None:
+        if sync_once():
+            raise typer.Exit(1)
+        return
+    sync_commands.sync_every(interval, sync_once, label=every.strip())
 
 
 def parse_interval(text: str) -> int:

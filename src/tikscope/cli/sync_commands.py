@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,3 +85,26 @@ def sync_all(
             for note in outcome.notes:
                 typer.echo(f"note: {stored.connection_id}: {note}")
     return rows, failures
+
+
+def sync_every(interval: int, sync_once: Callable[[], object], *, label: str) -> int:
+    """Run `sync_once` now and then every `interval` seconds until Ctrl-C; the syncs finished.
+
+    Ctrl-C (SIGINT) ends the loop with one line, whether it comes while waiting or during a sync
+    (whose transaction is rolled back: a sync writes all of its batch or nothing).
+    """
+    finished = 0
+    try:
+        while True:
+            sync_once()
+            finished += 1
+            typer.echo(f"next sync in {label}; Ctrl-C stops")
+            wait(interval)
+    except KeyboardInterrupt:
+        typer.echo(f"stopped after {finished} finished sync{'' if finished == 1 else 's'}")
+    return finished
+
+
+def wait(seconds: float) -> None:
+    """Sleep between two syncs (a seam for tests)."""
+    time.sleep(seconds)

@@ -1,4 +1,4 @@
-"""Reading TikTok's answers: typed fields with errors that name them, cursor pages, hashtags.
+"""Reading TikTok's answers: typed fields with errors that name them, cursor pages.
 
 Every client reads its answers through `Fields`, so a value of the wrong type becomes a
 `MalformedResponseError` naming the endpoint, the field's path and the request id, never a bare
@@ -8,7 +8,6 @@ KeyError or ValueError, and an absent value reads as None (missing is not zero).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,8 +17,6 @@ from tikscope.errors import MalformedResponseError
 
 if TYPE_CHECKING:
     from tikscope.sources.http import ApiSession
-
-HASHTAG = re.compile(r"#(\w+)")
 
 
 @dataclass(frozen=True)
@@ -172,13 +169,6 @@ def cursor_pages(
         if cursor is None or cursor in seen:
             raise page.fail("cursor", "a new cursor while has_more is true")
         seen.add(cursor)
-
-
-def hashtags_of(caption: str | None) -> list[str] | None:
-    """The caption's hashtags, lower case, without `#`, each once, in order."""
-    if caption is None:
-        return None
-    return list(dict.fromkeys(tag.lower() for tag in HASHTAG.findall(caption)))
 
 
 def text_or_none(value: Any) -> str | None:

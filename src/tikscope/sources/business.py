@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from tikscope.errors import UsageError
-from tikscope.sources.answers import Fields, cursor_pages, hashtags_of
+from tikscope.sources.answers import Fields, cursor_pages
+from tikscope.sources.hashtags import hashtags_of
 from tikscope.sources.http import ApiSession
 from tikscope.sources.records import AccountFacts, Extract, Row
 

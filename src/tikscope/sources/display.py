@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tikscope.sources.answers import Fields, cursor_pages, hashtags_of
+from tikscope.sources.answers import Fields, cursor_pages
+from tikscope.sources.hashtags import hashtags_of
 from tikscope.sources.http import ApiSession
 from tikscope.sources.records import AccountFacts, Row
 

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from tikscope.errors import UsageError
-from tikscope.sources.answers import Fields, cursor_pages, hashtags_of
+from tikscope.sources.answers import Fields, cursor_pages
+from tikscope.sources.hashtags import hashtags_of
 from tikscope.sources.http import ApiSession
 from tikscope.sources.records import Row
 
@@ -23,6 +24,7 @@ FOLLOWING_PATH = "/v2/research/user/following/"
 COMMENTS_PATH = "/v2/research/video/comment/list/"
 VIDEOS_PATH = "/v2/research/video/query/"
 PAGE_SIZE = 100
+COMMENT_PAGE_SIZE = 100
 MAX_RANGE_DAYS = 30
 
 USER_FIELDS = (
@@ -104,7 +106,8 @@ class ResearchClient:
         Rows have the `comments` columns TikTok gives here (no author: the Research API does not
         say who wrote a comment); `parent_comment_id` is None for a top-level comment.
         """
-        body = without_none({"video_id": video_id, "max_count": PAGE_SIZE, "cursor": cursor})
+        body = {"video_id": video_id, "max_count": COMMENT_PAGE_SIZE, "cursor": cursor}
+        body = without_none(body)
         data = self.session.post(COMMENTS_PATH, params={"fields": COMMENT_FIELDS}, json=body)
         page = Fields.of(self.session, COMMENTS_PATH, data)
         rows = [comment_row(item, video_id) for item in required_items(page, "comments")]

@@ -10,7 +10,10 @@ Two modes:
 - ``replace``: the batch is the whole truth for its account in the tables it names (a simulation,
   a full re-import). Rows of the account not in the batch are deleted.
 - ``merge``: the batch adds or corrects rows by key (an API sync re-pulling recent days). Rows
-  identical to what is stored are left alone, so they keep the run that first wrote them.
+  identical to what is stored are left alone, so they keep the run that first wrote them. A NULL
+  in the batch never erases a stored value (missing means "not known here", not "gone"), and in
+  the tables a batch names in `keep_stored` (a poorer source under a richer one) it only fills
+  cells that are NULL in the store.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Batch:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     replace: frozenset[str] = frozenset()
     """Tables replaced for the account even in merge mode (a source that is their whole truth)."""
+    keep_stored: frozenset[str] = frozenset()
+    """Tables where a merge only fills stored NULLs (a poorer source under a richer one)."""
 
 
 @dataclass(frozen=True)
@@ -157,9 +162,11 @@ def write_batch(
         check_unique_keys(connection, table)
         if batch.mode == "merge" and table.name in batch.replace:
             counts[table.name] = replace_if_changed(connection, table, batch.account_id, run_id)
+        elif batch.mode == "merge":
+            keep = table.name in batch.keep_stored
+            counts[table.name] = merge_rows(connection, table, batch.account_id, run_id, keep)
         else:
-            write = replace_rows if batch.mode == "replace" else merge_rows
-            counts[table.name] = write(connection, table, batch.account_id, run_id)
+            counts[table.name] = replace_rows(connection, table, batch.account_id, run_id)
         if on_table is not None:
             on_table(table.name, rows.num_rows)
     if not any(count.written or count.deleted for count in counts.values()):
@@ -284,20 +291,27 @@ def replace_if_changed(
 
 
 def merge_rows(
-    connection: DuckDBPyConnection, table: Table, account_id: AccountId, run_id: int
+    connection: DuckDBPyConnection,
+    table: Table,
+    account_id: AccountId,
+    run_id: int,
+    keep_stored: bool = False,
 ) -> TableCount:
     """Insert new keys and update changed rows; leave identical rows untouched.
 
     Only the columns the batch carries are compared and updated, so a source that knows fewer
-    fields (the Display API) does not wipe what a richer one (the Business API) wrote.
+    fields (the Display API) does not wipe what a richer one (the Business API) wrote; a NULL
+    keeps the stored value, and with `keep_stored` only stored NULLs are filled.
     """
     names = [column[0] for column in connection.execute(
         f"SELECT * FROM {staging_name(table)} LIMIT 0").description or []]  # fmt: skip
     columns = ", ".join(f'"{name}"' for name in names)
+    same_key = " AND ".join(["TRUE", *(f'old."{name}" = new."{name}"' for name in table.key)])
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE _incoming AS "
-        f"SELECT {columns} FROM {staging_name(table)} "
-        f"EXCEPT SELECT {columns} FROM {table.name} WHERE account_id = ?",
+        f"SELECT {merged_values(table, names, keep_stored)} FROM {staging_name(table)} AS new "
+        f"LEFT JOIN (SELECT * FROM {table.name} WHERE account_id = $1) AS old ON {same_key} "
+        f"EXCEPT SELECT {columns} FROM {table.name} WHERE account_id = $1",
         [account_id],
     )
     match = " AND ".join(
@@ -314,14 +328,22 @@ def merge_rows(
     )  # fmt: skip
     existing = f"SELECT 1 FROM {table.name} WHERE {match}"
     written = execute_count(
-        connection,
-        table,
-        f"INSERT INTO {table.name} (account_id, {columns}, run_id) "
+        connection, table, f"INSERT INTO {table.name} (account_id, {columns}, run_id) "
         f"SELECT ?, {columns}, ? FROM _incoming WHERE NOT EXISTS ({existing})",
         [account_id, run_id, account_id],
-    )
+    )  # fmt: skip
     connection.execute("DROP TABLE _incoming")
     return TableCount(inserted=written, updated=updated, deleted=0)
+
+
+def merged_values(table: Table, names: list[str], keep_stored: bool) -> str:
+    """The select list of a merge: keys from the batch, other columns merged with the store."""
+    first, second = ("old", "new") if keep_stored else ("new", "old")
+    return ", ".join(
+        f'new."{name}"' if name in table.key
+        else f'coalesce({first}."{name}", {second}."{name}") AS "{name}"'
+        for name in names
+    )  # fmt: skip
 
 
 def execute_count(
@@ -360,6 +382,8 @@ def fingerprint_batch(batch: Batch) -> str:
     digest = hashlib.sha256(f"{batch.mode}\x1f{batch.account_id}".encode())
     if batch.replace:
         digest.update(f"\x1freplace:{','.join(sorted(batch.replace))}".encode())
+    if batch.keep_stored:
+        digest.update(f"\x1fkeep:{','.join(sorted(batch.keep_stored))}".encode())
     for name in sorted(batch.tables):
         rows = batch.tables[name].combine_chunks()
         sink = pa.BufferOutputStream()
@@ -385,20 +409,10 @@ def record_run(
     }
     connection.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            run_id,
-            batch.kind,
-            batch.source,
-            batch.account_id,
-            started_at,
-            now_utc(),
-            fingerprint,
-            json.dumps(dict(batch.parameters), sort_keys=True),
-            json.dumps(row_counts, sort_keys=True),
-            sum(c.written for c in counts.values()),
-            sum(c.deleted for c in counts.values()),
-        ],
-    )
+        [run_id, batch.kind, batch.source, batch.account_id, started_at, now_utc(), fingerprint,
+         json.dumps(dict(batch.parameters), sort_keys=True), json.dumps(row_counts, sort_keys=True),
+         sum(c.written for c in counts.values()), sum(c.deleted for c in counts.values())],
+    )  # fmt: skip
 
 
 def now_utc() -> datetime:

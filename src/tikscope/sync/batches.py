@@ -2,7 +2,8 @@
 
 An extract's rows are merged by key, except the tables it names in `replace`. The `accounts` row
 is completed for a new account (type, time zone, source) and, for a known account, carries only
-what the source says, so a poorer source never overwrites a richer one.
+what the source says. In tables a richer source already wrote, a poorer one only fills empty
+cells (`precedence`), so a Studio import never turns a post's exact time into midnight.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tikscope.sources.records import Extract, Row
 from tikscope.store.db import fetch_value
 from tikscope.store.ingest import Batch, IngestResult, Kind, ingest
 from tikscope.store.tables import TABLES_BY_NAME
+from tikscope.sync.precedence import outranked_tables
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -82,18 +84,21 @@ def extract_batch(
             {"name": name, "value": json.dumps(value, sort_keys=True)}
             for name, value in sorted(state.items())
         ]
+    written = {
+        name: arrow_table(name, rows)
+        for name, rows in tables.items()
+        if rows or name in extract.replace
+    }
+    merged = [name for name in written if name not in extract.replace]
     return Batch(
         account_id=account_id,
         kind=kind,
         source=source,
-        tables={
-            name: arrow_table(name, rows)
-            for name, rows in tables.items()
-            if rows or name in extract.replace
-        },
+        tables=written,
         mode="merge",
         parameters=dict(parameters or {}),
         replace=frozenset(extract.replace),
+        keep_stored=outranked_tables(connection, account_id, extract.account.source, merged),
     )
 
 

@@ -5,16 +5,18 @@ the second walks the list again and reads each follower's following list, keepin
 other followers as member follows and the rest as follows of outside accounts. Every page is
 written together with the crawl's position, so a crawl stopped by the daily quota, an error or a
 kill goes on from the last page written. Usernames of followers are never stored: the position is
-the follower-page cursor and an index in that page.
+the follower-page cursor and an index in that page. After the graph, the same loop reads the
+comments on the account's videos (`research_comments`), within their own daily quota.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tikscope.errors import QuotaExhaustedError
 from tikscope.sources.records import AccountFacts, Extract, Row
@@ -35,6 +37,35 @@ DAILY_GRAPH_CALLS = 20_000
 STATE = "research_crawl"
 
 
+class Step(Protocol):
+    """A resumable crawl: one page per step, its position in `sync_state` under `state_name`."""
+
+    state_name: str
+    daily_limit: int
+    what: str
+
+    def load_state(self, now: datetime) -> dict[str, Any]:
+        """Where the last written page left the crawl; the quota count restarts each UTC day."""
+        ...
+
+    def is_done(self, state: dict[str, Any]) -> bool:
+        """Whether nothing is left to read."""
+        ...
+
+    def step(self, state: dict[str, Any]) -> tuple[Extract, dict[str, Any]]:
+        """Read one page and return its rows and the state after it."""
+        ...
+
+
+@dataclass
+class Progress:
+    """What the crawls of one sync wrote, and what the user should know."""
+
+    written: int = 0
+    last_run: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
 def crawl_research(
     connection: DuckDBPyConnection,
     stored: Connection,
@@ -43,47 +74,69 @@ def crawl_research(
     now: datetime,
     key_file: Path,
 ) -> SyncOutcome:
-    """Go on with the crawl until it is done or today's quota is used up."""
+    """Go on with the graph crawl, then with the video comments, until done or out of quota."""
     from tikscope.sources.research import ResearchClient
     from tikscope.sync.pseudonyms import pseudonymizer
+    from tikscope.sync.research_comments import CommentCrawler
     from tikscope.sync.run import SyncOutcome
 
     started = datetime.now().replace(tzinfo=None)
-    crawler = Crawler(connection, stored, ResearchClient(session), pseudonymizer(key_file))
-    state, written, notes = crawler.load_state(now), 0, []
-    last_run: int | None = None
-    while state["phase"] != "done":
-        if state["quota_requests"] >= DAILY_GRAPH_CALLS:
-            notes.append("today's Research API quota is used up; the crawl goes on after 00:00 UTC")
-            break
-        before = session.stats.requests
-        try:
-            extract, state = crawler.step(state)
-        except QuotaExhaustedError as error:
-            notes.append(f"{error}; the crawl goes on after 00:00 UTC")
-            break
-        state["quota_requests"] += session.stats.requests - before
-        result = write_extract(
-            connection, extract, kind="sync", source=f"research_api {stored.base_url}",
-            state={STATE: state},
-        )  # fmt: skip
-        written += sum(count.written for count in result.counts.values())
-        last_run = result.run_id or last_run
-    status = "ok" if written else "unchanged"
-    record_sync(connection, stored, session.stats, started=started, status=status, run_id=last_run)
+    client, pseudonym = ResearchClient(session), pseudonymizer(key_file)
+    progress = Progress()
+    for crawler in (Crawler(connection, stored, client, pseudonym),
+                    CommentCrawler(connection, stored, client, pseudonym)):  # fmt: skip
+        run_steps(connection, stored, session, crawler, now=now, progress=progress)
+    status = "ok" if progress.written else "unchanged"
+    record_sync(connection, stored, session.stats, started=started, status=status,
+                run_id=progress.last_run)  # fmt: skip
     return SyncOutcome(
         stored.connection_id,
         stored.handle,
         status,
-        written,
+        progress.written,
         session.stats.requests,
         session.stats.retries,
-        notes=tuple(notes),
+        notes=tuple(progress.notes),
     )
 
 
+def run_steps(
+    connection: DuckDBPyConnection,
+    stored: Connection,
+    session: ApiSession,
+    crawler: Step,
+    *,
+    now: datetime,
+    progress: Progress,
+) -> None:
+    """Step `crawler` until it is done or today's quota for it is used up; one batch a step."""
+    state = crawler.load_state(now)
+    while not crawler.is_done(state):
+        if state["quota_requests"] >= crawler.daily_limit:
+            progress.notes.append(f"today's Research API quota for {crawler.what} is used up; "
+                                  "the crawl goes on after 00:00 UTC")  # fmt: skip
+            return
+        before = session.stats.requests
+        try:
+            extract, state = crawler.step(state)
+        except QuotaExhaustedError as error:
+            progress.notes.append(f"{error}; the crawl of {crawler.what} goes on after 00:00 UTC")
+            return
+        state["quota_requests"] += session.stats.requests - before
+        result = write_extract(
+            connection, extract, kind="sync", source=f"research_api {stored.base_url}",
+            state={crawler.state_name: state},
+        )  # fmt: skip
+        progress.written += sum(count.written for count in result.counts.values())
+        progress.last_run = result.run_id or progress.last_run
+
+
 class Crawler:
-    """One step of the crawl at a time; each step is one page and one batch."""
+    """One step of the graph crawl at a time; each step is one page and one batch."""
+
+    state_name = STATE
+    daily_limit = DAILY_GRAPH_CALLS
+    what = "the follower graph"
 
     def __init__(
         self,
@@ -118,6 +171,10 @@ class Crawler:
         if state.get("quota_day") != today:
             state["quota_day"], state["quota_requests"] = today, 0
         return state
+
+    def is_done(self, state: dict[str, Any]) -> bool:
+        """Whether both passes are over."""
+        return bool(state["phase"] == "done")
 
     def step(self, state: dict[str, Any]) -> tuple[Extract, dict[str, Any]]:
         """Read one page and return its rows and the state after it."""

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tikscope.store.ingest import IngestResult, ingest_all
+from tikscope.store.ingest import Batch, IngestResult, ingest_all
 from tikscope.sync.batches import account_id_of, extract_batch
 from tikscope.sync.pseudonyms import pseudonymizer
 
@@ -55,7 +55,18 @@ def import_path(
             account_id_of(extract.account.handle),
             extract.account.source,
             result,
-            extract.notes,
+            (*extract.notes, *kept_note(batch)),
         )
-        for extract, result in zip(extracts, results, strict=True)
+        for extract, batch, result in zip(extracts, batches, results, strict=True)
     ]
+
+
+def kept_note(batch: Batch) -> tuple[str, ...]:
+    """A note naming the tables where the import yielded to a richer source, if any."""
+    if not batch.keep_stored:
+        return ()
+    tables = ", ".join(sorted(batch.keep_stored))
+    return (
+        f"{tables}: an API sync wrote these first, so this import only filled empty cells and "
+        "added rows; it replaced no value",
+    )

@@ -7,8 +7,9 @@ Mapping (docs/schema.md, "filled from"):
 - FollowerActivity.csv -> `follower_activity` (date, hour, active_followers).
 - FollowerGender.csv, FollowerTopTerritories.csv -> `audience_snapshots` (dimension `gender`,
   lower-cased, or `country`, with an `Others` row), `snapshot_date` = `today`.
-- Content.csv -> `posts` (id parsed from the link, caption = title, create_time = post time,
-  media type `video`) and `post_snapshots` (`captured_at` = the `Time` day at 00:00).
+- Content.csv -> `posts` (id parsed from the link, caption = title, hashtags parsed from it,
+  create_time = post time, media type `video`) and `post_snapshots` (`captured_at` = the
+  `Time` day at 00:00).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tikscope.sources.files.dates import at_midnight, latest_year, parse_written
 from tikscope.sources.files.studio_daily import DailyPart, join_daily, read_daily_file
 from tikscope.sources.files.studio_headers import StudioFile, column_dates, has_year_less_dates
 from tikscope.sources.files.studio_words import GENDERS, OTHER_TERRITORIES
+from tikscope.sources.hashtags import hashtags_of
 from tikscope.sources.records import AccountFacts, Extract, Row
 
 ZIP_NAME_PATTERN = re.compile(
@@ -304,7 +306,8 @@ def content_row(studio_file: StudioFile, row: CsvRow, captured_at: datetime) -> 
         "share_url": link,
     }
     if studio_file.has("title"):
-        post["caption"] = studio_file.cell(row, "title").strip() or None
+        caption = studio_file.cell(row, "title").strip() or None
+        post["caption"], post["hashtags"] = caption, hashtags_of(caption)
     snapshot: Row = {"post_id": post_id, "captured_at": captured_at}
     for field in ("likes", "comments", "shares", "views"):
         if studio_file.has(field):
