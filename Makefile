@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install lint bench docs clean
+.PHONY: demo test install system-packages lint bench bench-web docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tikscope needs Python >= 3.11")'
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# Debian's chromium (browser tests) and wrk (web benchmark), via apt-get when missing; not for demo.
+system-packages:
+	sh scripts/install-system-packages.sh
+
 demo: $(STAMP)
 	$(BIN)/tikscope demo
 
@@ -23,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: lint system-packages
 	$(BIN)/pytest
 
 docs: $(STAMP)
@@ -31,6 +35,9 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/simulate_scale.py
+
+bench-web: $(STAMP) system-packages
+	$(BIN)/python benchmarks/web_overview.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

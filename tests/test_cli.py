@@ -12,6 +12,7 @@ from factories import make_batch
 from tikscope.cli.main import main
 from tikscope.store.db import open_store
 from tikscope.store.ingest import ingest
+from tikscope.store.migrations import LATEST_VERSION
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -140,7 +141,7 @@ def test_info_formats(capsys: pytest.CaptureFixture[str], filled_store: Path) ->
     _, out, _ = run_cli(capsys, "info", "--db", str(filled_store), "--format", "json")
     [overview] = json.loads(out)
     assert overview["tables"]["posts"] == 3 and overview["tables"]["follows"] == 0
-    assert overview["schema_version"] == 5 and overview["runs"] == 1
+    assert overview["schema_version"] == LATEST_VERSION and overview["runs"] == 1
     _, out, _ = run_cli(capsys, "runs", "--db", str(filled_store), "--format", "csv")
     header, row = out.splitlines()
     assert (

@@ -725,19 +725,19 @@ def test_data_flags_main_period(connection: DuckDBPyConnection, business: Accoun
         # 03-31 and 04-01 were fetched 04-02 06:00, less than 72 h after they began
         "provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
         # P1 lost 50 views on 03-27 (S4 1040 -> S5 990), though it gained 40 over the period
-        "1 posts whose lifetime views TikTok corrected downwards during the period",
+        "1 post whose lifetime views TikTok corrected downwards during the period",
         # P2: insights last known at S8, counters at S10
-        "1 posts published in the period whose reach and watch time are last known from before "
+        "1 post published in the period whose reach and watch time are last known from before "
         "the period's end (TikTok stops reporting them after 7 idle days)",
-        "1 deleted posts among those published",  # P4
-        "1 filtered posts among those published",  # P3
+        "1 deleted post among those published",  # P4
+        "1 filtered post among those published",  # P3
     ]
 
 
 def test_data_flags_correction_day(connection: DuckDBPyConnection, business: Account) -> None:
     # 03-27: S4 -> S5, P1 1040 -> 990
     assert data_flags(connection, business, Period(date(2026, 3, 27), date(2026, 3, 27))) == [
-        "1 posts whose lifetime views TikTok corrected downwards during the period",
+        "1 post whose lifetime views TikTok corrected downwards during the period",
     ]
 
 
@@ -746,7 +746,7 @@ def test_data_flags_posts_without_a_start_snapshot(
 ) -> None:
     # 03-13 .. 03-22: P1 (published 03-10) was first read at S0 = 03-23 00:00, the period's end
     assert data_flags(connection, business, MAIN_PERIOD.previous()) == [
-        "1 posts with no snapshot at the period's start (their gains count from zero)",
+        "1 post with no snapshot at the period's start (their gains count from zero)",
     ]
 
 
@@ -757,9 +757,9 @@ def test_data_flags_idle_post_not_stale_before_insights_stop(
     # 03-30 was fetched 04-02 06:00, 54 h after it ended: final.
     assert data_flags(connection, business, Period(date(2026, 3, 23), date(2026, 3, 30))) == [
         # P1 lost 50 views on 03-27 (1040 -> 990), inside this period
-        "1 posts whose lifetime views TikTok corrected downwards during the period",
-        "1 deleted posts among those published",
-        "1 filtered posts among those published",
+        "1 post whose lifetime views TikTok corrected downwards during the period",
+        "1 deleted post among those published",
+        "1 filtered post among those published",
     ]
 
 

@@ -35,6 +35,8 @@ def test_fresh_store_has_latest_schema_and_every_table(store_path: Path) -> None
     assert versions == [(m.version, m.name) for m in MIGRATIONS]
     derived = {"audience_results", "audience_result_clusters", "audience_result_members"}
     derived |= {"connections", "sync_log"}
+    access = {"users", "workspaces", "workspace_members", "workspace_accounts", "api_tokens"}
+    derived |= access | {"web_sessions"}
     assert tables == {table.name for table in TABLES} | {"runs", "_migrations"} | derived
 
 

@@ -88,16 +88,22 @@ def write_clusters(connection: DuckDBPyConnection, result_id: int, names: dict[i
         )
 
 
-def latest_result_id(connection: DuckDBPyConnection, account_id: str) -> int:
-    """The newest saved result of the account, or a clear error when there is none."""
+def newest_result_id(connection: DuckDBPyConnection, account_id: str) -> int | None:
+    """The newest saved result of the account, or None when it has none yet."""
     value = fetch_value(
         connection, "SELECT max(result_id) FROM audience_results WHERE account_id = ?", [account_id]
     )
+    return None if value is None else int(value)
+
+
+def latest_result_id(connection: DuckDBPyConnection, account_id: str) -> int:
+    """The newest saved result of the account, or a clear error when there is none."""
+    value = newest_result_id(connection, account_id)
     if value is None:
         raise UsageError(
             "no saved audience result for this account: run `tikscope audience report` first"
         )
-    return int(value)
+    return value
 
 
 def load_result(
@@ -142,9 +148,10 @@ def merge_clusters(
     known = set(cluster_names(connection, result_id))
     unknown = [cluster for cluster in clusters if cluster not in known]
     if len(set(clusters)) < 2 or unknown:
+        missing = f"; it has no cluster {', '.join(str(c) for c in unknown)}" if unknown else ""
         raise UsageError(
             f"merge needs two or more clusters of result {result_id} "
-            f"(it has {', '.join(str(c) for c in sorted(known))})"
+            f"(it has {', '.join(str(c) for c in sorted(known))}){missing}"
         )
     kept, merged = clusters[0], [cluster for cluster in clusters[1:] if cluster != clusters[0]]
     connection.execute("BEGIN TRANSACTION")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli import analytics, audience, connect, dev, report, sources
+from tikscope.cli import access, analytics, audience, connect, dev, forward, report, serve, sources
 from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, human_bytes, print_record, print_rows
 from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
@@ -140,13 +140,19 @@ audience.register(app)
 sources.register(app)
 connect.register(app)
 dev.register(app)
+access.register(app)
+serve.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI, turning every expected failure into a one-line message and an exit code."""
     command = typer.main.get_command(app)
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        result: Any = command.main(args=argv, prog_name="tikscope", standalone_mode=False)
+        forwarded = forward.forward_if_served(command, arguments)
+        if forwarded is not None:
+            return forwarded  # the server holding the store ran it
+        result: Any = command.main(args=arguments, prog_name="tikscope", standalone_mode=False)
     except typer.Exit as exit_:
         return int(exit_.exit_code)
     except typer.TyperException as error:  # Typer's usage errors: bad options, unknown commands

@@ -12,6 +12,7 @@ Each scope of `model.Scope` is a relation built here; a metric's SQL aggregates 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -192,12 +193,19 @@ def compute_period(
         for (_, text), count in zip(FLAGS[scope], row[len(available) :], strict=True):
             if count:
                 flags[scope].append(
-                    text.format(", ".join(count) if isinstance(count, list) else count)
+                    text.format(", ".join(count))
+                    if isinstance(count, list)
+                    else counted(text, count)
                 )
     corrected = count_corrected(connection, account, period) if with_corrections else 0
     if corrected:
-        flags[Scope.VIEWED].insert(0, CORRECTED.format(corrected))
+        flags[Scope.VIEWED].insert(0, counted(CORRECTED, corrected))
     return values, [flag for scope in FLAGS for flag in flags[scope]]
+
+
+def counted(text: str, count: int) -> str:
+    """A flag's text with its count: "1 post ...", "3 posts ..."."""
+    return (re.sub(r"\bposts\b", "post", text, count=1) if count == 1 else text).format(count)
 
 
 CORRECTED = "{} posts whose lifetime views TikTok corrected downwards during the period"

@@ -11,7 +11,15 @@ from tikscope.audience.cards import AudienceShare, AudienceSummary
 from tikscope.audience.insights import AudienceInsights, as_dict
 from tikscope.audience.model import OTHER
 from tikscope.reports.audience_exports import write_csv, write_gexf, write_graphml
-from tikscope.reports.audience_picture import OTHER_COLOR, PALETTE, Node, draw
+from tikscope.reports.audience_picture import (
+    OTHER_COLOR,
+    Node,
+    draw,
+    edge_style,
+    node_colors,
+    place_discs,
+    render_png,
+)
 from tikscope.reports.html import render_page
 
 IMAGES = {"labels": "clusters.png", "plain": "clusters_no_labels.png", "svg": "clusters.svg"}
@@ -25,6 +33,52 @@ def nodes_of(insights: AudienceInsights) -> list[Node]:
     """The clusters as drawn and exported, largest first, Other last."""
     cards = sorted(insights.cards, key=lambda card: (card.cluster == OTHER, -card.size))
     return [Node(card.cluster, card.name, card.size, card.share) for card in cards if card.size]
+
+
+HOVER_KEYWORDS = 5
+"""How many of a cluster's keywords the interactive graph shows on hover."""
+
+
+def graph_layout(insights: AudienceInsights) -> dict[str, Any]:
+    """The distribution graph as data: discs where the picture puts them, and the edges.
+
+    The interactive graph of the web page draws this; `draw` draws the same layout as PNG/SVG.
+
+    Returns:
+        {"nodes": [{cluster, name, members, share, color, x, y, radius, keywords}],
+        "edges": [{source, target, follows, lift, width, opacity}]}, nodes largest first,
+        Other last; x, y and radius in the same (data) units.
+    """
+    nodes = nodes_of(insights)
+    if not nodes:
+        return {"nodes": [], "edges": []}
+    position, radius = place_discs(nodes, insights.edges, seed=insights.clustering.seed)
+    colors = node_colors(nodes)
+    keywords = {card.cluster: [k.term for k in card.keywords[:HOVER_KEYWORDS]]
+                for card in insights.cards}  # fmt: skip
+    most = max((edge.follows for edge in insights.edges), default=1)
+    return {
+        "nodes": [
+            {"cluster": node.cluster, "name": node.name, "members": node.members,
+             "share": node.share, "color": colors[node.cluster], "x": float(position[i, 0]),
+             "y": float(position[i, 1]), "radius": float(radius[i]),
+             "keywords": keywords.get(node.cluster, [])}
+            for i, node in enumerate(nodes)
+        ],
+        "edges": [
+            {"source": edge.source, "target": edge.target, "follows": edge.follows,
+             "lift": float(edge.lift), "width": style[0], "opacity": style[1]}
+            for edge in insights.edges
+            for style in [edge_style(edge, most)]
+        ],
+    }  # fmt: skip
+
+
+def graph_png(insights: AudienceInsights, *, labels: bool) -> bytes:
+    """The Clusters Distribution Graph as a transparent PNG, with or without labels."""
+    return render_png(
+        nodes_of(insights), insights.edges, labels=labels, seed=insights.clustering.seed
+    )
 
 
 def write_audience_report(
@@ -53,10 +107,7 @@ def write_audience_report(
 
 def page_context(insights: AudienceInsights, nodes: list[Node], labels: bool) -> dict[str, Any]:
     """What the page template reads."""
-    colors = {
-        node.cluster: OTHER_COLOR if node.cluster == OTHER else PALETTE[i % len(PALETTE)]
-        for i, node in enumerate(nodes)
-    }
+    colors = node_colors(nodes)
     order = {node.cluster: i for i, node in enumerate(nodes)}
     cards = sorted(insights.cards, key=lambda card: order.get(card.cluster, len(order)))
     images = dict(IMAGES)

@@ -86,6 +86,46 @@ def spread_discs(position: np.ndarray, radius: np.ndarray, gap: float = 0.05) ->
     return position
 
 
+def place_discs(
+    nodes: Sequence[Node], edges: Sequence[ClusterEdge], *, seed: int = 7
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the graph puts each cluster's disc, and how big: (positions (n, 2), radii (n,)).
+
+    The one layout of the picture, shared by the PNG/SVG and the web page's interactive graph.
+    """
+    size = np.array([node.members for node in nodes], dtype=float)
+    radius = 0.07 + 0.28 * np.sqrt(size / size.max())
+    position = spread_discs(layout(nodes, edges, seed=seed) * 1.3, radius)
+    return position, radius
+
+
+def node_colors(nodes: Sequence[Node]) -> dict[int, str]:
+    """Each cluster's color in the picture: the palette in drawing order, grey for Other."""
+    return {
+        node.cluster: OTHER_COLOR if node.cluster == OTHER else PALETTE[i % len(PALETTE)]
+        for i, node in enumerate(nodes)
+    }
+
+
+def edge_style(edge: ClusterEdge, most_follows: int) -> tuple[float, float]:
+    """An edge's line width (points) and opacity: width by follows, opacity by lift."""
+    width = 1 + 9 * float(np.sqrt(edge.follows / max(most_follows, 1)))
+    opacity = float(np.clip(0.2 + 0.2 * edge.lift, 0.2, 0.7))
+    return width, opacity
+
+
+def render_png(
+    nodes: Sequence[Node], edges: Sequence[ClusterEdge], *, labels: bool, seed: int = 7
+) -> bytes:
+    """The graph as PNG bytes (transparent background), as `draw` writes it to a file."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tikscope-picture-") as folder:
+        path = Path(folder) / "clusters.png"
+        draw(nodes, edges, path, labels=labels, seed=seed)
+        return path.read_bytes()
+
+
 def draw(
     nodes: Sequence[Node],
     edges: Sequence[ClusterEdge],
@@ -101,15 +141,15 @@ def draw(
         no two overlap.
     """
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.patches import Circle
 
-    size = np.array([node.members for node in nodes], dtype=float)
-    radius = 0.07 + 0.28 * np.sqrt(size / size.max())
-    position = spread_discs(layout(nodes, edges, seed=seed) * 1.3, radius)
-    figure, axes = plt.subplots(figsize=(12, 12), dpi=100)
+    position, radius = place_discs(nodes, edges, seed=seed)
+    # NOTE: a Figure of its own, not pyplot's global state: the web server draws in threads.
+    figure = Figure(figsize=(12, 12), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
     low = (position - radius[:, None]).min(axis=0) - 0.1
     high = (position + radius[:, None]).max(axis=0) + 0.1
     span = (high - low).max() / 2 + (0.55 if labels else 0.0)
@@ -119,17 +159,32 @@ def draw(
     axes.set_aspect("equal")
     axes.axis("off")
     draw_edges(axes, nodes, edges, position)
+    colors = node_colors(nodes)
     for i, node in enumerate(nodes):
-        color = OTHER_COLOR if node.cluster == OTHER else PALETTE[i % len(PALETTE)]
-        axes.add_patch(Circle(tuple(position[i]), radius[i], color=color, alpha=0.9, zorder=3))
+        axes.add_patch(
+            Circle(tuple(position[i]), radius[i], color=colors[node.cluster], alpha=0.9, zorder=3)
+        )
     boxes: list[tuple[float, float, float, float]] = []
     if labels:
         boxes = place_labels(axes, figure, nodes, position, radius)
     # NOTE: SVG keeps its labels as text (editable, searchable) rather than outlines.
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(path, transparent=True, bbox_inches="tight", pad_inches=0.2)
-    plt.close(figure)
+        figure.savefig(path, transparent=True, bbox_inches=content_box(figure, axes))
     return boxes
+
+
+def content_box(figure: Any, axes: Any, pad: float = 0.2) -> Any:
+    """What is drawn (discs, lines, labels) in inches, with `pad` inches around.
+
+    # NOTE: not bbox_inches="tight": that keeps the whole square of the axes, so a wide graph
+    # came with bands of empty space above and below it.
+    """
+    from matplotlib.transforms import Bbox
+
+    renderer = figure.canvas.get_renderer()
+    artists = [*axes.patches, *axes.lines, *axes.texts]
+    extents = Bbox.union([artist.get_window_extent(renderer) for artist in artists])
+    return Bbox(extents.get_points() / figure.dpi).padded(pad)
 
 
 def draw_edges(
@@ -142,8 +197,7 @@ def draw_edges(
     most = max(edge.follows for edge in edges)
     for edge in edges:
         a, b = position[index[edge.source]], position[index[edge.target]]
-        width = 1 + 9 * np.sqrt(edge.follows / most)
-        alpha = float(np.clip(0.2 + 0.2 * edge.lift, 0.2, 0.7))
+        width, alpha = edge_style(edge, most)
         axes.plot([a[0], b[0]], [a[1], b[1]], color="#6b7280", linewidth=width, alpha=alpha,
                   solid_capstyle="round", zorder=1)  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -48,12 +49,50 @@ def open_store(
         StoreCorruptError, StoreLockedError: the file cannot be opened.
         SchemaVersionError: the file is not a tikscope store or is newer than this tikscope.
     """
+    shared = shared_connection(path)
+    if shared is not None:
+        # NOTE: the server has the file open (and migrated); a cursor is this caller's own
+        # connection to it, and closing the cursor leaves the server's connection open.
+        cursor = shared.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+        return
     connection = connect(path, create=create)
     try:
         migrate(connection, migrations, path=path)
         yield connection
     finally:
         connection.close()
+
+
+SHARED_CONNECTIONS: dict[Path, DuckDBPyConnection] = {}
+SHARED_LOCK = threading.Lock()
+
+
+@contextmanager
+def share_connection(path: Path, connection: DuckDBPyConnection) -> Iterator[None]:
+    """While inside, `open_store(path)` in this process yields a cursor of `connection`.
+
+    A running server holds DuckDB's lock on its file; commands it runs for other processes
+    reach the same file through its connection instead of opening the file again.
+    """
+    key = path.resolve()
+    with SHARED_LOCK:
+        SHARED_CONNECTIONS[key] = connection
+    try:
+        yield
+    finally:
+        with SHARED_LOCK:
+            if SHARED_CONNECTIONS.get(key) is connection:
+                del SHARED_CONNECTIONS[key]
+
+
+def shared_connection(path: Path) -> DuckDBPyConnection | None:
+    """The connection this process shares for the store at `path`, or None."""
+    with SHARED_LOCK:
+        return SHARED_CONNECTIONS.get(path.resolve())
 
 
 def connect(path: Path, *, create: bool) -> DuckDBPyConnection:

@@ -33,6 +33,10 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 UNKNOWN_USER_HASH = hash_password(secrets.token_urlsafe(16))
 
 
+class LastOwnerError(UsageError):
+    """A change would leave a workspace without an owner."""
+
+
 class Role(StrEnum):
     """A member's role in a workspace, from least to most powerful."""
 
@@ -187,9 +191,11 @@ def require_workspace(connection: DuckDBPyConnection, slug: str) -> int:
 
 
 def set_member(connection: DuckDBPyConnection, slug: str, username: str, role: Role) -> None:
-    """Give a user a role in a workspace (replacing an earlier role)."""
+    """Give a user a role in a workspace (replacing an earlier role); the last owner stays one."""
     space = require_workspace(connection, slug)
     user = require_user(connection, username)
+    if role is not Role.owner:
+        check_not_last_owner(connection, space, user, slug)
     connection.execute(
         "INSERT OR REPLACE INTO workspace_members VALUES (?, ?, ?)",
         [space, user.user_id, role.value],
@@ -200,28 +206,117 @@ def remove_member(connection: DuckDBPyConnection, slug: str, username: str) -> N
     """Take a user out of a workspace; the last owner cannot leave."""
     space = require_workspace(connection, slug)
     user = require_user(connection, username)
+    check_not_last_owner(connection, space, user, slug)
+    removed = connection.execute(
+        "DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = ? RETURNING user_id",
+        [space, user.user_id],
+    ).fetchall()
+    if not removed:
+        raise UsageError(f"{user.username} is not a member of {slug}")
+
+
+def check_not_last_owner(connection: DuckDBPyConnection, space: int, user: User, slug: str) -> None:
+    """A UsageError when `user` is the only owner of the workspace (it would have none)."""
     owners = connection.execute(
         "SELECT user_id FROM workspace_members WHERE workspace_id = ? AND role = 'owner'", [space]
     ).fetchall()
     if [(user.user_id,)] == owners:
-        raise UsageError(f"{user.username} is the last owner of {slug}; add another owner first")
-    connection.execute(
-        "DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = ?",
-        [space, user.user_id],
-    )
+        raise LastOwnerError(
+            f"{user.username} is the last owner of {slug}; add another owner first"
+        )
+
+
+def remove_user(connection: DuckDBPyConnection, username: str) -> None:
+    """Delete a user with their memberships, API tokens and sessions; not a last owner."""
+    user = require_user(connection, username)
+    for slug, space in connection.execute(
+        "SELECT w.slug, w.workspace_id FROM workspace_members m JOIN workspaces w "
+        "USING (workspace_id) WHERE m.user_id = ? ORDER BY w.slug",
+        [user.user_id],
+    ).fetchall():
+        check_not_last_owner(connection, int(space), user, str(slug))
+    # NOTE: ids are max + 1, so a later user may get this id: nothing of this user may remain.
+    for table in ("workspace_members", "api_tokens", "web_sessions", "users"):
+        connection.execute(f"DELETE FROM {table} WHERE user_id = ?", [user.user_id])
 
 
 def add_account(connection: DuckDBPyConnection, slug: str, handle: str) -> None:
     """Put an account of the store into a workspace."""
     space = require_workspace(connection, slug)
+    connection.execute(
+        "INSERT OR IGNORE INTO workspace_accounts VALUES (?, ?)",
+        [space, require_account_id(connection, handle)],
+    )
+
+
+def require_account_id(connection: DuckDBPyConnection, handle: str) -> str:
+    """The id of the store's account with this handle, or a UsageError."""
+    clean = handle.strip().lstrip("@").lower()
     account_id = fetch_value(
-        connection, "SELECT account_id FROM accounts WHERE handle = ?", [handle.lstrip("@")]
+        connection, "SELECT account_id FROM accounts WHERE handle = ?", [clean]
     )
     if account_id is None:
-        raise UsageError(f"no account @{handle.lstrip('@')} in the store; see `tikscope accounts`")
-    connection.execute(
-        "INSERT OR IGNORE INTO workspace_accounts VALUES (?, ?)", [space, account_id]
-    )
+        raise UsageError(f"no account @{clean} in the store; see `tikscope accounts`")
+    return str(account_id)
+
+
+def remove_account(connection: DuckDBPyConnection, slug: str, handle: str) -> None:
+    """Take an account out of a workspace (its data stays in the store)."""
+    space = require_workspace(connection, slug)
+    removed = connection.execute(
+        "DELETE FROM workspace_accounts WHERE workspace_id = ? AND account_id = ? "
+        "RETURNING account_id",
+        [space, require_account_id(connection, handle)],
+    ).fetchall()
+    if not removed:
+        raise UsageError(f"@{handle.strip().lstrip('@').lower()} is not in workspace {slug}")
+
+
+def accounts_open_to(connection: DuckDBPyConnection, user_id: int) -> list[str]:
+    """Handles a user may add to their workspaces: in no workspace, or only in ones they own.
+
+    # NOTE: the CLI (the server's administrator) may add any account; a web owner must not be
+    # able to pull another workspace's account, and with it its data, into their own.
+    """
+    rows = connection.execute(
+        """
+        SELECT a.handle FROM accounts a
+        WHERE NOT EXISTS (
+            SELECT 1 FROM workspace_accounts wa
+            LEFT JOIN workspace_members m ON m.workspace_id = wa.workspace_id
+                AND m.user_id = ? AND m.role = 'owner'
+            WHERE wa.account_id = a.account_id AND m.user_id IS NULL)
+        ORDER BY a.handle
+        """,
+        [user_id],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def list_workspaces(connection: DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every workspace with its accounts and members."""
+    rows = connection.execute(
+        """
+        SELECT w.slug, w.name, w.created_at,
+               (SELECT string_agg(a.handle, ', ' ORDER BY a.handle) FROM workspace_accounts wa
+                JOIN accounts a USING (account_id) WHERE wa.workspace_id = w.workspace_id),
+               (SELECT string_agg(u.username || ' (' || m.role || ')', ', ' ORDER BY u.username)
+                FROM workspace_members m JOIN users u USING (user_id)
+                WHERE m.workspace_id = w.workspace_id)
+        FROM workspaces w ORDER BY w.slug
+        """
+    ).fetchall()
+    return [
+        {"slug": slug, "name": name, "created_at": created, "accounts": handles or "",
+         "members": members or ""}
+        for slug, name, created, handles, members in rows
+    ]  # fmt: skip
+
+
+def workspace_name(connection: DuckDBPyConnection, slug: str) -> str:
+    """The display name of a workspace, or a UsageError."""
+    require_workspace(connection, slug)
+    return str(fetch_value(connection, "SELECT name FROM workspaces WHERE slug = ?", [slug]))
 
 
 def memberships(connection: DuckDBPyConnection, user_id: int) -> list[Membership]:

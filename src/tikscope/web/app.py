@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,14 +44,37 @@ def create_app(config: WebConfig, *, state: ServerState | None = None) -> FastAP
 
     app = FastAPI(
         title="tikscope", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan,
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
     )  # fmt: skip
     if state is not None:
         app.state.server = state
+    # NOTE: no Swagger UI page: FastAPI's loads its files from a CDN, and tikscope works offline.
+    app.openapi = lambda: describe_errors(FastAPI.openapi(app))  # type: ignore[method-assign]
     add_routes(app)
     add_error_pages(app)
     add_security_headers(app)
     return app
+
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"anyOf": [
+        {"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
+    "required": ["detail"],
+}  # fmt: skip
+
+
+def describe_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with tikscope's error body (`detail`: a message or a list of them) for 422s.
+
+    FastAPI documents its own validation body; tikscope answers `{"detail": "..."}` or a list of
+    "field: problem" lines, which read better in a terminal.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" in schemas:
+        schemas["HTTPValidationError"] = ERROR_SCHEMA
+    return spec
 
 
 def add_routes(app: FastAPI) -> None:

@@ -1,7 +1,318 @@
-"""Placeholder: routes of this part of the web app are added by its own change."""
+"""Audience insights: the saved clusters, their cards and graph; analyse, merge and rename.
+
+The page and `/api/.../audience` show the newest saved result of the account, rebuilt by
+`tikscope.audience.insights.saved_insights` (the same report as `tikscope audience report`,
+with the same privacy thresholds); the graph's layout and the PNG come from
+`tikscope.reports.audience`. Editors start an analysis (`compute_insights`, a few seconds at a
+few thousand members) and merge or rename clusters (`tikscope.audience.results`).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from tikscope.errors import TikscopeError
+from tikscope.metrics.query import Account
+from tikscope.reports.html import format_p_value
+from tikscope.web.access import Role
+from tikscope.web.render import render
+from tikscope.web.security import (
+    Access,
+    EditorAccess,
+    ViewerAccess,
+    server_state,
+    workspace_account,
+)
+from tikscope.web.state import ServerState
+from tikscope.web.views import ACCOUNT_VIEWS, AccountView, PeriodParameters, page_context
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 router = APIRouter()
+PAGE = "/workspaces/{workspace}/accounts/{handle}/audience"
+API = "/api/workspaces/{workspace}/accounts/{handle}/audience"
+TAGS: list[str | Enum] = ["audience"]
+DONE = {
+    "analyzed": "The audience was analysed and the result saved.",
+    "merged": "The clusters were merged.",
+    "renamed": "The cluster was renamed.",
+}
+MAX_NAME = 80
+"""Longest cluster name accepted (names go into the picture)."""
+
+
+def audience_data(connection: DuckDBPyConnection, account: Account) -> dict[str, Any]:
+    """The newest saved result as JSON (`as_dict`) and its graph layout; None when there is none."""
+    from tikscope.audience.insights import as_dict, saved_insights
+    from tikscope.audience.results import newest_result_id
+    from tikscope.reports.audience import graph_layout
+
+    result_id = newest_result_id(connection, account.account_id)
+    if result_id is None:
+        return {"insights": None, "graph": None}
+    insights = saved_insights(connection, account.account_id, account.handle, result_id=result_id)
+    return {"insights": as_dict(insights), "graph": graph_layout(insights)}
+
+
+# NOTE: the page is not about a period, so it is not an `account_view`; it still takes its
+# place in the navigation of the account pages.
+VIEW = AccountView(
+    name="audience",
+    title="Audience",
+    gather=lambda connection, account, period, settings, compare: audience_data(
+        connection, account
+    ),
+    template="audience.html.j2",
+    summary="The newest saved audience clustering: clusters, cards and the graph's layout.",
+)
+ACCOUNT_VIEWS.append(VIEW)
+
+
+def cached(request: Request, key: tuple[Any, ...], compute: Callable[[Any], Any]) -> Any:
+    """`compute(cursor)` on a read cursor, remembered until the store changes."""
+    state = server_state(request)
+
+    def read() -> Any:
+        with state.store.read() as cursor:
+            return compute(cursor)
+
+    return state.remember(key, read)
+
+
+def account_audience(request: Request, access: Access, handle: str) -> dict[str, Any]:
+    """What the page and its JSON twin show about the account's audience."""
+    account = workspace_account(request, access, handle)
+    data = cached(
+        request, ("audience", account.account_id), lambda cursor: audience_data(cursor, account)
+    )
+    base = API.format(workspace=access.workspace, handle=account.handle)
+    return {
+        "account": {"handle": account.handle, "account_type": account.account_type,
+                    "time_zone": account.time_zone},
+        **data,
+        "downloads": {"png_with_labels": f"{base}/graph.png?labels=true",
+                      "png_without_labels": f"{base}/graph.png?labels=false"},
+    }  # fmt: skip
+
+
+@router.get(API, summary="The newest saved audience clustering of the account.", tags=TAGS)
+def audience_api(request: Request, access: ViewerAccess, handle: str) -> dict[str, Any]:
+    """Clusters with names, shares and sizes, the cluster cards, and the graph's layout."""
+    return account_audience(request, access, handle)
+
+
+@router.get(PAGE, response_class=HTMLResponse, include_in_schema=False)
+def audience_page(
+    request: Request, access: ViewerAccess, handle: str, query: PeriodParameters,
+    done: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The audience insights page (an empty state until the first analysis).
+
+    The period does not change the audience; it is kept so that the navigation keeps it.
+    """
+    data = account_audience(request, access, handle)
+    handle = data["account"]["handle"]
+    return render(request, "audience.html.j2", {
+        **page_context(request, access, account=handle), **data, "view": VIEW,
+        "cards": page_cards(data), "can_edit": access.role.allows(Role.editor),
+        "done": DONE.get(done or ""), "p_value": format_p_value,
+        "base": PAGE.format(workspace=access.workspace, handle=handle), "query": query,
+    })  # fmt: skip
+
+
+def page_cards(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cluster cards in the graph's order (largest first, Other last), with their colors."""
+    if data["insights"] is None:
+        return []
+    nodes = {node["cluster"]: node for node in data["graph"]["nodes"]}
+    order = list(nodes)
+    cards = [card for card in data["insights"]["clusters"] if card["cluster"] in nodes]
+    cards.sort(key=lambda card: order.index(card["cluster"]))
+    return [{**card, "color": nodes[card["cluster"]]["color"]} for card in cards]
+
+
+@router.get(
+    f"{API}/graph.png", summary="The Clusters Distribution Graph as a transparent PNG.",
+    tags=TAGS, response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The PNG."}},
+)  # fmt: skip
+def audience_graph_png(
+    request: Request,
+    access: ViewerAccess,
+    handle: str,
+    labels: Annotated[bool, Query(description="Write each cluster's name and share.")] = True,
+) -> Response:
+    """The graph of the newest saved result, drawn as in `tikscope audience report`."""
+    account = workspace_account(request, access, handle)
+
+    def draw(cursor: DuckDBPyConnection) -> bytes | None:
+        from tikscope.audience.insights import saved_insights
+        from tikscope.audience.results import newest_result_id
+        from tikscope.reports.audience import graph_png
+
+        result_id = newest_result_id(cursor, account.account_id)
+        if result_id is None:
+            return None
+        insights = saved_insights(cursor, account.account_id, account.handle, result_id=result_id)
+        return graph_png(insights, labels=labels)
+
+    picture = cached(request, ("audience.png", account.account_id, labels), draw)
+    if picture is None:
+        raise HTTPException(404, f"@{account.handle} has no saved audience result yet")
+    name = f"{account.handle}-clusters{'' if labels else '-no-labels'}.png"
+    return Response(picture, media_type="image/png",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@contextmanager
+def writer(state: ServerState) -> Iterator[DuckDBPyConnection]:
+    """The server's one writer, outside a transaction.
+
+    # TRICKY: `compute_insights` and `merge_clusters` open their own transaction, and DuckDB
+    # refuses a transaction inside another, so they cannot run on `store.write()`'s cursor.
+    """
+    try:
+        with state.store.write_lock, state.store.read() as cursor:
+            yield cursor
+    finally:
+        state.store.changed()
+
+
+def run_action(request: Request, access: Access, handle: str, action: Any) -> Account:
+    """Run `action(cursor, account)` as the writer; a tikscope error becomes 422."""
+    account = workspace_account(request, access, handle)
+    try:
+        with writer(server_state(request)) as cursor:
+            action(cursor, account)
+    except TikscopeError as error:
+        raise HTTPException(422, str(error)) from error
+    return account
+
+
+def analyze(clusters: int | None, seed: int) -> Callable[[Any, Account], object]:
+    """The analysis as an action: cluster, describe and save (like `tikscope audience report`)."""
+    from tikscope.audience.insights import compute_insights
+
+    return lambda cursor, account: compute_insights(
+        cursor, account.account_id, account.handle, clusters=clusters, seed=seed
+    )
+
+
+def merge(clusters: list[int]) -> Callable[[Any, Account], object]:
+    """Merging clusters of the newest result into the first one as an action."""
+    from tikscope.audience.results import merge_clusters
+
+    return lambda cursor, account: merge_clusters(cursor, account.account_id, clusters)
+
+
+def rename(cluster: int, name: str) -> Callable[[Any, Account], object]:
+    """Renaming a cluster of the newest result as an action."""
+    from tikscope.audience.results import rename_cluster
+
+    return lambda cursor, account: rename_cluster(cursor, account.account_id, cluster, name)
+
+
+class AnalyzeRequest(BaseModel):
+    """Options of an analysis (those of `tikscope audience report`)."""
+
+    clusters: int | None = Field(None, ge=2, le=20, description="Exactly K clusters; null: auto.")
+    seed: int = Field(7, ge=0, le=2**31 - 1, description="Random seed of community detection.")
+
+
+class MergeRequest(BaseModel):
+    """Clusters to merge; the first one listed keeps its number and name."""
+
+    clusters: list[int] = Field(min_length=2, max_length=20, examples=[[2, 5]])
+
+
+class RenameRequest(BaseModel):
+    """A cluster's new name."""
+
+    cluster: int = Field(examples=[0])
+    name: str = Field(min_length=1, max_length=MAX_NAME, examples=["Plant parents"])
+
+
+@router.post(f"{API}/analyze", summary="Cluster the audience and save the result.", tags=TAGS)
+def analyze_api(
+    request: Request, access: EditorAccess, handle: str, body: AnalyzeRequest | None = None
+) -> dict[str, Any]:
+    """Run the analysis now (a few seconds) and answer with the new result."""
+    options = body or AnalyzeRequest(clusters=None, seed=7)
+    run_action(request, access, handle, analyze(options.clusters, options.seed))
+    return account_audience(request, access, handle)
+
+
+@router.post(f"{API}/merge", summary="Merge clusters of the newest result.", tags=TAGS)
+def merge_api(
+    request: Request, access: EditorAccess, handle: str, body: MergeRequest
+) -> dict[str, Any]:
+    """Fold the listed clusters into the first; answers with the edited result."""
+    run_action(request, access, handle, merge(body.clusters))
+    return account_audience(request, access, handle)
+
+
+@router.post(f"{API}/rename", summary="Rename a cluster of the newest result.", tags=TAGS)
+def rename_api(
+    request: Request, access: EditorAccess, handle: str, body: RenameRequest
+) -> dict[str, Any]:
+    """Give a cluster a name; answers with the edited result."""
+    run_action(request, access, handle, rename(body.cluster, body.name))
+    return account_audience(request, access, handle)
+
+
+def back_to_page(access: Access, account: Account, done: str) -> RedirectResponse:
+    """POST-redirect-GET: the page, saying what was done."""
+    page = PAGE.format(workspace=access.workspace, handle=account.handle)
+    return RedirectResponse(f"{page}?done={done}", status_code=303)
+
+
+@router.post(f"{PAGE}/analyze", include_in_schema=False)
+def analyze_form(
+    request: Request,
+    access: EditorAccess,
+    handle: str,
+    clusters: Annotated[str, Form(max_length=2)] = "",
+    seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 7,
+) -> RedirectResponse:
+    """The page's analysis form: clusters empty for automatic, or 2-20."""
+    try:
+        wanted = AnalyzeRequest(clusters=int(clusters) if clusters else None, seed=seed)
+    except ValueError as error:
+        raise HTTPException(422, "clusters must be automatic or a number from 2 to 20") from error
+    account = run_action(request, access, handle, analyze(wanted.clusters, wanted.seed))
+    return back_to_page(access, account, "analyzed")
+
+
+@router.post(f"{PAGE}/merge", include_in_schema=False)
+def merge_form(
+    request: Request,
+    access: EditorAccess,
+    handle: str,
+    into: Annotated[int, Form()],
+    clusters: Annotated[list[int] | None, Form()] = None,
+) -> RedirectResponse:
+    """The page's merge form: the cluster to keep and the ones to fold into it."""
+    chosen = [into, *[cluster for cluster in clusters or [] if cluster != into]]
+    account = run_action(request, access, handle, merge(chosen))
+    return back_to_page(access, account, "merged")
+
+
+@router.post(f"{PAGE}/rename", include_in_schema=False)
+def rename_form(
+    request: Request,
+    access: EditorAccess,
+    handle: str,
+    cluster: Annotated[int, Form()],
+    name: Annotated[str, Form(max_length=MAX_NAME)],
+) -> RedirectResponse:
+    """A card's rename form."""
+    account = run_action(request, access, handle, rename(cluster, name))
+    return back_to_page(access, account, "renamed")

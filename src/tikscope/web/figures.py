@@ -10,6 +10,8 @@ from typing import Any
 
 Figure = dict[str, Any]
 COLORS = ("#0f766e", "#be185d", "#1d4ed8", "#b45309", "#6d28d9", "#15803d", "#b91c1c", "#0369a1")
+# NOTE: plotly.js knows few named scales ("Teal" is Python-only), so the scale is spelled out.
+TEAL = [[0.0, "#f0fdfa"], [0.5, "#2dd4bf"], [1.0, "#115e59"]]
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
@@ -67,7 +69,33 @@ def heatmap(
 ) -> Figure:
     """A colour grid, e.g. active followers by weekday and hour."""
     data = [{"type": "heatmap", "x": list(x), "y": list(y), "z": [list(row) for row in z],
-             "colorscale": "Teal", "hovertemplate": f"%{{y}} %{{x}}:00<br>{label} %{{z:,.0f}}"
+             "colorscale": TEAL, "hovertemplate": f"%{{y}} %{{x}}:00<br>{label} %{{z:,.0f}}"
              "<extra></extra>", "colorbar": {"title": {"text": label}}}]  # fmt: skip
     return {"data": data, "layout": layout(title, hovermode="closest",
                                            yaxis={"autorange": "reversed"})}  # fmt: skip
+
+
+def donut(title: str, labels: Sequence[Any], values: Sequence[Any]) -> Figure:
+    """Shares of a whole as a ring, each slice labelled with its percentage."""
+    data = [{"type": "pie", "hole": 0.55, "labels": list(labels), "values": list(values),
+             "sort": False, "direction": "clockwise", "textinfo": "label+percent",
+             "textposition": "outside", "marker": {"colors": list(COLORS[: len(labels)])},
+             "hovertemplate": "%{label}: %{percent}<extra></extra>"}]  # fmt: skip
+    margin = {"l": 24, "r": 24, "t": 48, "b": 24}
+    return {"data": data, "layout": layout(title, showlegend=False, hovermode="closest",
+                                           margin=margin)}  # fmt: skip
+
+
+def share_bars(
+    title: str, labels: Sequence[Any], shares: Sequence[Any], *, color: int = 0
+) -> Figure:
+    """Horizontal bars of shares (0-1), largest first as given, each labelled with its %."""
+    data = [{"type": "bar", "orientation": "h", "y": list(labels), "x": list(shares),
+             "marker": {"color": COLORS[color % len(COLORS)]}, "text": list(shares),
+             "texttemplate": "%{x:.1%}", "textposition": "outside", "cliponaxis": False,
+             "hovertemplate": "%{y}: %{x:.1%}<extra></extra>"}]  # fmt: skip
+    top = max((share for share in shares if share is not None), default=0) or 1
+    value_axis = {"gridcolor": "#e5e7eb", "tickformat": ".0%", "range": [0, top * 1.18]}
+    return {"data": data, "layout": layout(
+        title, hovermode="closest", showlegend=False, xaxis=value_axis,
+        yaxis={"autorange": "reversed", "automargin": True})}  # fmt: skip

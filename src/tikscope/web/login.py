@@ -96,6 +96,12 @@ async def logout(request: Request, who: Annotated[Identity, Depends(identity)]) 
     return response
 
 
+@router.get("/go")
+def go(to: str = "/") -> RedirectResponse:
+    """Where the workspace and account menus lead when scripts are off (this site only)."""
+    return RedirectResponse(safe_next(to), status_code=303)
+
+
 @router.get("/")
 def home(request: Request, who: Annotated[Identity | None, Depends(optional_identity)]) -> Response:
     """The first account of the user's first workspace, or the login page."""

@@ -1,7 +1,313 @@
-"""Placeholder: routes of this part of the web app are added by its own change."""
+"""The posts table: every post published in the period, with chosen columns, sort and export.
+
+The page, its JSON twin and the CSV/XLSX downloads all read `metrics.sections.post_list` through
+`views.view_data` (so the page cache serves all four), with the same period query plus `columns`
+and `sort` as `tikscope posts --columns ... --sort ...`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tikscope.metrics.model import Unit
+from tikscope.metrics.periods import Period
+from tikscope.metrics.query import Account, Settings
+from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, post_list
+from tikscope.metrics.studio import data_freshness
+from tikscope.web.params import PeriodQuery
+from tikscope.web.render import render
+from tikscope.web.security import Access, ViewerAccess
+from tikscope.web.views import (
+    ACCOUNT_VIEWS,
+    AccountView,
+    Gather,
+    PeriodParameters,
+    page_context,
+    view_data,
+)
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 router = APIRouter()
+PAGE_PATH = "/workspaces/{workspace}/accounts/{handle}/posts"
+API_PATH = "/api/workspaces/{workspace}/accounts/{handle}/posts"
+DEFAULT_SORT = "-views"
+FLAGS = {
+    "name": "flags", "label": "Data quality", "unit": None,
+    "description": "Why a number may differ from TikTok Studio.", "business_only": False,
+}  # fmt: skip
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_FORMATS = {Unit.FRACTION: "0.0%", Unit.SECONDS: "#,##0.0", Unit.RATE: "#,##0.00"}
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """`?columns=type,views&sort=-views`: which post columns, in which order, sorted how."""
+
+    columns: tuple[str, ...]
+    sort: str
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The columns of every row, in order (`post_list` always puts `post_id` first)."""
+        return (*dict.fromkeys(["post_id", *self.columns]), "flags")
+
+    def as_query(self) -> dict[str, str]:
+        """The parameters as a query string mapping."""
+        return {"columns": ",".join(self.columns), "sort": self.sort}
+
+    def sort_after_click(self, name: str) -> str:
+        """What a click on a column's header asks for: the other direction, or descending."""
+        return name if self.sort == f"-{name}" else f"-{name}"
+
+
+def table_query(
+    columns: Annotated[
+        str | None,
+        Query(description="Comma-separated post columns, in order (as `tikscope posts "
+              f"--columns`); default {','.join(DEFAULT_POST_COLUMNS)}. Valid: "
+              f"{', '.join(column.name for column in POST_COLUMNS)}."),
+    ] = None,
+    sort: Annotated[
+        str, Query(description="The column to sort by; prefix - for descending.")
+    ] = DEFAULT_SORT,
+) -> TableQuery:  # fmt: skip
+    """Parse `columns` and `sort`; an unknown column is a 422 that lists the valid ones."""
+    names = [name.strip() for name in (columns or "").split(",") if name.strip()]
+    chosen = tuple(dict.fromkeys(names)) or DEFAULT_POST_COLUMNS
+    unknown = [
+        name for name in [*chosen, sort.removeprefix("-")] if name not in POST_COLUMNS_BY_NAME
+    ]
+    if unknown:
+        known = ", ".join(column.name for column in POST_COLUMNS)
+        named = ", ".join(name or "''" for name in unknown)
+        raise HTTPException(422, f"unknown post column(s) {named}; choose from {known}")
+    return TableQuery(chosen, sort)
+
+
+TableParameters = Annotated[TableQuery, Depends(table_query)]
+
+
+def gatherer(table: TableQuery) -> Gather:
+    """The data function of the table for one choice of columns and sort."""
+
+    def gather(
+        connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings,
+        compare: bool,
+    ) -> dict[str, Any]:  # fmt: skip
+        posts = post_list(
+            connection, account, period, settings, columns=table.columns, sort=table.sort
+        )
+        return {
+            "columns": [describe_column(name) for name in table.shown],
+            "sort": table.sort,
+            "posts": posts,
+            "freshness": data_freshness(connection, account),
+        }
+
+    return gather
+
+
+def describe_column(name: str) -> dict[str, Any]:
+    """A shown column as JSON: name, label, unit, description."""
+    if name == "flags":
+        return FLAGS
+    column = POST_COLUMNS_BY_NAME[name]
+    return {"name": column.name, "label": column.label, "unit": column.unit.value,
+            "description": column.description, "business_only": column.business_only}  # fmt: skip
+
+
+POSTS_VIEW = AccountView(
+    name="posts",
+    title="Posts",
+    gather=gatherer(TableQuery(DEFAULT_POST_COLUMNS, DEFAULT_SORT)),
+    template="posts.html.j2",
+    summary="Every post published in the period with the chosen columns, sorted.",
+)
+ACCOUNT_VIEWS.append(POSTS_VIEW)
+
+
+def table_data(
+    request: Request, access: Access, handle: str, query: PeriodQuery, table: TableQuery
+) -> dict[str, Any]:
+    """The table's data for the account and period (cached per choice of columns and sort)."""
+    # NOTE: a view per choice, named after it, so that the page cache keeps choices apart.
+    view = AccountView(
+        name=f"{POSTS_VIEW.name}?{urlencode(table.as_query())}", title=POSTS_VIEW.title,
+        gather=gatherer(table), template=POSTS_VIEW.template, summary=POSTS_VIEW.summary,
+    )  # fmt: skip
+    return view_data(request, access, handle, query, view)
+
+
+@router.get(API_PATH, summary=POSTS_VIEW.summary, tags=["account"])
+def posts_api(
+    request: Request, access: ViewerAccess, handle: str, query: PeriodParameters,
+    table: TableParameters,
+) -> dict[str, Any]:  # fmt: skip
+    """The JSON twin of the posts page."""
+    return table_data(request, access, handle, query, table)
+
+
+@router.get(PAGE_PATH, response_class=HTMLResponse, include_in_schema=False)
+def posts_page(
+    request: Request, access: ViewerAccess, handle: str, query: PeriodParameters,
+    table: TableParameters,
+) -> HTMLResponse:  # fmt: skip
+    """The posts table with its column picker, sortable headers and export links."""
+    data = table_data(request, access, handle, query, table)
+    handle = data["account"]["handle"]
+    context = page_context(request, access, account=handle)
+    return render(request, POSTS_VIEW.template, {
+        **context, "view": POSTS_VIEW, "query": query, "figures": {}, "table": table,
+        "picker": picker_columns(table, personal=data["account"]["account_type"] == "personal"),
+        "links": table_links(access.workspace, handle, query, table),
+        "default_columns": DEFAULT_POST_COLUMNS,
+        "flagged": sum(1 for post in data["posts"] if post["flags"]), **data,
+    })  # fmt: skip
+
+
+def picker_columns(table: TableQuery, *, personal: bool) -> list[dict[str, Any]]:
+    """Every post column for the picker: chosen ones first, in their order, then the rest."""
+    order = [*dict.fromkeys(["post_id", *table.columns, *POST_COLUMNS_BY_NAME])]
+    return [
+        {"name": name, "label": POST_COLUMNS_BY_NAME[name].label,
+         "description": POST_COLUMNS_BY_NAME[name].description,
+         "checked": name == "post_id" or name in table.columns, "fixed": name == "post_id",
+         "unavailable": personal and POST_COLUMNS_BY_NAME[name].business_only}
+        for name in order
+    ]  # fmt: skip
+
+
+def table_links(
+    workspace: str, handle: str, query: PeriodQuery, table: TableQuery
+) -> dict[str, Any]:
+    """Addresses of the JSON twin, the downloads and each header's sort click."""
+    base = f"/api/workspaces/{workspace}/accounts/{handle}/posts"
+    period = {key: str(value) for key, value in query.as_query().items()}
+    full = urlencode({**period, **table.as_query()}, safe=",")
+    sorts = {
+        name: "?"
+        + urlencode({**period, **table.as_query(), "sort": table.sort_after_click(name)}, safe=",")
+        for name in table.shown
+        if name in POST_COLUMNS_BY_NAME
+    }
+    return {"json": f"{base}?{full}", "csv": f"{base}.csv?{full}", "xlsx": f"{base}.xlsx?{full}",
+            "sorts": sorts, "period": period}  # fmt: skip
+
+
+def download_name(data: dict[str, Any], extension: str) -> str:
+    """`HANDLE-posts-START-to-END.EXT`."""
+    period = data["period"]
+    return f"{data['account']['handle']}-posts-{period['start']}-to-{period['end']}.{extension}"
+
+
+def attachment(content: bytes, media_type: str, filename: str) -> Response:
+    """A download of `content` named `filename`."""
+    return Response(
+        content, media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # fmt: skip
+
+
+@router.get(
+    f"{API_PATH}.csv", summary="The posts table as CSV (the shown columns, in order).",
+    tags=["account"], response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a header row."}},
+)  # fmt: skip
+def posts_csv(
+    request: Request, access: ViewerAccess, handle: str, query: PeriodParameters,
+    table: TableParameters,
+) -> Response:  # fmt: skip
+    """The posts table as a CSV download."""
+    data = table_data(request, access, handle, query, table)
+    content = csv_bytes(table.shown, data["posts"])
+    return attachment(content, "text/csv; charset=utf-8", download_name(data, "csv"))
+
+
+@router.get(
+    f"{API_PATH}.xlsx", summary="The posts table as an Excel workbook (the shown columns).",
+    tags=["account"], response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {}}, "description": "A sheet with a header row."}},
+)  # fmt: skip
+def posts_xlsx(
+    request: Request, access: ViewerAccess, handle: str, query: PeriodParameters,
+    table: TableParameters,
+) -> Response:  # fmt: skip
+    """The posts table as an XLSX download."""
+    data = table_data(request, access, handle, query, table)
+    content = xlsx_bytes(table.shown, data["posts"])
+    return attachment(content, XLSX_TYPE, download_name(data, "xlsx"))
+
+
+def csv_text(value: Any) -> str:
+    """A cell as CSV text: ISO times (as in the JSON twin), empty for missing."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+    """Rows as UTF-8 CSV with a header row of column names; ids as their full digits."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_text(row[name]) for name in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+    """Rows as an XLSX workbook: header row (frozen), numbers as numbers, times as dates.
+
+    Ids stay text (`@` format) so that every digit survives: TikTok ids exceed 2^53.
+    """
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "posts"
+    sheet.append(list(columns))
+    for row in rows:
+        # NOTE: an empty text cell reads back as no value, so write none (flags of clean posts).
+        sheet.append([None if row[name] == "" else row[name] for name in columns])
+    for index, name in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        number_format = cell_format(name)
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            cell.number_format = number_format
+        sheet.column_dimensions[letter].width = column_width(name, rows)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def cell_format(name: str) -> str:
+    """The Excel number format of a column's cells."""
+    if name in ("post_id", "flags", "type"):
+        return "@"
+    if name == "published":
+        return "yyyy-mm-dd hh:mm:ss"
+    return XLSX_FORMATS.get(POST_COLUMNS_BY_NAME[name].unit, "#,##0")
+
+
+def column_width(name: str, rows: list[dict[str, Any]]) -> float:
+    """A width that fits the header and the longest cell, within reason."""
+    if name == "published":
+        return 20
+    longest = max([len(name), *(len(csv_text(row[name])) for row in rows)])
+    return min(max(longest + 2, 8), 60)

@@ -1,7 +1,202 @@
-"""Placeholder: routes of this part of the web app are added by its own change."""
+"""Sync status: every account of a workspace with its connections, recent syncs and freshness."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import binascii
+import json
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tikscope.metrics.query import find_account
+from tikscope.metrics.studio import data_freshness
+from tikscope.web.access import Role, workspace_handles
+from tikscope.web.render import render
+from tikscope.web.security import EditorAccess, ViewerAccess, server_state
+from tikscope.web.server_routes import AccountSyncModel, sync_account
+from tikscope.web.views import page_context
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 router = APIRouter()
+RECENT_SYNCS = 10
+FLASH_COOKIE = "tikscope_flash"
+NEVER_SYNCED = "never synced from TikTok's API: simulated or imported data"
+
+
+def reconnect_command(api: str, handle: str) -> str:
+    """The command that authorizes a connection again."""
+    extra = f" --handle {handle}" if api == "research" else ""
+    return f"tikscope connect --api {api}{extra}"
+
+
+def account_connections(connection: DuckDBPyConnection, account_id: str) -> list[dict[str, Any]]:
+    """The account's connections, with what to do when one needs re-authorization."""
+    rows = connection.execute(
+        """
+        SELECT connection_id, api, status, status_reason, scope, access_expires_at,
+               refresh_expires_at, updated_at, handle
+        FROM connections WHERE account_id = ? ORDER BY connection_id
+        """,
+        [account_id],
+    ).fetchall()
+    found = []
+    for key, api, status, reason, scope, access, refresh, updated, handle in rows:
+        command = reconnect_command(api, handle)
+        action = None
+        if status == "needs_reauthorization":
+            action = (
+                f"TikTok no longer accepts this connection's tokens. Run `{command}` again "
+                f"to re-authorize @{handle}."
+            )
+        found.append({
+            "connection": key, "api": api, "status": status, "status_reason": reason,
+            "scopes": [part.strip() for part in (scope or "").split(",") if part.strip()],
+            "access_expires_at": access, "refresh_expires_at": refresh, "updated_at": updated,
+            "action": action, "reconnect_command": command,
+        })  # fmt: skip
+    return found
+
+
+def recent_syncs(connection: DuckDBPyConnection, account_id: str) -> list[dict[str, Any]]:
+    """The account's latest sync attempts, newest first, with requests and retries."""
+    rows = connection.execute(
+        """
+        SELECT sync_id, api, started_at, finished_at, status, requests, retries, message,
+               request_ids
+        FROM sync_log WHERE account_id = ? ORDER BY finished_at DESC, sync_id DESC LIMIT ?
+        """,
+        [account_id, RECENT_SYNCS],
+    ).fetchall()
+    names = ("sync_id", "api", "started_at", "finished_at", "status", "requests", "retries",
+             "message")  # fmt: skip
+    return [
+        {**dict(zip(names, row[:-1], strict=True)), "request_ids": json.loads(row[-1] or "[]")}
+        for row in rows
+    ]
+
+
+def account_status(connection: DuckDBPyConnection, handle: str) -> dict[str, Any]:
+    """One account's connections, recent syncs and data freshness."""
+    account = find_account(connection, handle)
+    source = connection.execute(
+        "SELECT source FROM accounts WHERE account_id = ?", [account.account_id]
+    ).fetchone()
+    syncs = recent_syncs(connection, account.account_id)
+    freshness = data_freshness(connection, account)
+    return {
+        "handle": account.handle,
+        "account_type": account.account_type,
+        "source": source[0] if source else None,
+        "connections": account_connections(connection, account.account_id),
+        "last_sync": syncs[0] if syncs else None,
+        "syncs": syncs,
+        "freshness": freshness,
+        "never_synced": freshness["last_sync_at"] is None,
+        "origin": NEVER_SYNCED if freshness["last_sync_at"] is None else "synced from TikTok's API",
+    }
+
+
+def sync_status(connection: DuckDBPyConnection, workspace: str) -> list[dict[str, Any]]:
+    """The status of every account in the workspace, by handle."""
+    return [
+        account_status(connection, handle) for handle in workspace_handles(connection, workspace)
+    ]
+
+
+def gather(request: Request, access: ViewerAccess) -> dict[str, Any]:
+    """The page's and the API's data: accounts, the schedule, and whether the caller may sync."""
+    state = server_state(request)
+    with state.store.read() as cursor:
+        accounts = sync_status(cursor, access.workspace)
+    every = state.config.sync_every
+    return {
+        "workspace": access.workspace,
+        "scheduled_every_seconds": int(every.total_seconds()) if every else None,
+        "can_sync": access.role.allows(Role.editor),
+        "accounts": accounts,
+    }
+
+
+@router.get("/api/workspaces/{workspace}/sync", tags=["sync"],
+            summary="Connections, recent syncs and data freshness of every account.")  # fmt: skip
+def sync_status_api(request: Request, access: ViewerAccess) -> dict[str, Any]:
+    """Every account of the workspace with its connections and latest syncs.
+
+    Connections say what to do when one needs re-authorization; syncs count requests and
+    retries; freshness says when each kind of data was captured.
+    """
+    return gather(request, access)
+
+
+@router.get("/workspaces/{workspace}/sync", response_class=HTMLResponse, include_in_schema=False)
+def sync_status_page(request: Request, access: ViewerAccess) -> HTMLResponse:
+    """The sync status page; shows (once) the outcome of a "Sync now"."""
+    data = gather(request, access)
+    flash = read_flash(request)
+    # NOTE: the frame's `accounts` (handles for the account switcher) must win over ours.
+    context = {**data, **page_context(request, access), "statuses": data["accounts"]}
+    page = render(request, "sync_status.html.j2", {**context, "flash": flash})
+    if flash is not None:
+        page.delete_cookie(FLASH_COOKIE, path=page_path(access.workspace))
+    return page
+
+
+def page_path(workspace: str) -> str:
+    """The sync status page of a workspace."""
+    return f"/workspaces/{workspace}/sync"
+
+
+@router.post("/workspaces/{workspace}/accounts/{handle}/sync", include_in_schema=False)
+def sync_now_form(request: Request, access: EditorAccess, handle: str) -> Response:
+    """The page's "Sync now": the API's sync, then back to the page with its outcome."""
+    try:
+        result = sync_account(request, access.workspace, handle, access)
+    except HTTPException as error:
+        if error.status_code != 404:
+            raise
+        flash = {"kind": "error", "message": str(error.detail)}
+    else:
+        flash = describe_syncs(result)
+    return redirect_with_flash(request, page_path(access.workspace), flash)
+
+
+def describe_syncs(result: AccountSyncModel) -> dict[str, str]:
+    """One line about what a "Sync now" did, and whether all went well."""
+    parts = [
+        f"{sync.connection} {sync.status}"
+        + (f", {sync.rows_written:,} rows written" if sync.status != "failed" else "")
+        + (f" ({sync.error})" if sync.error else "")
+        for sync in result.syncs
+    ]
+    failed = any(sync.status == "failed" for sync in result.syncs)
+    return {"kind": "error" if failed else "ok",
+            "message": f"Synced @{result.account}: {'; '.join(parts)}."}  # fmt: skip
+
+
+def read_flash(request: Request) -> dict[str, str] | None:
+    """The message (and maybe a new token) a form action left for the page, if any."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        loaded = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(loaded, dict):
+        return None
+    return {str(key): str(value) for key, value in loaded.items()}
+
+
+def redirect_with_flash(request: Request, path: str, flash: dict[str, str]) -> Response:
+    """A redirect to `path` that leaves it a message in a short-lived cookie of that path only."""
+    response = RedirectResponse(path, status_code=303)
+    encoded = base64.urlsafe_b64encode(json.dumps(flash).encode()).decode()
+    response.set_cookie(
+        FLASH_COOKIE, encoded, max_age=300, path=path, httponly=True, samesite="strict",
+        secure=server_state(request).config.secure_cookies,
+    )  # fmt: skip
+    return response

@@ -52,6 +52,8 @@ class AccountView:
 
 
 ACCOUNT_VIEWS: list[AccountView] = []
+# NOTE: the navigation's order, whichever module happens to be imported first.
+NAVIGATION = ("overview", "community", "content", "posts", "activity", "audience")
 
 
 def account_view(router: APIRouter, view: AccountView) -> None:
@@ -148,5 +150,10 @@ def page_context(request: Request, access: Access, *, account: str | None = None
         "workspaces": spaces,
         "accounts": handles,
         "current_account": account,
-        "views": ACCOUNT_VIEWS,
+        "views": sorted(ACCOUNT_VIEWS, key=navigation_place),
     }
+
+
+def navigation_place(view: AccountView) -> int:
+    """Where a view's link goes in the navigation bar."""
+    return NAVIGATION.index(view.name) if view.name in NAVIGATION else len(NAVIGATION)

@@ -1,0 +1,156 @@
+"""Syncs inside the server: every connection at an interval, or one account's on request.
+
+DuckDB lets one process write the store, so while a server runs it is the one that syncs. Syncs,
+and the commands other processes run through the server, take the store's command lock one at a
+time: two syncs of one connection at once would both spend its single-use refresh token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from tikscope.errors import SourceError
+from tikscope.web.state import ServerStore, utc_now
+
+if TYPE_CHECKING:
+    from tikscope.sources.http import RetryPolicy
+    from tikscope.sync.connections import Connection
+
+LOGGER = logging.getLogger("tikscope.web.scheduler")
+STOP_WAIT_SECONDS = 60.0
+"""How long a stopping server waits for a sync under way (it writes all of its data or none)."""
+
+COMMAND_LOCKS: WeakKeyDictionary[ServerStore, threading.Lock] = WeakKeyDictionary()
+COMMAND_LOCKS_GUARD = threading.Lock()
+
+
+def command_lock(store: ServerStore) -> threading.Lock:
+    """The lock that syncs and forwarded commands on `store` take, one at a time."""
+    with COMMAND_LOCKS_GUARD:
+        return COMMAND_LOCKS.setdefault(store, threading.Lock())
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """What a sync needs besides the store.
+
+    Attributes:
+        key_file: the key that decrypts tokens and keys pseudonyms.
+        policy: retries and backoff; TikTok's defaults when None.
+        clock: the sync's clock (naive UTC).
+    """
+
+    key_file: Path
+    policy: RetryPolicy | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+def default_sync_settings() -> SyncSettings:
+    """The key file of `$TIKSCOPE_KEY_FILE` or the default one, TikTok's retries, the real clock."""
+    from tikscope.sources.tokens import default_key_file
+
+    return SyncSettings(key_file=default_key_file())
+
+
+def stored_connections(store: ServerStore, handle: str | None = None) -> list[Connection]:
+    """The store's connections, or those of one account handle."""
+    from tikscope.sync.connections import list_connections
+
+    with store.read() as cursor:
+        found = list_connections(cursor)
+    return [stored for stored in found if handle is None or stored.handle == handle]
+
+
+def sync_connections(
+    store: ServerStore, connections: list[Connection], settings: SyncSettings
+) -> list[dict[str, Any]]:
+    """Sync each connection in turn (a failure does not stop the others); one outcome each."""
+    outcomes = []
+    with command_lock(store):
+        try:
+            for stored in connections:
+                outcomes.append(sync_one(store, stored, settings))
+        finally:
+            store.changed()
+    return outcomes
+
+
+def sync_one(store: ServerStore, stored: Connection, settings: SyncSettings) -> dict[str, Any]:
+    """Sync one connection on a cursor of the server's connection; its outcome, logged."""
+    from tikscope.sync.run import sync_connection
+
+    try:
+        with store.read() as cursor:
+            outcome = sync_connection(
+                cursor, stored, now=settings.clock(), key_file=settings.key_file,
+                policy=settings.policy,
+            )  # fmt: skip
+    except SourceError as error:
+        LOGGER.warning("sync of %s failed: %s", stored.connection_id, error)
+        return {"connection": stored.connection_id, "handle": stored.handle, "status": "failed",
+                "rows_written": 0, "error": str(error)}  # fmt: skip
+    LOGGER.info(
+        "sync of %s: %s, %d rows written, %d requests",
+        stored.connection_id, outcome.status, outcome.rows_written, outcome.requests,
+    )  # fmt: skip
+    return {
+        "connection": outcome.connection_id, "handle": outcome.handle, "status": outcome.status,
+        "rows_written": outcome.rows_written, "requests": outcome.requests,
+        "retries": outcome.retries, "first_day": outcome.first_day,
+        "last_day": outcome.last_day, "notes": list(outcome.notes),
+    }  # fmt: skip
+
+
+def sync_due_connections(store: ServerStore, settings: SyncSettings) -> list[dict[str, Any]]:
+    """One scheduled round: every connection that does not wait for re-authorization."""
+    due = []
+    for stored in stored_connections(store):
+        if stored.status == "needs_reauthorization":
+            LOGGER.warning(
+                "skipped %s: it needs re-authorization (tikscope connect --api %s)",
+                stored.connection_id, stored.api,
+            )  # fmt: skip
+            continue
+        due.append(stored)
+    return sync_connections(store, due, settings)
+
+
+class SyncScheduler:
+    """A background thread that syncs every connection at an interval, from start to stop."""
+
+    def __init__(
+        self, store: ServerStore, *, interval_seconds: float, settings: SyncSettings
+    ) -> None:
+        self.store = store
+        self.interval_seconds = interval_seconds
+        self.settings = settings
+        self.stopping = threading.Event()
+        self.rounds = 0
+        self.thread = threading.Thread(target=self.loop, name="tikscope-sync", daemon=True)
+
+    def start(self) -> None:
+        """Sync now, then every interval, until `stop`."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to stop and wait for a sync under way to finish."""
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(STOP_WAIT_SECONDS)
+
+    def loop(self) -> None:
+        """Run rounds until stopped; an unexpected error is logged and the next round runs."""
+        while not self.stopping.is_set():
+            try:
+                sync_due_connections(self.store, self.settings)
+            except Exception:
+                LOGGER.exception("scheduled sync round failed")
+            self.rounds += 1
+            self.stopping.wait(self.interval_seconds)

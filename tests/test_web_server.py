@@ -1,0 +1,268 @@
+"""The server process in-process: sync route, scheduler, forwarded commands, first run, registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import threading
+import time
+import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tikscope.cli.forward import refusal, run_forwarded
+from tikscope.cli.main import app as cli_app
+from tikscope.cli.main import main
+from tikscope.fake.app import serve_in_thread
+from tikscope.fake.data import FakeConfig
+from tikscope.simulate.config import SimulationConfig
+from tikscope.simulate.run import simulate_into_store
+from tikscope.store.db import open_store, share_connection, shared_connection
+from tikscope.web import access
+from tikscope.web.app import create_app
+from tikscope.web.first_run import create_first_owner
+from tikscope.web.forward import Forwarding, is_loopback
+from tikscope.web.scheduler import SyncScheduler, SyncSettings
+from tikscope.web.server_file import (
+    COMMAND_PATH,
+    SECRET_HEADER,
+    live_server,
+    read_server_file,
+    remove_server_file,
+    server_file_path,
+    write_server_file,
+)
+from tikscope.web.state import ServerStore, WebConfig
+from web_support import NOW, WebStore, bearer
+
+FAKE = FakeConfig(seed=3, posts=12, days=70, members=60, end_date=date(2026, 11, 20))
+SYNC_NOW = datetime(2026, 11, 21, 6, 30)
+SECRET = "test-secret"
+
+
+@pytest.fixture(scope="module")
+def fake_origin() -> Iterator[str]:
+    with serve_in_thread(FAKE) as url:
+        yield url
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    key = tmp_path / "secret.key"
+    for name, value in (("TIKSCOPE_KEY_FILE", str(key)), ("TIKSCOPE_CLIENT_KEY", "app-key"),
+                        ("TIKSCOPE_CLIENT_SECRET", "app-secret"),
+                        ("TIKSCOPE_RETRY_SCALE", "0.001")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(webbrowser, "open", visit)
+    return key
+
+
+def visit(url: str, *args: object, **kwargs: object) -> bool:
+    """Play the user who clicks "authorize"."""
+    httpx.get(url, follow_redirects=True, timeout=10)
+    return True
+
+
+def connect_business(store: Path, origin: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["connect", "--api", "business", "--base-url", origin, "--port", "0",
+                 "--timeout", "10", "--db", str(store)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert (code, err, out.splitlines()[-1]) == (0, "", "connected business:casa_verde_demo")
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Run an app with uvicorn in a thread (proxy headers on, as `tikscope serve` has them)."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, ws="none"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture
+def synced_server(
+    web_store: WebStore, fake_origin: str, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> Iterator[str]:
+    """A server over the web store whose business account is connected to the fake server."""
+    connect_business(web_store.path, fake_origin, capsys)
+    app = create_app(WebConfig(db=web_store.path, secure_cookies=False))
+    app.state.sync_settings = SyncSettings(key_file=key_file, clock=lambda: SYNC_NOW)
+    command = __import__("typer").main.get_command(cli_app)
+    app.state.forwarding = Forwarding(SECRET, run_forwarded, lambda argv: refusal(command, argv))
+    with serving(app) as origin:
+        yield origin
+
+
+def test_sync_route_syncs_for_an_editor_only_in_their_workspace(
+    synced_server: str, web_store: WebStore
+) -> None:
+    path = "/api/workspaces/agency/accounts/casa_verde_demo/sync"
+    with httpx.Client(base_url=synced_server, timeout=60) as client:
+        synced = client.post(path, headers=bearer(web_store.tokens["eddie"]))
+        assert synced.status_code == 200, synced.text
+        body = synced.json()
+        assert [(row["connection"], row["status"], row["error"]) for row in body["syncs"]] == [
+            ("business:casa_verde_demo", "ok", None)
+        ]
+        assert body["account"] == "casa_verde_demo" and body["syncs"][0]["rows_written"] > 0
+        assert body["syncs"][0]["last_day"] == "2026-11-20"
+        assert client.post(path).status_code == 401
+        viewer = client.post(path, headers=bearer(web_store.tokens["vera"]))
+        assert (viewer.status_code, viewer.json()) == (
+            403, {"detail": "this needs the editor role in agency"})  # fmt: skip
+        assert client.post(path, headers=bearer(web_store.tokens["rita"])).status_code == 404
+        foreign = "/api/workspaces/rival/accounts/casa_verde_demo/sync"
+        assert client.post(foreign, headers=bearer(web_store.tokens["rita"])).status_code == 404
+        unconnected = client.post("/api/workspaces/rival/accounts/other_brand/sync",
+                                  headers=bearer(web_store.tokens["rita"]))  # fmt: skip
+        assert (unconnected.status_code, unconnected.json()) == (404, {
+            "detail": "@other_brand has no TikTok connection; run `tikscope connect` first"})  # fmt: skip
+    with open_store(web_store.path) as connection:
+        log = connection.execute("SELECT api, status FROM sync_log").fetchall()
+    assert log == [("business", "ok")]
+
+
+def post_command(origin: str, argv: list[str], **headers: str) -> httpx.Response:
+    body = {"argv": argv, "cwd": os.getcwd(), "environment": {}}
+    return httpx.post(origin + COMMAND_PATH, json=body, headers=headers, timeout=60)
+
+
+def events(response: httpx.Response) -> list[dict[str, object]]:
+    return [json.loads(line) for line in response.text.splitlines() if line != "{}"][1:]
+
+
+def test_internal_route_runs_a_command_only_for_loopback_with_the_secret(
+    synced_server: str, web_store: WebStore
+) -> None:
+    argv = ["connections", "--db", str(web_store.path), "--format", "csv"]
+    wrong = post_command(synced_server, argv, **{SECRET_HEADER: "guess"})
+    assert (wrong.status_code, wrong.json()) == (403, {"detail": "wrong or missing server secret"})
+    assert post_command(synced_server, argv).status_code == 403
+    remote = post_command(synced_server, argv, **{SECRET_HEADER: SECRET,
+                                                  "X-Forwarded-For": "203.0.113.9"})  # fmt: skip
+    assert (remote.status_code, remote.json()) == (
+        403, {"detail": "commands run through the server only from the same machine"})  # fmt: skip
+    ran = post_command(synced_server, argv, **{SECRET_HEADER: SECRET})
+    assert ran.status_code == 200
+    output = events(ran)
+    assert output[-1] == {"exit": 0}
+    text = "".join(str(event["out"]) for event in output if "out" in event)
+    assert text.splitlines()[1].startswith(
+        "business:casa_verde_demo,business,casa_verde_demo,active,"
+    )
+    spec = httpx.get(synced_server + "/api/openapi.json").json()
+    assert [path for path in spec["paths"] if "_internal" in path] == []
+
+
+def test_internal_route_refuses_sync_every_and_reports_errors(
+    synced_server: str, web_store: WebStore
+) -> None:
+    every = post_command(synced_server, ["sync", "--every", "15m", "--db", str(web_store.path)],
+                         **{SECRET_HEADER: SECRET})  # fmt: skip
+    assert events(every) == [
+        {"err": "error: `sync --every` does not run through the server; the server syncs on a "
+                "schedule itself: restart it with `tikscope serve --sync-every 15m`\n"},
+        {"exit": 2},
+    ]  # fmt: skip
+    missing = post_command(synced_server, ["accounts", "--db", str(web_store.path.parent / "no")],
+                           **{SECRET_HEADER: SECRET})  # fmt: skip
+    assert [event for event in events(missing) if "exit" in event] == [{"exit": 1}]
+
+
+def test_scheduler_syncs_at_its_interval_until_stopped(
+    web_store: WebStore, fake_origin: str, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect_business(web_store.path, fake_origin, capsys)
+    store = ServerStore(web_store.path)
+    settings = SyncSettings(key_file=key_file, clock=lambda: SYNC_NOW)
+    scheduler = SyncScheduler(store, interval_seconds=0.2, settings=settings)
+    scheduler.start()
+    deadline = time.monotonic() + 60
+    while scheduler.rounds < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    scheduler.stop()
+    assert not scheduler.thread.is_alive()
+    with store.read() as cursor:
+        log = cursor.execute("SELECT status FROM sync_log ORDER BY sync_id").fetchall()
+    store.close()
+    assert scheduler.rounds >= 2
+    assert log[:2] == [("ok",), ("unchanged",)]
+
+
+def test_first_owner_is_made_once_with_every_account(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.duckdb"
+    with open_store(path, create=True) as connection:
+        simulate_into_store(connection, SimulationConfig(
+            seed=1, handle="shop_one", days=10, posts=3, members=40, communities=2,
+            end_date=date(2026, 11, 20)))  # fmt: skip
+    store = ServerStore(path)
+    first = create_first_owner(store, NOW)
+    again = create_first_owner(store, NOW)
+    with store.read() as cursor:
+        role = access.role_in(cursor, 1, "default")
+        handles = access.workspace_handles(cursor, "default")
+        user = access.authenticate(cursor, "admin", first.password if first else "")
+    store.close()
+    assert first is not None and len(first.password) >= 16
+    assert (first.username, first.workspace, first.accounts) == ("admin", "default", ("shop_one",))
+    assert (again, role, handles, user) == (None, access.Role.owner, ["shop_one"],
+                                            access.User(1, "admin"))  # fmt: skip
+
+
+def test_server_file_is_private_and_names_a_live_server(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    written = write_server_file(db, "http://127.0.0.1:8123", "s3cret")
+    path = server_file_path(db)
+    assert path == tmp_path / "store.duckdb.server.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert read_server_file(db) == written == live_server(db)
+    assert written.pid == os.getpid()
+    path.write_text(json.dumps({"url": "http://x", "pid": 2**22 + 12345, "secret": "s"}))
+    assert live_server(db) is None  # no such process
+    remove_server_file(db)
+    assert path.exists()  # written by another process: left alone
+    write_server_file(db, "http://127.0.0.1:8123", "s3cret")
+    remove_server_file(db)
+    assert not path.exists() and read_server_file(db) is None
+
+
+def test_open_store_uses_a_shared_connection_without_closing_it(web_store: WebStore) -> None:
+    store = ServerStore(web_store.path)
+    relative = Path(os.path.relpath(web_store.path))
+    with share_connection(web_store.path, store.connection):
+        assert shared_connection(relative) is store.connection
+        with open_store(relative) as cursor:
+            handles = cursor.execute("SELECT handle FROM accounts ORDER BY 1").fetchall()
+        assert store.connection.execute("SELECT count(*) FROM accounts").fetchall() == [(2,)]
+    assert shared_connection(web_store.path) is None
+    store.close()
+    assert handles == [("casa_verde_demo",), ("other_brand",)]
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("127.0.0.1", True), ("127.8.0.1", True), ("::1", True), ("203.0.113.9", False),
+     ("10.0.0.1", False), ("testclient", False), ("", False)],
+)  # fmt: skip
+def test_is_loopback_knows_local_addresses(host: str, expected: bool) -> None:
+    assert is_loopback(host) is expected
