@@ -58,7 +58,7 @@ class PeriodQuery:
         return {key: value for key, value in values.items() if value is not None}
 
 
-def period_query(
+async def period_query(
     days: Annotated[int | None, Query(ge=1, le=3650, description="Last N days with data.")] = None,
     start: Annotated[date | None, Query(description="First day (with end).")] = None,
     end: Annotated[date | None, Query(description="Last day (with start).")] = None,
