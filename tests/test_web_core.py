@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tikscope.web.passwords import hash_password, verify_password
-from tikscope.web.state import LoginLimiter
+from tikscope.web.state import LoginLimiter, WebConfig
 from web_support import NOW, PASSWORD, WebStore, bearer, csrf_token, login
 
 OVERVIEW = "/api/workspaces/agency/accounts/casa_verde_demo/overview"
@@ -29,15 +29,41 @@ def test_passwords_verify_only_the_right_password() -> None:
     assert not verify_password("a long enough password", "not-a-hash")
 
 
-def test_login_limiter_blocks_after_the_allowed_failures_and_forgets_after_the_window() -> None:
+def test_login_limiter_counts_attempts_up_front_and_forgets_after_the_window() -> None:
     limiter = LoginLimiter(attempts=3, window=timedelta(minutes=10))
     keys = ["user:ana", "address:127.0.0.1"]
     for _ in range(3):
-        assert limiter.retry_after(keys, NOW) == 0
-        limiter.record_failure(keys, NOW)
-    assert limiter.retry_after(keys, NOW + timedelta(minutes=1)) == 541
-    assert limiter.retry_after(["user:bob"], NOW) == 0
-    assert limiter.retry_after(keys, NOW + timedelta(minutes=10)) == 0
+        assert limiter.reserve(keys, NOW) == 0
+    assert limiter.reserve(keys, NOW + timedelta(minutes=1)) == 541
+    assert limiter.reserve(["user:bob", "address:10.0.0.2"], NOW) == 0
+    assert limiter.reserve(keys, NOW + timedelta(minutes=10)) == 0
+
+
+def test_login_limiter_forgets_the_user_after_a_right_password() -> None:
+    limiter = LoginLimiter(attempts=2, window=timedelta(minutes=10))
+    keys = ["user:ana", "address:127.0.0.1"]
+    assert limiter.reserve(keys, NOW) == 0
+    assert limiter.reserve(keys, NOW + timedelta(seconds=1)) == 0
+    limiter.succeeded("user:ana", "address:127.0.0.1", NOW + timedelta(seconds=1))
+    assert limiter.failures == {"address:127.0.0.1": [NOW]}
+    assert limiter.reserve(["user:ana", "address:10.0.0.3"], NOW + timedelta(seconds=2)) == 0
+
+
+def test_web_simultaneous_wrong_logins_stop_at_the_limit(web_store: WebStore) -> None:
+    import concurrent.futures
+
+    from web_support import serve
+
+    config = WebConfig(db=web_store.path, secure_cookies=False)
+    with serve(config) as origin:
+
+        def guess(index: int) -> int:
+            with httpx.Client(base_url=origin, timeout=60) as guesser:
+                return login(guesser, "olivia", f"wrong-password-{index}").status_code
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+            codes = sorted(pool.map(guess, range(12)))
+    assert codes == [401] * 5 + [429] * 7
 
 
 def test_web_login_leads_to_the_first_account_overview(client: httpx.Client) -> None:
@@ -143,3 +169,45 @@ def test_web_logout_needs_the_csrf_token(client: httpx.Client) -> None:
     done = client.post("/logout", data={"csrf_token": csrf_token(page.text)})
     assert done.status_code == 303
     assert client.get("/workspaces/agency/accounts/casa_verde_demo/overview").status_code == 303
+
+
+def test_web_download_names_survive_any_handle() -> None:
+    from tikscope.web.downloads import attachment
+
+    response = attachment(b"x", "text/csv", 'a"b;\r\nx=小红书.csv')
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="a_b_x_.csv"; '
+        "filename*=UTF-8''a%22b%3B%0D%0Ax%3D%E5%B0%8F%E7%BA%A2%E4%B9%A6.csv"
+    )
+
+
+def test_web_absurd_dates_are_refused_not_crashed(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    for start, end in (("0001-01-01", "0001-01-05"), ("9999-12-30", "9999-12-31")):
+        response = client.get(
+            OVERVIEW, params={"start": start, "end": end}, headers=bearer(store.tokens["vera"])
+        )
+        assert response.status_code == 422
+        assert response.json() == {"detail": "start must be between 2000-01-01 and 2100-12-31"}
+
+
+def test_web_refuses_other_host_names_when_told_its_own(web_store: WebStore) -> None:
+    from web_support import serve
+
+    config = WebConfig(db=web_store.path, secure_cookies=False, allowed_hosts=("127.0.0.1",))
+    with serve(config) as origin, httpx.Client(base_url=origin, timeout=30) as client:
+        assert client.get("/login").status_code == 200
+        rebound = client.get("/login", headers={"Host": "attacker.example"})
+        assert rebound.status_code == 400
+
+
+def test_web_api_answers_are_not_stored_by_caches(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    response = client.get(OVERVIEW, headers=bearer(store.tokens["vera"]))
+    assert response.headers["cache-control"] == "private, no-store"
+    bundle = client.get("/vendor/plotly.min.js")
+    assert bundle.headers["cache-control"] == "public, max-age=86400"

@@ -138,7 +138,8 @@ def test_posts_csv_parses_back_to_the_json_rows(
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == (
-        'attachment; filename="casa_verde_demo-posts-2026-09-01-to-2026-11-20.csv"'
+        'attachment; filename="casa_verde_demo-posts-2026-09-01-to-2026-11-20.csv"; '
+        "filename*=UTF-8''casa_verde_demo-posts-2026-09-01-to-2026-11-20.csv"
     )
     parsed = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
     names = ["post_id", *CHOSEN, "flags"]
@@ -168,7 +169,8 @@ def test_posts_xlsx_holds_typed_cells_with_full_ids_and_a_frozen_header(
     response = client.get(f"{POSTS}.xlsx?{query}", headers=headers)
     assert response.status_code == 200
     assert response.headers["content-disposition"] == (
-        'attachment; filename="casa_verde_demo-posts-2026-09-01-to-2026-11-20.xlsx"'
+        'attachment; filename="casa_verde_demo-posts-2026-09-01-to-2026-11-20.xlsx"; '
+        "filename*=UTF-8''casa_verde_demo-posts-2026-09-01-to-2026-11-20.xlsx"
     )
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None

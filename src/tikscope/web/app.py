@@ -12,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tikscope.web.render import CONTENT_SECURITY_POLICY, render
@@ -53,6 +54,10 @@ def create_app(config: WebConfig, *, state: ServerState | None = None) -> FastAP
     add_routes(app)
     add_error_pages(app)
     add_security_headers(app)
+    if config.allowed_hosts:
+        # NOTE: against DNS rebinding: a page of another site that resolves its name to this
+        # machine gets 400 instead of the login form.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts))
     return app
 
 
@@ -147,8 +152,9 @@ class SecurityHeaders:
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),
         ]
-        if not path.startswith(("/api/", "/static/", "/vendor/")):
-            extra.append((b"cache-control", b"no-store"))
+        if not path.startswith(("/static/", "/vendor/", "/api/openapi.json")):
+            # NOTE: pages and API answers are private (a new token's secret, for one).
+            extra.append((b"cache-control", b"private, no-store"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -57,7 +57,7 @@ def login(
     now = state.config.clock()
     client = request.client.host if request.client else "unknown"
     keys = [f"user:{username.strip().lower()}", f"address:{client}"]
-    wait = state.limiter.retry_after(keys, now)
+    wait = state.limiter.reserve(keys, now)
     if wait:
         refused = render(request, "login.html.j2", {
             "next": safe_next(next), "login_token": login_token,
@@ -68,12 +68,11 @@ def login(
     with state.store.read() as cursor:
         user = authenticate(cursor, username, password)
     if user is None:
-        state.limiter.record_failure(keys, now)
         return render(request, "login.html.j2", {
             "next": safe_next(next), "login_token": login_token,
             "error": "Wrong user name or password.",
         }, status=401)  # fmt: skip
-    state.limiter.forget([keys[0]])
+    state.limiter.succeeded(keys[0], keys[1], now)
     with state.store.write() as cursor:
         cookie, _ = start_session(cursor, user, now)
     response = RedirectResponse(safe_next(next), status_code=303)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
+from tikscope.metrics.registry import METRICS_BY_NAME
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import follower_series
 from tikscope.metrics.studio import data_freshness
@@ -47,16 +48,17 @@ def overview_figures(data: dict[str, Any]) -> dict[str, Any]:
     """Daily views against the previous period (aligned by day), and followers."""
     daily, previous = data["daily"], data["previous_daily"]
     days = [row["period_start"] for row in daily]
-    views = {"Video views": [row["video_views"] for row in daily],
-             "Profile views": [row["profile_views"] for row in daily]}  # fmt: skip
+    label = {name: METRICS_BY_NAME[name].label for name in ("video_views", "profile_views")}
+    earlier = f"{label['video_views']}, previous period"
+    views = {label["video_views"]: [row["video_views"] for row in daily],
+             label["profile_views"]: [row["profile_views"] for row in daily]}  # fmt: skip
     if previous:
-        views["Video views, previous period"] = [row["video_views"] for row in previous]
-    followers = {"Followers": [row["followers"] for row in daily]}
+        views[earlier] = [row["video_views"] for row in previous]
+    followers = {METRICS_BY_NAME["followers"].label: [row["followers"] for row in daily]}
     balance = {"Gained": [row["gained"] for row in daily],
                "Lost": [-(row["lost"] or 0) for row in daily]}  # fmt: skip
     return {
-        "views": figures.lines("Views per day", days, views,
-                               dashed=("Video views, previous period",)),
+        "views": figures.lines("Views per day", days, views, dashed=(earlier,)),
         "followers": figures.lines("Followers at the end of each day", days, followers)
         | {"layout": figures.layout("Followers at the end of each day",
                                     yaxis={"gridcolor": "#e5e7eb", "rangemode": "normal"})},

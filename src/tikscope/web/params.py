@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Query
+from fastapi import HTTPException, Query
 
 from tikscope.errors import UsageError
 from tikscope.metrics.periods import Period, last_days
@@ -15,6 +15,12 @@ from tikscope.metrics.query import Account, Settings, last_day
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
+
+
+# NOTE: TikTok launched in 2016; the bounds keep a period and its previous one inside what Python's
+# dates can hold (year 1 to 9999), so absurd dates are a 422, not an overflow.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
 
 
 class Basis(StrEnum):
@@ -68,7 +74,8 @@ async def period_query(
 ) -> PeriodQuery:
     """Parse the period and engagement parameters (errors become 422)."""
     if rate not in (100, 1000):
-        from fastapi import HTTPException
-
         raise HTTPException(422, "rate must be 100 or 1000")
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise HTTPException(422, f"{name} must be between {EARLIEST} and {LATEST}")
     return PeriodQuery(days, start, end, compare, rate, basis)

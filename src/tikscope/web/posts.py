@@ -23,6 +23,7 @@ from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, post_list
 from tikscope.metrics.studio import data_freshness
+from tikscope.web.downloads import attachment
 from tikscope.web.params import PeriodQuery
 from tikscope.web.render import render
 from tikscope.web.security import Access, ViewerAccess
@@ -209,14 +210,6 @@ def download_name(data: dict[str, Any], extension: str) -> str:
     """`HANDLE-posts-START-to-END.EXT`."""
     period = data["period"]
     return f"{data['account']['handle']}-posts-{period['start']}-to-{period['end']}.{extension}"
-
-
-def attachment(content: bytes, media_type: str, filename: str) -> Response:
-    """A download of `content` named `filename`."""
-    return Response(
-        content, media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )  # fmt: skip
 
 
 @router.get(

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from tikscope.errors import TikscopeError
 from tikscope.metrics.query import Account, find_account
 from tikscope.web.access import Role, User, role_in, token_user, workspace_handles
+from tikscope.web.passwords import hash_token
 from tikscope.web.sessions import find_session
 from tikscope.web.state import ServerState
 
@@ -71,13 +72,35 @@ async def optional_identity(
     """The user behind an API token or a session cookie, or None (lookups are remembered)."""
     state = server_state(request)
     if credentials is not None:
-        user = state.lookup(token_user, credentials.credentials)
+        user = remembered_unless_none(state, token_user, credentials.credentials)
         return Identity(user, None) if user else None
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    session = state.lookup(find_session, cookie, state.config.clock().replace(second=0))
+    minute = state.config.clock().replace(second=0, microsecond=0)
+    session = remembered_unless_none(state, find_session, cookie, minute)
     return Identity(session.user, session.csrf_token) if session else None
+
+
+def remembered_unless_none(
+    state: ServerState, function: Callable[..., Any], secret: str, *rest: Any
+) -> Any:
+    """A lookup by a secret, remembered under the secret's hash, and only when it found someone.
+
+    # NOTE: unknown tokens are not remembered, so that a flood of made-up tokens cannot push the
+    # pages out of the cache; and the cache never holds a usable secret as a key.
+    """
+    key = ("secret", function.__qualname__, hash_token(secret), *rest)
+    found = state.recall(key)
+    if found is not None:
+        return found
+
+    def compute() -> Any:
+        with state.store.read() as cursor:
+            return function(cursor, secret, *rest)
+
+    found = compute()
+    return state.remember(key, lambda: found) if found is not None else None
 
 
 async def identity(

@@ -39,6 +39,8 @@ class WebConfig:
         login_attempts: failed logins allowed per user name and per client address in
             `login_window` before logins are refused for the rest of the window.
         clock: the current UTC time; tests pass a fixed one.
+        allowed_hosts: the host names requests may address (`Host` header), against DNS
+            rebinding; empty allows any (tests, or a server bound to every interface).
     """
 
     db: Path
@@ -47,6 +49,7 @@ class WebConfig:
     login_attempts: int = 5
     login_window: timedelta = timedelta(minutes=15)
     clock: Callable[[], datetime] = utc_now
+    allowed_hosts: tuple[str, ...] = ()
 
 
 class ServerStore:
@@ -60,7 +63,8 @@ class ServerStore:
         self.path = path.resolve()
         self.connection = connect(self.path, create=False)
         migrate(self.connection, MIGRATIONS, path=self.path)
-        self.write_lock = threading.Lock()
+        # NOTE: re-entrant: a forwarded command or a sync holds it while code below may write.
+        self.write_lock = threading.RLock()
         self.generation = 0
         self.generation_lock = threading.Lock()
 
@@ -111,11 +115,20 @@ class LoginLimiter:
     failures: dict[str, list[datetime]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def retry_after(self, keys: list[str], now: datetime) -> int:
-        """Seconds until a login for these keys is allowed again; 0 when it is allowed now."""
+    def reserve(self, keys: list[str], now: datetime) -> int:
+        """Count a login attempt against every key, unless one is blocked.
+
+        Returns the seconds to wait when a key is blocked (nothing is counted), else 0.
+
+        # TRICKY: the attempt is counted before the password is checked, under the lock, so that
+        # simultaneous guesses cannot all pass the check during the slow scrypt hash.
+        """
         with self.lock:
-            waits = [self.wait(key, now) for key in keys]
-        return max(waits, default=0)
+            wait = max((self.wait(key, now) for key in keys), default=0)
+            if not wait:
+                for key in keys:
+                    self.failures.setdefault(key, []).append(now)
+        return wait
 
     def wait(self, key: str, now: datetime) -> int:
         """Seconds one key must wait (caller holds the lock)."""
@@ -125,17 +138,13 @@ class LoginLimiter:
             return 0
         return max(1, int((recent[0] + self.window - now).total_seconds()) + 1)
 
-    def record_failure(self, keys: list[str], now: datetime) -> None:
-        """Count a failed login against every key."""
+    def succeeded(self, user_key: str, address_key: str, now: datetime) -> None:
+        """After a right password: forget the user's failures and this attempt's count."""
         with self.lock:
-            for key in keys:
-                self.failures.setdefault(key, []).append(now)
-
-    def forget(self, keys: list[str]) -> None:
-        """Clear the keys after a successful login."""
-        with self.lock:
-            for key in keys:
-                self.failures.pop(key, None)
+            self.failures.pop(user_key, None)
+            attempts = self.failures.get(address_key, [])
+            if now in attempts:
+                attempts.remove(now)
 
 
 @dataclass
