@@ -40,6 +40,7 @@ class Metric:
         over_posts: how it aggregates over posts, in words.
         section: the report section it belongs to.
         business_only: personal accounts have no source for it.
+        lower_is_better: a rise is bad news (unfollows): changes are coloured the other way.
     """
 
     name: str
@@ -53,6 +54,7 @@ class Metric:
     over_posts: str
     section: str
     business_only: bool = False
+    lower_is_better: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,15 @@ COMMUNITY, ACCOUNT, VIEWED, PUBLISHED, STUDIO = (
 )  # fmt: skip
 
 
-def daily(name: str, label: str, description: str, column: str, section: str) -> Metric:
+def daily(
+    name: str, label: str, description: str, column: str, section: str, *,
+    lower_is_better: bool = False,
+) -> Metric:  # fmt: skip
     """A business-only sum of a column of the Business API's daily series."""
     return Metric(
         name, label, description, Unit.COUNT, Scope.DAYS, f"sum({column})",
         (f"account_daily.{column}",), SUM_DAYS, NOT_BY_POST, section, business_only=True,
+        lower_is_better=lower_is_better,
     )  # fmt: skip
 
 
@@ -96,6 +100,7 @@ METRICS: tuple[Metric, ...] = (
         "Unfollows during the period.",
         "daily_lost_followers",
         COMMUNITY,
+        lower_is_better=True,
     ),
     Metric(
         "followers_balance",

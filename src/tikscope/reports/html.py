@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, assert_never
 
 from tikscope.metrics.model import Unit
+from tikscope.metrics.registry import METRICS_BY_NAME
 
 MISSING = "—"
 
@@ -64,11 +65,17 @@ def format_change(percent: float | None) -> str:
     return MISSING if percent is None else f"{percent:+.1f}%"
 
 
-def trend(percent: float | None) -> str:
-    """A CSS class for a change: up, down or flat."""
+def trend(percent: float | None, metric: str | None = None) -> str:
+    """A CSS class for a change: up (good news), down (bad news) or flat.
+
+    For a metric whose rise is bad news (`lower_is_better`, e.g. followers lost) a rise is "down".
+    """
     if percent is None or abs(percent) < 0.05:
         return "flat"
-    return "up" if percent > 0 else "down"
+    rising = percent > 0
+    if metric is not None and metric in METRICS_BY_NAME and METRICS_BY_NAME[metric].lower_is_better:
+        rising = not rising
+    return "up" if rising else "down"
 
 
 def format_moment(value: datetime | date | None) -> str:
