@@ -242,3 +242,11 @@ def test_report_account_command_writes_the_page(
     assert "Period 2026-11-15 to 2026-11-21 (7 days)" in page.words
     assert "Compared with 2026-11-08 to 2026-11-14" in page.words
     assert "(likes + comments + shares) / views × 1000" in page.words
+
+
+def test_report_trend_reads_a_rise_in_unfollows_as_bad_news() -> None:
+    from tikscope.reports.html import trend
+
+    assert [trend(12.0, "followers"), trend(12.0, "followers_lost")] == ["up", "down"]
+    assert [trend(-12.0, "followers"), trend(-12.0, "followers_lost")] == ["down", "up"]
+    assert [trend(0.01, "followers_lost"), trend(None), trend(5.0)] == ["flat", "flat", "up"]
