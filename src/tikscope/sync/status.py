@@ -1,0 +1,89 @@
+"""The sync status of an account: its connections, latest syncs and how fresh its data is."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from tikscope.metrics.query import find_account
+from tikscope.metrics.studio import data_freshness
+from tikscope.store.db import fetch_value
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+RECENT_SYNCS = 10
+NEVER_SYNCED = "never synced from TikTok's API: simulated or imported data"
+
+
+def reconnect_command(api: str, handle: str) -> str:
+    """The command that authorizes a connection again."""
+    extra = f" --handle {handle}" if api == "research" else ""
+    return f"tikscope connect --api {api}{extra}"
+
+
+def account_connections(connection: DuckDBPyConnection, account_id: str) -> list[dict[str, Any]]:
+    """The account's connections, with what to do when one needs re-authorization."""
+    rows = connection.execute(
+        """
+        SELECT connection_id, api, status, status_reason, scope, access_expires_at,
+               refresh_expires_at, updated_at, handle
+        FROM connections WHERE account_id = ? ORDER BY connection_id
+        """,
+        [account_id],
+    ).fetchall()
+    found = []
+    for key, api, status, reason, scope, access, refresh, updated, handle in rows:
+        command = reconnect_command(api, handle)
+        action = None
+        if status == "needs_reauthorization":
+            action = (
+                f"TikTok no longer accepts this connection's tokens. Run `{command}` again "
+                f"to re-authorize @{handle}."
+            )
+        found.append({
+            "connection": key, "api": api, "status": status, "status_reason": reason,
+            "scopes": [part.strip() for part in (scope or "").split(",") if part.strip()],
+            "access_expires_at": access, "refresh_expires_at": refresh, "updated_at": updated,
+            "action": action, "reconnect_command": command,
+        })  # fmt: skip
+    return found
+
+
+def recent_syncs(connection: DuckDBPyConnection, account_id: str) -> list[dict[str, Any]]:
+    """The account's latest sync attempts, newest first, with requests and retries."""
+    rows = connection.execute(
+        """
+        SELECT sync_id, api, started_at, finished_at, status, requests, retries, message,
+               request_ids
+        FROM sync_log WHERE account_id = ? ORDER BY finished_at DESC, sync_id DESC LIMIT ?
+        """,
+        [account_id, RECENT_SYNCS],
+    ).fetchall()
+    names = ("sync_id", "api", "started_at", "finished_at", "status", "requests", "retries",
+             "message")  # fmt: skip
+    return [
+        {**dict(zip(names, row[:-1], strict=True)), "request_ids": json.loads(row[-1] or "[]")}
+        for row in rows
+    ]
+
+
+def account_status(connection: DuckDBPyConnection, handle: str) -> dict[str, Any]:
+    """One account's connections, recent syncs and data freshness."""
+    account = find_account(connection, handle)
+    source = fetch_value(
+        connection, "SELECT source FROM accounts WHERE account_id = ?", [account.account_id]
+    )
+    syncs = recent_syncs(connection, account.account_id)
+    freshness = data_freshness(connection, account)
+    return {
+        "handle": account.handle,
+        "account_type": account.account_type,
+        "source": source,
+        "connections": account_connections(connection, account.account_id),
+        "last_sync": syncs[0] if syncs else None,
+        "syncs": syncs,
+        "freshness": freshness,
+        "never_synced": freshness["last_sync_at"] is None,
+        "origin": NEVER_SYNCED if freshness["last_sync_at"] is None else "synced from TikTok's API",
+    }
