@@ -17,6 +17,7 @@ from tikscope.cli.main import app, main
 from tikscope.store.db import open_store
 from tikscope.store.ingest import ingest
 from tikscope.web import access
+from tikscope.web.sessions import find_session, start_session
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 21, 12)
@@ -132,17 +133,54 @@ def test_cli_users_refuse_with_one_line(
     ]
 
 
-def test_cli_users_password_changes_it_and_ends_sessions(
+def test_cli_users_password_changes_it_ends_sessions_and_says_tokens_stay_valid(
     agency: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     new = "a brand new password"
+    cookie, token = session_and_token(agency)
     assert run(capsys, monkeypatch, "users", "password", "olivia", "--password-stdin", "--db",
                str(agency), stdin=new + "\n") == (
-        0, "changed the password of olivia; their sessions ended\n", ""
+        0, "changed the password of olivia; their sessions ended; their 1 active API token "
+           "stays valid until revoked (`tikscope tokens list --user olivia`)\n", ""
     )  # fmt: skip
     with open_store(agency) as connection:
         assert access.authenticate(connection, "olivia", PASSWORD) is None
         assert access.authenticate(connection, "olivia", new) is not None
+        assert find_session(connection, cookie, NOW) is None
+        assert access.token_user(connection, token) == access.User(1, "olivia")
+
+
+def test_cli_users_password_revokes_tokens_when_asked(
+    agency: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cookie, token = session_and_token(agency)
+    db = str(agency)
+    run(capsys, monkeypatch, "tokens", "create", "--user", "olivia", "--db", db)
+    assert run(capsys, monkeypatch, "users", "password", "olivia", "--revoke-tokens",
+               "--password-stdin", "--db", db, stdin=PASSWORD + "\n") == (
+        0, "changed the password of olivia; their sessions ended; their 2 active API tokens "
+           "were revoked\n", ""
+    )  # fmt: skip
+    with open_store(agency) as connection:
+        assert find_session(connection, cookie, NOW) is None
+        assert access.token_user(connection, token) is None
+        assert [row["revoked_at"] is not None for row in access.list_api_tokens(connection, 1)] == [
+            True, True
+        ]  # fmt: skip
+    assert run(capsys, monkeypatch, "users", "password", "olivia", "--revoke-tokens",
+               "--password-stdin", "--db", db, stdin=PASSWORD + "\n")[1] == (
+        "changed the password of olivia; their sessions ended; they have no active API tokens\n"
+    )  # fmt: skip
+
+
+def session_and_token(store: Path) -> tuple[str, str]:
+    """A browser session (its cookie) and an API token of olivia's."""
+    with open_store(store) as connection:
+        olivia = access.require_user(connection, "olivia")
+        cookie, _ = start_session(connection, olivia, NOW)
+        _, token = access.create_api_token(connection, olivia.user_id, "script", NOW)
+        assert find_session(connection, cookie, NOW) is not None
+    return cookie, token
 
 
 def test_cli_users_remove_refuses_a_last_owner_then_removes_everything_of_the_user(

@@ -54,7 +54,7 @@ PERSONAL = {
     ("POST", "/logout"): "ends the caller's own session",
     ("GET", "/api/me"): "the caller's name and memberships",
     ("GET", "/api/tokens"): "the caller's own tokens",
-    ("POST", "/api/tokens"): "a new token for the caller",
+    ("POST", "/api/tokens"): "a new token for the caller, in a browser session only (a token: 403)",
     ("DELETE", "/api/tokens/{token_id}"): "revokes one of the caller's tokens; others' are 404",
 }
 # Routes for local processes holding the server file's secret: (method, path) -> a valid body.

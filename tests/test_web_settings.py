@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -14,17 +15,24 @@ import pytest
 from playwright.sync_api import Page
 
 from browser_support import screenshot
+from tikscope.simulate.config import SimulationConfig
+from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
+from tikscope.web import access
 from tikscope.web.server_routes import AccountSyncModel, SyncOutcomeModel
 from tikscope.web.state import WebConfig
 from tikscope.web.sync_status import describe_syncs
-from web_support import PASSWORD, WebStore, bearer, csrf_token, login, serve
+from web_support import END, NOW, PASSWORD, WebStore, bearer, csrf_token, login, serve
 
 SYNC_API = "/api/workspaces/agency/sync"
 SETTINGS_API = "/api/workspaces/agency/settings"
 SETTINGS_PAGE = "/workspaces/agency/settings"
 SYNC_PAGE = "/workspaces/agency/sync"
 CONNECTION = "business:casa_verde_demo"
+NEWCOMER = "newcomer"
+NOT_ADDABLE = (
+    "that you may add; the server's administrator adds new users with `tikscope users add`"
+)
 
 
 def add_connection_and_syncs(path: Path) -> None:
@@ -65,6 +73,25 @@ def origin(web_store: WebStore) -> Iterator[str]:
 def synced_origin(web_store: WebStore) -> Iterator[str]:
     """A server over a fresh store with a connection and sync log of casa_verde_demo."""
     add_connection_and_syncs(web_store.path)
+    with serve(WebConfig(db=web_store.path, secure_cookies=False)) as served:
+        yield served
+
+
+def add_studio_and_newcomer(path: Path) -> None:
+    """Workspace studio (olivia owner, rita viewer, no accounts) and @newcomer in no workspace."""
+    with open_store(path) as connection:
+        simulate_into_store(connection, SimulationConfig(
+            seed=7, account_type="personal", handle=NEWCOMER, days=14, posts=3, members=40,
+            communities=2, end_date=END))  # fmt: skip
+        access.create_workspace(connection, "studio", "Studio", NOW)
+        access.set_member(connection, "studio", "olivia", access.Role.owner)
+        access.set_member(connection, "studio", "rita", access.Role.viewer)
+
+
+@pytest.fixture
+def shared_origin(web_store: WebStore) -> Iterator[str]:
+    """A server where olivia and rita share workspace studio and @newcomer is in none."""
+    add_studio_and_newcomer(web_store.path)
     with serve(WebConfig(db=web_store.path, secure_cookies=False)) as served:
         yield served
 
@@ -168,15 +195,18 @@ def test_settings_api_shows_members_accounts_and_own_tokens(
 
 
 def test_settings_api_manages_members_and_refuses_to_drop_the_last_owner(
-    origin: str, web_store: WebStore
+    shared_origin: str, web_store: WebStore
 ) -> None:
+    origin = shared_origin  # olivia and rita share workspace studio
     with api(origin, web_store, "olivia") as client:
         added = client.post("/api/workspaces/agency/members", json={"username": "Rita"})
         assert (added.status_code, added.json()) == (201, {"username": "rita", "role": "viewer"})
         changed = client.put("/api/workspaces/agency/members/rita", json={"role": "editor"})
         assert changed.json() == {"username": "rita", "role": "editor"}
         unknown = client.post("/api/workspaces/agency/members", json={"username": "nobody"})
-        assert (unknown.status_code, unknown.json()) == (404, {"detail": "no user 'nobody'"})
+        assert (unknown.status_code, unknown.json()) == (
+            404, {"detail": f"no user 'nobody' {NOT_ADDABLE}"}
+        )  # fmt: skip
         last = client.delete("/api/workspaces/agency/members/olivia")
         assert (last.status_code, last.json()) == (
             409, {"detail": "olivia is the last owner of agency; add another owner first"}
@@ -191,22 +221,80 @@ def test_settings_api_manages_members_and_refuses_to_drop_the_last_owner(
         assert client.get(SYNC_API).status_code == 404
 
 
-def test_settings_api_adds_only_accounts_the_owner_may_add(
+def test_settings_api_adds_only_users_who_share_a_workspace_and_names_no_other(
     origin: str, web_store: WebStore
 ) -> None:
     with api(origin, web_store, "olivia") as client:
-        foreign = client.post("/api/workspaces/agency/accounts", json={"handle": "other_brand"})
-        assert (foreign.status_code, foreign.json()) == (
-            404, {"detail": "no account @other_brand that you may add"}
-        )  # fmt: skip
-        removed = client.delete("/api/workspaces/agency/accounts/casa_verde_demo")
-        assert removed.status_code == 204
-        assert client.get(SETTINGS_API).json()["addable_accounts"] == ["casa_verde_demo"]
-        assert client.get(SYNC_API).json()["accounts"] == []
-        added = client.post("/api/workspaces/agency/accounts", json={"handle": "@Casa_Verde_Demo"})
+        for name in ("rita", "Nobody"):
+            refused = client.post("/api/workspaces/agency/members", json={"username": name})
+            assert (refused.status_code, refused.json()) == (
+                404, {"detail": f"no user {name.lower()!r} {NOT_ADDABLE}"}
+            )  # fmt: skip
+        assert client.put("/api/workspaces/agency/members/rita",
+                          json={"role": "viewer"}).status_code == 404  # fmt: skip
+    with api(origin, web_store, "rita") as client:
+        for name in ("eddie", "olivia"):
+            refused = client.post("/api/workspaces/rival/members", json={"username": name})
+            assert (refused.status_code, refused.json()) == (
+                404, {"detail": f"no user {name!r} {NOT_ADDABLE}"}
+            )  # fmt: skip
+        members = client.get("/api/workspaces/rival/settings").json()["members"]
+    assert members == [{"username": "rita", "role": "owner"}]
+    with browser_client(origin, "olivia") as (browser, token):
+        browser.post(f"{SETTINGS_PAGE}/members",
+                     data={"csrf_token": token, "username": "rita", "role": "owner"})  # fmt: skip
+        page = browser.get(SETTINGS_PAGE).text
+    assert f"No user 'rita' {NOT_ADDABLE}." in html.unescape(page)
+    assert 'data-member="rita"' not in page
+
+
+def test_settings_api_adds_only_accounts_of_another_workspace_the_owner_owns(
+    shared_origin: str, web_store: WebStore
+) -> None:
+    studio = "/api/workspaces/studio"
+    with api(shared_origin, web_store, "olivia") as client:
+        assert client.get(SETTINGS_API).json()["addable_accounts"] == []
+        assert client.get(f"{studio}/settings").json()["addable_accounts"] == ["casa_verde_demo"]
+        for handle in ("other_brand", NEWCOMER):
+            for workspace in ("agency", "studio"):
+                refused = client.post(f"/api/workspaces/{workspace}/accounts",
+                                      json={"handle": handle})  # fmt: skip
+                assert (refused.status_code, refused.json()) == (
+                    404, {"detail": f"no account @{handle} that you may add"}
+                )  # fmt: skip
+        added = client.post(f"{studio}/accounts", json={"handle": "@Casa_Verde_Demo"})
         assert (added.status_code, added.json()) == (201, {"handle": "casa_verde_demo"})
-        again = client.delete("/api/workspaces/agency/accounts/other_brand")
+        assert client.delete(f"{SETTINGS_API[:-9]}/accounts/casa_verde_demo").status_code == 204
+        assert client.get(SYNC_API).json()["accounts"] == []
+        assert client.get(SETTINGS_API).json()["addable_accounts"] == ["casa_verde_demo"]
+        assert client.delete(f"{studio}/accounts/casa_verde_demo").status_code == 204
+        assert client.get(f"{studio}/settings").json()["addable_accounts"] == []  # in none now
+        again = client.post("/api/workspaces/agency/accounts", json={"handle": "casa_verde_demo"})
         assert again.status_code == 404
+        assert client.delete("/api/workspaces/agency/accounts/other_brand").status_code == 404
+    with api(shared_origin, web_store, "rita") as client:  # a viewer of studio, owner of rival
+        assert client.get("/api/workspaces/rival/settings").json()["addable_accounts"] == []
+        for handle in (NEWCOMER, "casa_verde_demo"):
+            refused = client.post("/api/workspaces/rival/accounts", json={"handle": handle})
+            assert refused.status_code == 404
+
+
+def test_settings_form_cannot_add_an_account_in_no_workspace(shared_origin: str) -> None:
+    for user, workspace in (("olivia", "agency"), ("rita", "rival")):
+        path = f"/workspaces/{workspace}/settings"
+        with browser_client(shared_origin, user, path) as (client, token):
+            before = client.get(path).text
+            assert "data-add-account>" not in before and NEWCOMER not in before
+            assert "(there is none to add now)" in before
+            assert f"tikscope workspaces add-account {workspace} HANDLE" in before
+            client.post(f"{path}/accounts", data={"csrf_token": token, "handle": NEWCOMER})
+            after = client.get(path).text
+        assert f"No account @{NEWCOMER} that you may add." in after
+        assert f'data-account="{NEWCOMER}"' not in after
+    with browser_client(shared_origin, "olivia", "/workspaces/studio/settings") as (client, _):
+        studio = client.get("/workspaces/studio/settings").text
+    options = re.findall(r'<option value="([^"]+)">@', studio)
+    assert "data-add-account>" in studio and options == ["casa_verde_demo"]
 
 
 def test_settings_need_the_owner_role_and_hide_other_workspaces(
@@ -237,12 +325,27 @@ def test_api_me_lists_workspaces_and_roles(web_server: tuple[str, WebStore]) -> 
         }
 
 
-def test_api_token_created_works_until_revoked(origin: str, web_store: WebStore) -> None:
+def test_api_token_cannot_create_tokens(origin: str, web_store: WebStore) -> None:
+    refusal = {"detail": "create API tokens on the settings page or with `tikscope tokens create`"}
+    with api(origin, web_store, "olivia") as client:
+        created = client.post("/api/tokens", json={"name": "more"})
+        assert (created.status_code, created.json()) == (403, refusal)
+        form = client.post(f"{SETTINGS_PAGE}/tokens", data={"name": "more"})
+        assert form.status_code == 403 and "tks_" not in form.text
+        assert "set-cookie" not in form.headers
+        assert [token["name"] for token in client.get("/api/tokens").json()] == ["tests"]
+
+
+def test_api_token_created_in_a_browser_session_works_until_revoked(
+    origin: str, web_store: WebStore
+) -> None:
+    with browser_client(origin, "vera", SYNC_PAGE) as (browser, csrf):
+        created = browser.post("/api/tokens", json={"name": "script"},
+                               headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert created.status_code == 201
+    body = created.json()
+    assert body["name"] == "script" and body["token"].startswith("tks_")
     with api(origin, web_store, "vera") as client:
-        created = client.post("/api/tokens", json={"name": "script"})
-        assert created.status_code == 201
-        body = created.json()
-        assert body["name"] == "script" and body["token"].startswith("tks_")
         listed = client.get("/api/tokens").json()
         assert [(token["token_id"], token["name"]) for token in listed] == [
             (3, "tests"), (body["token_id"], "script")
@@ -259,8 +362,8 @@ def test_api_token_created_works_until_revoked(origin: str, web_store: WebStore)
         assert client.get("/api/me").status_code == 200
 
 
-def test_settings_forms_change_members_with_a_flash_message(origin: str) -> None:
-    with browser_client(origin, "olivia") as (client, token):
+def test_settings_forms_change_members_with_a_flash_message(shared_origin: str) -> None:
+    with browser_client(shared_origin, "olivia") as (client, token):
         added = client.post(
             f"{SETTINGS_PAGE}/members", data={"csrf_token": token, "username": "rita",
                                               "role": "editor"})  # fmt: skip
@@ -318,7 +421,9 @@ def test_page_sync_status_shows_connections_and_recent_syncs(
     assert panel.locator("button", has_text="Sync now").is_visible()
     assert "needs re-authorization" in panel.locator("table.connections").inner_text()
     assert panel.locator("table.syncs tbody tr").count() == 2
-    assert page.locator("select[data-menu=account] option").all_inner_texts() == ["@casa_verde_demo"]
+    assert page.locator("select[data-menu=account] option").all_inner_texts() == [
+        "@casa_verde_demo"
+    ]
     screenshot(page, "sync-status")
 
 

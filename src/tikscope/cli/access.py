@@ -146,16 +146,41 @@ def users_list(db: DbOption = DEFAULT_DB_PATH, output: FormatOption = OutputForm
 
 def users_password(
     name: Annotated[str, typer.Argument(help="The user.")],
+    revoke_tokens: Annotated[
+        bool,
+        typer.Option(
+            "--revoke-tokens",
+            help="Also revoke all the user's API tokens (do so when the password may have "
+            "leaked: whoever knew it could create tokens).",
+        ),
+    ] = False,
     password_stdin: PasswordStdinOption = False,
     db: DbOption = DEFAULT_DB_PATH,
 ) -> None:
-    """Set a user's password (asked for twice, hidden); logs them out everywhere."""
+    """Set a user's password (asked for twice, hidden); their browser sessions end.
+
+    Their API tokens stay valid until revoked (`tikscope tokens revoke`) or --revoke-tokens.
+    """
     from tikscope.web import access
 
     user = change(db, lambda connection: access.require_user(connection, name))
     password = access.check_password(read_password(password_stdin))
-    change(db, lambda connection: access.set_password(connection, user.username, password))
-    typer.echo(f"changed the password of {user.username}; their sessions ended")
+    revoke_at = utc_now() if revoke_tokens else None
+    tokens = change(db, lambda connection: access.set_password(
+        connection, user.username, password, revoke_tokens_at=revoke_at))  # fmt: skip
+    typer.echo(f"changed the password of {user.username}; their sessions ended; "
+               + describe_tokens(tokens, user.username, revoked=revoke_tokens))  # fmt: skip
+
+
+def describe_tokens(count: int, username: str, *, revoked: bool) -> str:
+    """What became of a user's active API tokens when their password changed."""
+    if count == 0:
+        return "they have no active API tokens"
+    tokens = "1 active API token" if count == 1 else f"{count} active API tokens"
+    if revoked:
+        return f"their {tokens} {'was' if count == 1 else 'were'} revoked"
+    stay = "stays" if count == 1 else "stay"
+    return f"their {tokens} {stay} valid until revoked (`tikscope tokens list --user {username}`)"
 
 
 def users_remove(

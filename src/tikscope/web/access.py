@@ -103,14 +103,36 @@ def create_user(
     return User(user_id, name)
 
 
-def set_password(connection: DuckDBPyConnection, username: str, password: str) -> None:
-    """Change a user's password and end their sessions."""
+def set_password(
+    connection: DuckDBPyConnection,
+    username: str,
+    password: str,
+    *,
+    revoke_tokens_at: datetime | None = None,
+) -> int:
+    """Change a user's password and end their browser sessions.
+
+    API tokens do not depend on the password: they stay valid until revoked, unless
+    `revoke_tokens_at` is given, when every active token of the user is revoked at that time.
+
+    Returns:
+        How many active API tokens the user had (revoked now with `revoke_tokens_at`, else
+        still valid).
+    """
     user = require_user(connection, username)
     hashed = hash_password(check_password(password))
     connection.execute(
         "UPDATE users SET password_hash = ? WHERE user_id = ?", [hashed, user.user_id]
     )
     connection.execute("DELETE FROM web_sessions WHERE user_id = ?", [user.user_id])
+    active = "FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL"
+    count = int(fetch_value(connection, f"SELECT count(*) {active}", [user.user_id]))
+    if revoke_tokens_at is not None:
+        connection.execute(
+            f"UPDATE api_tokens SET revoked_at = ? WHERE token_id IN (SELECT token_id {active})",
+            [revoke_tokens_at, user.user_id],
+        )
+    return count
 
 
 def find_user(connection: DuckDBPyConnection, username: str) -> User | None:
@@ -273,24 +295,40 @@ def remove_account(connection: DuckDBPyConnection, slug: str, handle: str) -> No
 
 
 def accounts_open_to(connection: DuckDBPyConnection, user_id: int) -> list[str]:
-    """Handles a user may add to their workspaces: in no workspace, or only in ones they own.
+    """Handles a web owner may add to their workspaces: those in a workspace they own.
 
-    # NOTE: the CLI (the server's administrator) may add any account; a web owner must not be
-    # able to pull another workspace's account, and with it its data, into their own.
+    # NOTE: an account in no workspace (new from connect, import or sync) is the server's
+    # administrator's to assign (`tikscope workspaces add-account`); no owner may claim it, nor
+    # pull an account they do not own, and with it its data, into their workspace.
     """
     rows = connection.execute(
         """
-        SELECT a.handle FROM accounts a
-        WHERE NOT EXISTS (
-            SELECT 1 FROM workspace_accounts wa
-            LEFT JOIN workspace_members m ON m.workspace_id = wa.workspace_id
-                AND m.user_id = ? AND m.role = 'owner'
-            WHERE wa.account_id = a.account_id AND m.user_id IS NULL)
+        SELECT DISTINCT a.handle FROM accounts a
+        JOIN workspace_accounts wa USING (account_id)
+        JOIN workspace_members m ON m.workspace_id = wa.workspace_id
+        WHERE m.user_id = ? AND m.role = 'owner'
         ORDER BY a.handle
         """,
         [user_id],
     ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def find_colleague(connection: DuckDBPyConnection, user_id: int, username: str) -> User | None:
+    """The user with this name when they share at least one workspace with `user_id`, else None.
+
+    # NOTE: a web owner may add only such users, so the web reveals no other user's name.
+    """
+    rows = connection.execute(
+        """
+        SELECT DISTINCT u.user_id, u.username FROM users u
+        JOIN workspace_members theirs USING (user_id)
+        JOIN workspace_members mine ON mine.workspace_id = theirs.workspace_id
+        WHERE u.username = ? AND mine.user_id = ?
+        """,
+        [username.strip().lower(), user_id],
+    ).fetchall()
+    return User(int(rows[0][0]), str(rows[0][1])) if rows else None
 
 
 def list_workspaces(connection: DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -3,6 +3,10 @@
 Each change is one function on a write cursor, called by a form route (POST, then a redirect back
 to the page with a flash message) and by its JSON twin under /api. A new token's secret is shown
 once: it travels to the page in a short-lived, HTTP-only cookie that the page deletes.
+
+On the web an owner adds only accounts of another workspace they own and users who share a
+workspace with them; the server's administrator (the CLI) assigns everything else. API tokens are
+created in a browser session only, so that a leaked token cannot mint more.
 """
 
 from __future__ import annotations
@@ -36,10 +40,14 @@ router = APIRouter()
 Result = TypeVar("Result")
 NameText = Annotated[str, Field(min_length=1, max_length=100)]
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The token's id.")]
+TOKENS_FROM_BROWSER = "create API tokens on the settings page or with `tikscope tokens create`"
+NOT_A_COLLEAGUE = (
+    "that you may add; the server's administrator adds new users with `tikscope users add`"
+)
 
 
 class NewMember(BaseModel):
-    """A user to add to the workspace (an existing user name), with their role."""
+    """A user to add to the workspace (one who shares a workspace with you), with their role."""
 
     username: NameText
     role: Role = Role.viewer
@@ -99,14 +107,14 @@ def member_of(cursor: DuckDBPyConnection, workspace: str, username: str) -> stor
     return user
 
 
-def add_member(workspace: str, username: str, role: Role) -> Callable[..., dict[str, str]]:
-    """Give an existing user a role in the workspace (or change it)."""
+def add_member(access: Access, username: str, role: Role) -> Callable[..., dict[str, str]]:
+    """Give a user who shares a workspace with the owner a role in this one (or change it)."""
 
     def change(cursor: DuckDBPyConnection) -> dict[str, str]:
-        user = store_access.find_user(cursor, username)
+        user = store_access.find_colleague(cursor, access.identity.user.user_id, username)
         if user is None:
-            raise HTTPException(404, f"no user {username.strip().lower()!r}")
-        store_access.set_member(cursor, workspace, user.username, role)
+            raise HTTPException(404, f"no user {username.strip().lower()!r} {NOT_A_COLLEAGUE}")
+        store_access.set_member(cursor, access.workspace, user.username, role)
         return {"username": user.username, "role": role.value}
 
     return change
@@ -135,7 +143,7 @@ def drop_member(workspace: str, username: str) -> Callable[..., str]:
 
 
 def add_account(access: Access, handle: str) -> Callable[..., str]:
-    """Add an account the owner may add (in no workspace, or only in ones they own)."""
+    """Add an account the owner may add (one in another workspace they own)."""
 
     def change(cursor: DuckDBPyConnection) -> str:
         clean = clean_handle(handle)
@@ -161,7 +169,13 @@ def drop_account(workspace: str, handle: str) -> Callable[..., str]:
 
 
 def create_token(request: Request, who: Identity, name: str) -> dict[str, Any]:
-    """A new API token of the user: id, name and the secret (shown once)."""
+    """A new API token of the user: id, name and the secret (shown once).
+
+    # NOTE: only in a browser session (logged in with the password): were an API token able to
+    # create tokens, revoking a leaked one would not contain it.
+    """
+    if not who.is_browser:
+        raise HTTPException(403, TOKENS_FROM_BROWSER)
     now = server_state(request).config.clock()
     token_id, token = apply(
         request,
@@ -208,10 +222,10 @@ def settings_api(request: Request, access: OwnerAccess) -> dict[str, Any]:
 
 
 @router.post("/api/workspaces/{workspace}/members", status_code=201, tags=["settings"],
-             summary="Add an existing user to the workspace (owners).")  # fmt: skip
+             summary="Add a user who shares a workspace with you (owners).")  # fmt: skip
 def add_member_api(request: Request, access: OwnerAccess, member: NewMember) -> dict[str, str]:
-    """Give an existing user a role in the workspace; 404 for an unknown user."""
-    return apply(request, add_member(access.workspace, member.username, member.role))
+    """Give a user who shares a workspace with you a role here; 404 for anyone else."""
+    return apply(request, add_member(access, member.username, member.role))
 
 
 @router.put("/api/workspaces/{workspace}/members/{username}", tags=["settings"],
@@ -232,9 +246,9 @@ def remove_member_api(request: Request, access: OwnerAccess, username: str) -> R
 
 
 @router.post("/api/workspaces/{workspace}/accounts", status_code=201, tags=["settings"],
-             summary="Add an account of the store to the workspace (owners).")  # fmt: skip
+             summary="Add an account of another workspace you own (owners).")  # fmt: skip
 def add_account_api(request: Request, access: OwnerAccess, account: NewAccount) -> dict[str, str]:
-    """Add an account that is in no workspace, or only in workspaces you own."""
+    """Add an account of another workspace you own; the administrator assigns new accounts."""
     return {"handle": apply(request, add_account(access, account.handle))}
 
 
@@ -265,10 +279,14 @@ def list_tokens_api(request: Request, who: Me) -> list[dict[str, Any]]:
         return store_access.list_api_tokens(cursor, who.user.user_id)
 
 
-@router.post("/api/tokens", status_code=201, tags=["me"],
-             summary="Create an API token; its secret is in this answer only.")  # fmt: skip
+@router.post(
+    "/api/tokens",
+    status_code=201,
+    tags=["me"],
+    summary="Create an API token (in a browser session); shows its secret once.",
+)
 def create_token_api(request: Request, who: Me, token: NewToken) -> dict[str, Any]:
-    """A new API token for you; keep `token`, it cannot be shown again."""
+    """A new API token for you; keep `token`, it cannot be shown again. 403 with an API token."""
     return create_token(request, who, token.name)
 
 
@@ -337,7 +355,7 @@ def add_member_form(
     """Add a member, or change a member's role."""
 
     def run() -> str:
-        added = apply(request, add_member(access.workspace, username, role))
+        added = apply(request, add_member(access, username, role))
         return f"{added['username']} is now {added['role']} of {access.workspace}."
 
     return form_action(request, access, run)
@@ -380,7 +398,7 @@ def remove_account_form(request: Request, access: OwnerAccess, handle: str) -> R
 def create_token_form(
     request: Request, access: OwnerAccess, name: Annotated[str, Form(max_length=100)] = ""
 ) -> Response:
-    """Create an API token; the page shows its secret once."""
+    """Create an API token (not with an API token); the page shows its secret once."""
     created = create_token(request, access.identity, name)
     return back_to_page(request, access, {
         "kind": "ok", "token": created["token"],
