@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +25,7 @@ from tikscope.fake.data import FakeConfig
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
-from tikscope.web.server_file import server_file_path
+from tikscope.web.server_file import server_file_path, write_server_file
 from web_support import WebStore, copy_store, login
 
 FAKE = FakeConfig(seed=3, posts=12, days=70, members=60, end_date=date(2026, 11, 20))
@@ -133,7 +133,7 @@ def served(
     code, out, err = run_here("audience", "report", "--db", str(store.path), "--account",
                               "casa_verde_demo", "--out", str(store.path.parent / "audience"))  # fmt: skip
     assert (code, err) == (0, ""), out
-    server = start_serve(store.path)
+    server = start_serve(store.path, "--allowed-host", "tikscope.example.org")
     try:
         yield server, expected
     finally:
@@ -230,7 +230,73 @@ def test_a_server_file_of_a_dead_process_is_ignored(tmp_path: Path) -> None:
     with open_store(db, create=True):
         pass
     server_file_path(db).write_text('{"url": "http://127.0.0.1:9", "pid": 4194300, "secret": "s"}')
+    server_file_path(db).chmod(0o600)
     started = time.monotonic()
     listed = tikscope("accounts", "--db", str(db), "--format", "csv")
     assert (listed.returncode, listed.stderr) == (0, "")
     assert time.monotonic() - started < 30
+
+
+def test_serve_answers_only_its_own_host_names(served: tuple[Served, dict[str, str]]) -> None:
+    server, _ = served
+    port = server.url.rsplit(":", 1)[1]
+    answers = {
+        name: httpx.get(server.url + "/login", headers={"Host": name}, timeout=30).status_code
+        for name in (f"127.0.0.1:{port}", f"localhost:{port}", "tikscope.example.org",
+                     f"evil.example:{port}", "127.0.0.1.evil.example")
+    }  # fmt: skip
+    assert answers == {f"127.0.0.1:{port}": 200, f"localhost:{port}": 200,
+                       "tikscope.example.org": 200, f"evil.example:{port}": 400,
+                       "127.0.0.1.evil.example": 400}  # fmt: skip
+
+
+def make_store(path: Path) -> Path:
+    """An empty store."""
+    with open_store(path, create=True):
+        pass
+    return path
+
+
+def spoil_mode(db: Path) -> str:
+    write_server_file(db, "http://127.0.0.1:9", "s")
+    server_file_path(db).chmod(0o644)
+    return "other users may read or change it (mode 0644, expected 0600)"
+
+
+def spoil_url(db: Path) -> str:
+    write_server_file(db, "http://203.0.113.9:8000", "s")
+    return "its URL 'http://203.0.113.9:8000' is not http on this machine's loopback interface"
+
+
+def spoil_link(db: Path) -> str:
+    elsewhere = db.with_name("elsewhere.json")
+    write_server_file(elsewhere, "http://127.0.0.1:9", "s")
+    server_file_path(db).symlink_to(server_file_path(elsewhere))
+    return "it is a symbolic link"
+
+
+@pytest.mark.parametrize("spoil", [spoil_mode, spoil_url, spoil_link])
+def test_an_untrusted_server_file_is_ignored_with_a_warning(
+    tmp_path: Path, spoil: Callable[[Path], str]
+) -> None:
+    db = make_store(tmp_path / "store.duckdb")
+    expected = run_here("info", "--db", str(db))
+    reason = spoil(db)  # each names this live process: trusted, it would be forwarded to
+    assert run_here("info", "--db", str(db)) == (expected[0], expected[1], (
+        f"warning: ignoring {server_file_path(db)}: {reason}; running the command here\n"))  # fmt: skip
+    assert (expected[0], expected[2]) == (0, "")
+
+
+def test_an_untrusted_server_file_of_a_locked_store_ends_in_the_lock_message(
+    tmp_path: Path,
+) -> None:
+    db = make_store(tmp_path / "store.duckdb")
+    reason = spoil_mode(db)
+    with open_store(db):
+        locked = tikscope("accounts", "--db", str(db))
+    assert (locked.returncode, locked.stdout) == (1, "")
+    assert locked.stderr == (
+        f"warning: ignoring {server_file_path(db)}: {reason}; running the command here\n"
+        f"error: store {db} is in use by process {os.getpid()}; wait for it to finish or stop "
+        "it, then try again\n"
+    )

@@ -211,3 +211,33 @@ def test_web_api_answers_are_not_stored_by_caches(
     assert response.headers["cache-control"] == "private, no-store"
     bundle = client.get("/vendor/plotly.min.js")
     assert bundle.headers["cache-control"] == "public, max-age=86400"
+
+
+def test_web_store_write_gives_up_when_a_sync_keeps_the_lock(web_store: WebStore) -> None:
+    import threading
+
+    from tikscope.web.state import ServerStore, StoreBusyError
+
+    store = ServerStore(web_store.path)
+    held, release = threading.Event(), threading.Event()
+
+    def sync_like() -> None:
+        with store.write_lock:
+            held.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=sync_like)
+    worker.start()
+    held.wait(10)
+    try:
+        with (
+            pytest.raises(StoreBusyError, match="another sync or command is running"),
+            store.write(wait_seconds=0.1),
+        ):
+            pass
+    finally:
+        release.set()
+        worker.join()
+    with store.write(wait_seconds=1) as cursor:
+        assert cursor.execute("SELECT count(*) FROM users").fetchall() == [(4,)]
+    store.close()

@@ -2,9 +2,9 @@
 
 DuckDB lets one process write a file, and a running server keeps its store open. So before a
 command runs, `forward_if_served` looks for the server file next to the command's store
-(`<store>.server.json`, see `tikscope.web.server_file`); when it names a live server, the
-command line goes to that server, which runs it on its own connection and streams the output
-back. The command then behaves as if it ran here: same output, prompts, exit code.
+(`<store>.server.json`, see `tikscope.web.server_file`); when it is trusted and names a live
+server, the command line goes to that server, which runs it on its own connection and streams
+the output back. The command then behaves as if it ran here: same output, prompts, exit code.
 
 # NOTE: forwarding is decided before the command starts, so that a command with effects before
 # it opens the store (`connect` authorizes in the browser first) runs once, in the server.
@@ -70,10 +70,16 @@ def forward_if_served(command: Any, argv: list[str]) -> int | None:
     db = store_of(command, argv)
     if db is None or shared_connection(db) is not None:
         return None  # no store, or this is the server itself running a forwarded command
-    server = live_server(db)
+    server = live_server(db, warn=warn_ignored)
     if server is None:
         return None
     return forward(server, argv, db)
+
+
+def warn_ignored(message: str) -> None:
+    """Say on standard error why a server file is ignored (the command then runs here)."""
+    sys.stderr.write(f"warning: {message}; running the command here\n")
+    sys.stderr.flush()
 
 
 def refusal(command: Any, argv: list[str]) -> str | None:

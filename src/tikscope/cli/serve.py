@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import signal
 import socket
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from tikscope.web.state import ServerState, WebConfig
 
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+"""The names a browser on this machine uses for a server on the loopback interface."""
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +50,14 @@ def serve(
         typer.Option(help="Send the session cookie over plain http to other machines too."),
     ] = False,
     key_file: KeyFileOption = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Also accept requests addressed to this host name, e.g. a reverse proxy's "
+            "public name (repeatable). A server on every interface (0.0.0.0) accepts any name.",
+        ),
+    ] = None,
 ) -> None:
     """Start the web app on the store (Ctrl-C stops it).
 
@@ -57,14 +68,15 @@ def serve(
     from tikscope.web.state import WebConfig
 
     interval = sync_interval(sync_every)
-    running = live_server(db)
+    running = live_server(db, warn=lambda message: typer.echo(f"warning: {message}", err=True))
     if running is not None:
         raise UsageError(
             f"store {db} is served already by process {running.pid} at {running.url}; open "
             "that, or stop it first (Ctrl-C where it runs)"
         )
     config = WebConfig(db=db, secure_cookies=not insecure_cookies,
-                       sync_every=timedelta(seconds=interval) if interval else None)  # fmt: skip
+                       sync_every=timedelta(seconds=interval) if interval else None,
+                       allowed_hosts=allowed_hosts(host, allowed_host or []))  # fmt: skip
     with ExitStack() as stack:
         state = stack.enter_context(opened_state(config))
         listener = stack.enter_context(listening(host, port))
@@ -83,6 +95,38 @@ def sync_interval(text: str | None) -> int | None:
         return parse_interval(text)
     except UsageError as error:
         raise UsageError(str(error).replace("--every", "--sync-every", 1)) from error
+
+
+def allowed_hosts(host: str, extra: list[str]) -> tuple[str, ...]:
+    """The `Host` names the server answers to when it listens on `host`; () for any.
+
+    Against DNS rebinding: a page of another site whose name resolves to this machine is refused.
+    A server on every interface answers to any name (its addresses are not known here).
+    """
+    if host in WILDCARD_HOSTS:
+        return ()
+    if is_loopback_host(host):
+        names = [*LOOPBACK_NAMES, host_name(host)]
+    else:
+        names = [host_name(host), "localhost", "127.0.0.1"]
+    names.extend(host_name(name.strip()) for name in extra if name.strip())
+    return tuple(dict.fromkeys(names))
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a listening address is this machine's loopback interface."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_name(host: str) -> str:
+    """A host as a `Host` header names it: lower-case, an IPv6 address in brackets."""
+    bare = host.strip("[]").lower()
+    return f"[{bare}]" if ":" in bare else bare
 
 
 @contextmanager
@@ -187,8 +231,6 @@ def print_first_owner(first: FirstOwner) -> None:
 
 def run_uvicorn(state: ServerState, listener: socket.socket, hosted: Hosted) -> None:
     """Serve the app on the socket until Ctrl-C or SIGTERM."""
-    import uvicorn
-
     from tikscope.cli.forward import refusal, run_forwarded
     from tikscope.cli.main import app as cli_app
     from tikscope.web.app import create_app
@@ -201,9 +243,20 @@ def run_uvicorn(state: ServerState, listener: socket.socket, hosted: Hosted) -> 
     )
     app.state.sync_settings = hosted.settings
     show_sync_log()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, ws="none",
-                            lifespan="on", workers=1)  # fmt: skip
-    GracefulServer(config).run(sockets=[listener])
+    GracefulServer(uvicorn_config(app)).run(sockets=[listener])
+
+
+def uvicorn_config(app: Any) -> Any:
+    """The settings of uvicorn for the app.
+
+    # NOTE: no proxy headers: uvicorn would otherwise take the client address from
+    # X-Forwarded-For on connections from 127.0.0.1, letting any local process pose as another
+    # address (the login limit counts per address; forwarded commands need a loopback client).
+    """
+    import uvicorn
+
+    return uvicorn.Config(app, log_level="warning", access_log=False, ws="none", lifespan="on",
+                          workers=1, proxy_headers=False)  # fmt: skip
 
 
 def show_sync_log() -> None:

@@ -16,7 +16,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tikscope.web.render import CONTENT_SECURITY_POLICY, render
-from tikscope.web.state import ServerState, WebConfig, open_state
+from tikscope.web.state import ServerState, StoreBusyError, WebConfig, open_state
 
 API_DESCRIPTION = """JSON twin of every tikscope page. Authenticate with an API token
 (`tikscope tokens create`) as `Authorization: Bearer <token>`. Numbers are fractions (0-1) where
@@ -117,6 +117,10 @@ def add_error_pages(app: FastAPI) -> None:
         return render(request, "error.html.j2",
                       {"status": error.status_code, "detail": error.detail},
                       status=error.status_code)  # fmt: skip
+
+    @app.exception_handler(StoreBusyError)
+    async def busy(request: Request, error: StoreBusyError) -> Response:
+        return await http_error(request, HTTPException(409, str(error)))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:

@@ -22,6 +22,7 @@ from tikscope.errors import TikscopeError
 from tikscope.metrics.query import Account
 from tikscope.reports.html import format_p_value
 from tikscope.web.access import Role
+from tikscope.web.downloads import attachment
 from tikscope.web.render import render
 from tikscope.web.security import (
     Access,
@@ -168,8 +169,7 @@ def audience_graph_png(
     if picture is None:
         raise HTTPException(404, f"@{account.handle} has no saved audience result yet")
     name = f"{account.handle}-clusters{'' if labels else '-no-labels'}.png"
-    return Response(picture, media_type="image/png",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return attachment(picture, "image/png", name)
 
 
 @contextmanager

@@ -5,6 +5,8 @@ the same store cannot open it, so it posts its arguments here instead (see
 `tikscope.cli.forward`); the server runs the same command in-process, one at a time, and streams
 its output back as JSON lines: `{"out": text}`, `{"err": text}`, `{"ask": {"hidden": bool}}`
 (the command waits for a typed answer, posted to the answer route), and last `{"exit": code}`.
+A command holds the store's one writer lock while it runs, so web writes and syncs wait for it;
+it gives up with an error when they keep the store longer than `COMMAND_WAIT_SECONDS`.
 
 Only the loopback interface may ask, and only with the secret of the server file, which only the
 user who started the server can read; the routes are not in the OpenAPI description.
@@ -31,11 +33,15 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from tikscope.errors import TikscopeError, UsageError
-from tikscope.web.scheduler import command_lock
+from tikscope.web.scheduler import command_turn
 from tikscope.web.security import server_state
 from tikscope.web.server_file import COMMAND_PATH, SECRET_HEADER
+from tikscope.web.state import BUSY_MESSAGE, ServerStore, StoreBusyError
 
 ANSWER_WAIT_SECONDS = 600.0
+COMMAND_WAIT_SECONDS = 30.0
+"""How long a command waits for a sync, another command or a web write to finish before it gives
+up (the caller sees a one-line error)."""
 ENVIRONMENT_PREFIX = "TIKSCOPE_"
 HEARTBEAT_SECONDS = 5.0
 router = APIRouter(include_in_schema=False)
@@ -117,10 +123,7 @@ def run_command(request: Request, command: CommandRequest) -> StreamingResponse:
 
         def execute() -> None:
             try:
-                with command_lock(store):
-                    code = run_here(forwarding.run, command, events, answers)
-                    store.changed()
-                events.put({"exit": code})
+                events.put({"exit": run_in_turn(forwarding.run, command, events, answers, store)})
             finally:
                 forwarding.answers.pop(run_id, None)
                 events.put(None)
@@ -155,6 +158,26 @@ def stream_events(run_id: str, events: queue.Queue[Event | None]) -> Iterator[by
         if event is None:
             return
         yield (json.dumps(event) + "\n").encode()
+
+
+def run_in_turn(
+    run: Callable[[list[str], Asker], int],
+    command: CommandRequest,
+    events: queue.Queue[Event | None],
+    answers: queue.Queue[str | None],
+    store: ServerStore,
+) -> int:
+    """Run `command` as the store's one writer; exit code 1 when the store stays busy."""
+    try:
+        with command_turn(store, wait_seconds=COMMAND_WAIT_SECONDS):
+            try:
+                return run_here(run, command, events, answers)
+            finally:
+                store.changed()
+    except StoreBusyError:
+        events.put({"err": f"error: the tikscope server waited {COMMAND_WAIT_SECONDS:g} s for "
+                           f"the store: {BUSY_MESSAGE}\n"})  # fmt: skip
+        return 1
 
 
 def run_here(
@@ -211,7 +234,7 @@ def surroundings(command: CommandRequest, events: queue.Queue[Event | None]) -> 
     """The caller's directory, `TIKSCOPE_*` environment and standard streams, then ours again.
 
     # TRICKY: all of these belong to the whole process. Forwarded commands and syncs run one at
-    # a time (the command lock), and nothing else in the server reads them.
+    # a time (the store's writer lock), and nothing else in the server reads them.
     """
     saved_directory = os.getcwd()
     saved_environment = dict(os.environ)

@@ -6,6 +6,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tikscope.web.access import authenticate, memberships, workspace_handles
@@ -88,8 +89,14 @@ async def logout(request: Request, who: Annotated[Identity, Depends(identity)]) 
     cookie = request.cookies.get(SESSION_COOKIE)
     state = server_state(request)
     if cookie:
-        with state.store.write() as cursor:
-            end_session(cursor, cookie)
+
+        def end() -> None:
+            with state.store.write() as cursor:
+                end_session(cursor, cookie)
+
+        # NOTE: in a worker thread: the writer lock may be held by a sync, and the event loop
+        # must keep serving meanwhile.
+        await run_in_threadpool(end)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

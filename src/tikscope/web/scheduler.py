@@ -1,23 +1,25 @@
 """Syncs inside the server: every connection at an interval, or one account's on request.
 
 DuckDB lets one process write the store, so while a server runs it is the one that syncs. Syncs,
-and the commands other processes run through the server, take the store's command lock one at a
-time: two syncs of one connection at once would both spend its single-use refresh token.
+the commands other processes run through the server and the web app's writes all take the store's
+one writer lock (`ServerStore.write_lock`), one at a time: two transactions at once on the one
+connection conflict (one fails), and two syncs of one connection at once would both spend its
+single-use refresh token.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from tikscope.errors import SourceError
-from tikscope.web.state import ServerStore, utc_now
+from tikscope.web.state import BUSY_MESSAGE, ServerStore, StoreBusyError, utc_now
 
 if TYPE_CHECKING:
     from tikscope.sources.http import RetryPolicy
@@ -27,14 +29,30 @@ LOGGER = logging.getLogger("tikscope.web.scheduler")
 STOP_WAIT_SECONDS = 60.0
 """How long a stopping server waits for a sync under way (it writes all of its data or none)."""
 
-COMMAND_LOCKS: WeakKeyDictionary[ServerStore, threading.Lock] = WeakKeyDictionary()
-COMMAND_LOCKS_GUARD = threading.Lock()
+
+def command_lock(store: ServerStore) -> threading.RLock:
+    """The lock every writer of `store` takes: syncs, forwarded commands and web writes.
+
+    It is the store's own re-entrant `write_lock`: a sync or a command that holds it may call
+    code that takes `store.write()` on the same thread.
+    """
+    return store.write_lock
 
 
-def command_lock(store: ServerStore) -> threading.Lock:
-    """The lock that syncs and forwarded commands on `store` take, one at a time."""
-    with COMMAND_LOCKS_GUARD:
-        return COMMAND_LOCKS.setdefault(store, threading.Lock())
+@contextmanager
+def command_turn(store: ServerStore, *, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the store's writer lock, waiting at most `wait_seconds` (None: as long as it takes).
+
+    Raises:
+        StoreBusyError: the lock did not come free in time.
+    """
+    lock = command_lock(store)
+    if not lock.acquire(timeout=-1 if wait_seconds is None else wait_seconds):
+        raise StoreBusyError(BUSY_MESSAGE)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass(frozen=True)
@@ -69,11 +87,19 @@ def stored_connections(store: ServerStore, handle: str | None = None) -> list[Co
 
 
 def sync_connections(
-    store: ServerStore, connections: list[Connection], settings: SyncSettings
+    store: ServerStore,
+    connections: list[Connection],
+    settings: SyncSettings,
+    *,
+    wait_seconds: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Sync each connection in turn (a failure does not stop the others); one outcome each."""
+    """Sync each connection in turn (a failure does not stop the others); one outcome each.
+
+    Raises:
+        StoreBusyError: another writer kept the store longer than `wait_seconds`.
+    """
     outcomes = []
-    with command_lock(store):
+    with command_turn(store, wait_seconds=wait_seconds):
         try:
             for stored in connections:
                 outcomes.append(sync_one(store, stored, settings))

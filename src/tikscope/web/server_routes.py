@@ -15,7 +15,10 @@ from tikscope.web.scheduler import (
     sync_connections,
 )
 from tikscope.web.security import EditorAccess, server_state, workspace_account
+from tikscope.web.state import StoreBusyError
 
+SYNC_WAIT_SECONDS = 5.0
+"""How long "Sync now" waits for a sync or command under way before it answers 409."""
 router = APIRouter()
 router.include_router(forward.router)
 
@@ -51,14 +54,16 @@ def sync_settings(request: Request) -> SyncSettings:
 @router.post(
     "/api/workspaces/{workspace}/accounts/{handle}/sync", tags=["sync"],
     summary="Sync an account's TikTok connections now", response_model=AccountSyncModel,
+    responses={409: {"description": "Another sync or command is running; try again."}},
 )  # fmt: skip
 def sync_account(
     request: Request, workspace: str, handle: str, access: EditorAccess
 ) -> AccountSyncModel:
     """Pull new data for the account from every connection it has (editor role).
 
-    Waits for a sync already under way. A connection that fails is reported with status
-    `failed` and its error; the store keeps what the last good sync wrote.
+    Waits up to 5 seconds for a sync or command already under way, then answers 409. A
+    connection that fails is reported with status `failed` and its error; the store keeps what
+    the last good sync wrote.
     """
     account = workspace_account(request, access, handle)
     store = server_state(request).store
@@ -67,7 +72,12 @@ def sync_account(
         raise HTTPException(
             404, f"@{account.handle} has no TikTok connection; run `tikscope connect` first"
         )
-    outcomes = sync_connections(store, connections, sync_settings(request))
+    try:
+        outcomes = sync_connections(
+            store, connections, sync_settings(request), wait_seconds=SYNC_WAIT_SECONDS
+        )
+    except StoreBusyError as error:
+        raise HTTPException(409, str(error)) from error
     return AccountSyncModel(
         account=account.handle,
         syncs=[SyncOutcomeModel.model_validate(outcome) for outcome in outcomes],

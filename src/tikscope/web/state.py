@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tikscope.errors import UsageError
+from tikscope.errors import TikscopeError, UsageError
 from tikscope.store.db import connect, migrate
 from tikscope.store.migrations import MIGRATIONS
 from tikscope.web.cache import PageCache
@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 
 CACHE_SECONDS = 60
+WRITE_WAIT_SECONDS = 10
+BUSY_MESSAGE = "another sync or command is running; try again in a moment"
+
+
+class StoreBusyError(TikscopeError):
+    """The store's writer lock did not come free in time (the web answers 409)."""
 
 
 def utc_now() -> datetime:
@@ -87,9 +93,24 @@ class ServerStore:
             cursor.close()
 
     @contextmanager
-    def write(self) -> Iterator[DuckDBPyConnection]:
-        """A cursor inside a transaction that commits on success and rolls back on error."""
-        with self.write_lock, self.read() as cursor:
+    def write(self, wait_seconds: float = WRITE_WAIT_SECONDS) -> Iterator[DuckDBPyConnection]:
+        """A cursor inside a transaction that commits on success and rolls back on error.
+
+        Raises:
+            StoreBusyError: a sync or forwarded command kept the writer lock for `wait_seconds`.
+        """
+        if not self.write_lock.acquire(timeout=wait_seconds):
+            raise StoreBusyError(BUSY_MESSAGE)
+        try:
+            with self.writing() as cursor:
+                yield cursor
+        finally:
+            self.write_lock.release()
+
+    @contextmanager
+    def writing(self) -> Iterator[DuckDBPyConnection]:
+        """The transaction of `write`, for a caller that holds the writer lock."""
+        with self.read() as cursor:
             cursor.execute("BEGIN TRANSACTION")
             try:
                 yield cursor

@@ -80,7 +80,7 @@ def sync_now_form(request: Request, access: EditorAccess, handle: str) -> Respon
     try:
         result = sync_account(request, access.workspace, handle, access)
     except HTTPException as error:
-        if error.status_code != 404:
+        if error.status_code not in (404, 409):
             raise
         flash = {"kind": "error", "message": str(error.detail)}
     else:
