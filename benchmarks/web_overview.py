@@ -100,8 +100,8 @@ def demo_store(directory: Path) -> Path:
 
 def prepare_store(demo: Path, copy: Path) -> tuple[str, date, date]:
     """Copy the demo store, add a workspace, an owner and a token; the token and data's days."""
+    from tikscope import access
     from tikscope.store.db import open_store
-    from tikscope.web import access
 
     shutil.copy(demo, copy)
     now = datetime.now()

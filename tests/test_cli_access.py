@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner  # noqa: TID251
 
 from factories import make_batch
+from tikscope import access
+from tikscope.access.sessions import find_session, start_session
 from tikscope.cli.main import app, main
 from tikscope.store.db import open_store
 from tikscope.store.ingest import ingest
-from tikscope.web import access
-from tikscope.web.sessions import find_session, start_session
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 21, 12)

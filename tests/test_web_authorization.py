@@ -31,8 +31,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount, Route
 
+from tikscope import access
 from tikscope.store.db import open_store
-from tikscope.web import access, security
+from tikscope.web import security
 from tikscope.web.app import create_app
 from tikscope.web.forward import SECRET_HEADER, Forwarding
 from tikscope.web.state import WebConfig

@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tikscope.web.passwords import hash_password, verify_password
+from tikscope.access.passwords import hash_password, verify_password
 from tikscope.web.state import LoginLimiter, WebConfig
 from web_support import NOW, PASSWORD, WebStore, bearer, csrf_token, login
 

@@ -20,10 +20,10 @@ import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
+from tikscope import access
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
-from tikscope.web import access
 from tikscope.web.app import create_app
 from tikscope.web.state import WebConfig
 from web_support import END, NOW, WebStore, bearer, copy_store, serve

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tikscope import access
 from tikscope.cli.forward import refusal, run_forwarded
 from tikscope.cli.main import app as cli_app
 from tikscope.cli.main import main
@@ -27,7 +28,7 @@ from tikscope.fake.data import FakeConfig
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store, share_connection, shared_connection
-from tikscope.web import access, forward, server_routes
+from tikscope.web import forward, server_routes
 from tikscope.web.app import create_app
 from tikscope.web.first_run import create_first_owner
 from tikscope.web.forward import Forwarding, is_loopback

@@ -15,10 +15,10 @@ import pytest
 from playwright.sync_api import Page
 
 from browser_support import screenshot
+from tikscope import access
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
-from tikscope.web import access
 from tikscope.web.server_routes import AccountSyncModel, SyncOutcomeModel
 from tikscope.web.state import WebConfig
 from tikscope.web.sync_status import describe_syncs

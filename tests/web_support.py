@@ -20,10 +20,10 @@ from pathlib import Path
 
 import httpx
 
+from tikscope import access
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
-from tikscope.web import access
 from tikscope.web.app import create_app
 from tikscope.web.state import WebConfig
 

@@ -114,7 +114,7 @@ def users_add(
     db: DbOption = DEFAULT_DB_PATH,
 ) -> None:
     """Add a user who can log in; the password is asked for twice (hidden)."""
-    from tikscope.web import access
+    from tikscope import access
 
     username = access.check_name("username", name)
 
@@ -139,7 +139,7 @@ def users_add(
 
 def users_list(db: DbOption = DEFAULT_DB_PATH, output: FormatOption = OutputFormat.table) -> None:
     """List the users and the workspaces they belong to."""
-    from tikscope.web import access
+    from tikscope import access
 
     print_rows(change(db, access.list_users), output, title="Users")
 
@@ -161,7 +161,7 @@ def users_password(
 
     Their API tokens stay valid until revoked (`tikscope tokens revoke`) or --revoke-tokens.
     """
-    from tikscope.web import access
+    from tikscope import access
 
     user = change(db, lambda connection: access.require_user(connection, name))
     password = access.check_password(read_password(password_stdin))
@@ -187,7 +187,7 @@ def users_remove(
     name: Annotated[str, typer.Argument(help="The user.")], db: DbOption = DEFAULT_DB_PATH
 ) -> None:
     """Delete a user with their memberships, sessions and API tokens."""
-    from tikscope.web import access
+    from tikscope import access
 
     change(db, lambda connection: access.remove_user(connection, name))
     typer.echo(f"removed user {name.strip().lower()}")
@@ -202,7 +202,7 @@ def workspaces_create(
     db: DbOption = DEFAULT_DB_PATH,
 ) -> None:
     """Create a workspace, optionally with accounts of the store."""
-    from tikscope.web import access
+    from tikscope import access
 
     def create(connection: DuckDBPyConnection) -> str:
         created = access.create_workspace(connection, slug, name, utc_now())
@@ -219,7 +219,7 @@ def workspaces_list(
     db: DbOption = DEFAULT_DB_PATH, output: FormatOption = OutputFormat.table
 ) -> None:
     """List the workspaces with their accounts and members."""
-    from tikscope.web import access
+    from tikscope import access
 
     print_rows(change(db, access.list_workspaces), output, title="Workspaces")
 
@@ -233,7 +233,7 @@ def workspaces_add_account(
     slug: SlugArgument, handle: HandleArgument, db: DbOption = DEFAULT_DB_PATH
 ) -> None:
     """Put an account of the store into a workspace."""
-    from tikscope.web import access
+    from tikscope import access
 
     change(db, lambda connection: access.add_account(connection, slug, handle))
     typer.echo(f"added @{handle.strip().lstrip('@').lower()} to {slug.lower()}")
@@ -243,7 +243,7 @@ def workspaces_remove_account(
     slug: SlugArgument, handle: HandleArgument, db: DbOption = DEFAULT_DB_PATH
 ) -> None:
     """Take an account out of a workspace (its data stays in the store)."""
-    from tikscope.web import access
+    from tikscope import access
 
     change(db, lambda connection: access.remove_account(connection, slug, handle))
     typer.echo(f"removed @{handle.strip().lstrip('@').lower()} from {slug.lower()}")
@@ -256,7 +256,7 @@ def workspaces_add_member(
     db: DbOption = DEFAULT_DB_PATH,
 ) -> None:
     """Give a user a role in a workspace (or change their role)."""
-    from tikscope.web import access
+    from tikscope import access
 
     change(db, lambda c: access.set_member(c, slug, user, access.Role(role.value)))
     typer.echo(f"{user.strip().lower()} is now {role.value} of {slug.lower()}")
@@ -266,7 +266,7 @@ def workspaces_remove_member(
     slug: SlugArgument, user: MemberArgument, db: DbOption = DEFAULT_DB_PATH
 ) -> None:
     """Take a user out of a workspace (never its last owner)."""
-    from tikscope.web import access
+    from tikscope import access
 
     change(db, lambda connection: access.remove_member(connection, slug, user))
     typer.echo(f"removed {user.strip().lower()} from {slug.lower()}")
@@ -278,7 +278,7 @@ def tokens_create(
     db: DbOption = DEFAULT_DB_PATH,
 ) -> None:
     """Create an API token; it is printed once and cannot be shown again."""
-    from tikscope.web import access
+    from tikscope import access
 
     def create(connection: DuckDBPyConnection) -> tuple[int, str]:
         found = access.require_user(connection, user)
@@ -293,7 +293,7 @@ def tokens_list(
     user: UserOption, db: DbOption = DEFAULT_DB_PATH, output: FormatOption = OutputFormat.table
 ) -> None:
     """List a user's API tokens (never the secrets)."""
-    from tikscope.web import access
+    from tikscope import access
 
     def tokens(connection: DuckDBPyConnection) -> list[dict[str, Any]]:
         return access.list_api_tokens(connection, access.require_user(connection, user).user_id)
@@ -307,7 +307,7 @@ def tokens_revoke(
     db: DbOption = DEFAULT_DB_PATH,
 ) -> None:
     """Revoke one of a user's API tokens: requests with it are refused from now on."""
-    from tikscope.web import access
+    from tikscope import access
 
     def revoke(connection: DuckDBPyConnection) -> bool:
         found = access.require_user(connection, user)

@@ -18,10 +18,10 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from tikscope.access import Role
 from tikscope.errors import TikscopeError
 from tikscope.metrics.query import Account
 from tikscope.reports.html import format_p_value
-from tikscope.web.access import Role
 from tikscope.web.downloads import attachment
 from tikscope.web.render import render
 from tikscope.web.security import (

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from tikscope.web import access
+from tikscope import access
 from tikscope.web.state import ServerStore
 
 FIRST_USER = "admin"

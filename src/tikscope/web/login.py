@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tikscope.web.access import authenticate, memberships, workspace_handles
+from tikscope.access import authenticate, memberships, workspace_handles
+from tikscope.access.sessions import end_session, start_session
 from tikscope.web.render import render
 from tikscope.web.security import (
     SESSION_COOKIE,
@@ -19,7 +20,6 @@ from tikscope.web.security import (
     optional_identity,
     server_state,
 )
-from tikscope.web.sessions import end_session, start_session
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "tikscope_login"

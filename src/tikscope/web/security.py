@@ -16,11 +16,11 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from tikscope.access import Role, User, role_in, token_user, workspace_handles
+from tikscope.access.passwords import hash_token
+from tikscope.access.sessions import find_session
 from tikscope.errors import TikscopeError
 from tikscope.metrics.query import Account, find_account
-from tikscope.web.access import Role, User, role_in, token_user, workspace_handles
-from tikscope.web.passwords import hash_token
-from tikscope.web.sessions import find_session
 from tikscope.web.state import ServerState
 
 SESSION_COOKIE = "tikscope_session"

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from tikscope import access as store_access
+from tikscope.access import LastOwnerError, Role
 from tikscope.errors import UsageError
-from tikscope.web import access as store_access
-from tikscope.web.access import LastOwnerError, Role
 from tikscope.web.render import render
 from tikscope.web.security import (
     Access,

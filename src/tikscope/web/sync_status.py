@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tikscope.access import Role, workspace_handles
 from tikscope.sync.status import account_status
-from tikscope.web.access import Role, workspace_handles
 from tikscope.web.render import render
 from tikscope.web.security import EditorAccess, ViewerAccess, server_state
 from tikscope.web.server_routes import AccountSyncModel, sync_account

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from tikscope.access import memberships, workspace_handles
 from tikscope.errors import TikscopeError
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.web.access import memberships, workspace_handles
 from tikscope.web.params import PeriodQuery, period_query
 from tikscope.web.render import encode_json, render
 from tikscope.web.security import Access, ViewerAccess, server_state, workspace_account

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tikscope.web.access import User
-from tikscope.web.passwords import hash_token
+from tikscope.access.passwords import hash_token
+from tikscope.access.users import User
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection

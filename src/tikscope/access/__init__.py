@@ -1,0 +1,81 @@
+"""Who may see and change what: users, workspaces, roles, API tokens and browser sessions.
+
+Below the web app and the CLI, which both manage access through these functions; above the store.
+`from tikscope import access` gives the users, workspaces and tokens functions in one namespace;
+browser sessions are in `tikscope.access.sessions`, hashing in `tikscope.access.passwords`.
+"""
+
+from __future__ import annotations
+
+from tikscope.access.tokens import create_api_token, list_api_tokens, revoke_api_token, token_user
+from tikscope.access.users import (
+    LastOwnerError,
+    Membership,
+    Role,
+    User,
+    accounts_open_to,
+    add_account,
+    authenticate,
+    check_name,
+    check_not_last_owner,
+    check_password,
+    create_user,
+    create_workspace,
+    find_colleague,
+    find_user,
+    list_users,
+    list_workspaces,
+    memberships,
+    next_id,
+    remove_account,
+    remove_member,
+    remove_user,
+    require_account_id,
+    require_user,
+    require_workspace,
+    role_in,
+    set_member,
+    set_password,
+    workspace_handles,
+    workspace_id,
+    workspace_members,
+    workspace_name,
+)
+
+__all__ = [
+    "LastOwnerError",
+    "Membership",
+    "Role",
+    "User",
+    "accounts_open_to",
+    "add_account",
+    "authenticate",
+    "check_name",
+    "check_not_last_owner",
+    "check_password",
+    "create_api_token",
+    "create_user",
+    "create_workspace",
+    "find_colleague",
+    "find_user",
+    "list_api_tokens",
+    "list_users",
+    "list_workspaces",
+    "memberships",
+    "next_id",
+    "remove_account",
+    "remove_member",
+    "remove_user",
+    "require_account_id",
+    "require_user",
+    "require_workspace",
+    "revoke_api_token",
+    "role_in",
+    "set_member",
+    "set_password",
+    "token_user",
+    "workspace_handles",
+    "workspace_id",
+    "workspace_members",
+    "workspace_name",
+]
