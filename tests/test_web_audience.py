@@ -308,3 +308,26 @@ def test_page_audience_graph_hover_download_and_rename(
     )
     page.wait_for_function("document.getElementById('audience-graph').dataset.drawn === 'true'")
     screenshot(page, "audience-renamed")
+
+
+def test_web_audience_edits_need_the_editor_role_in_every_workspace_of_the_account(
+    analysed_template: WebStore, tmp_path: Path
+) -> None:
+    from tikscope import access
+    from tikscope.store.db import open_store
+
+    store = copy_store(analysed_template, tmp_path / "web.duckdb")
+    with open_store(store.path) as connection:
+        access.add_account(connection, "rival", "casa_verde_demo")
+    rename = "/api/workspaces/agency/accounts/casa_verde_demo/audience/rename"
+    with serve(WebConfig(db=store.path, secure_cookies=False)) as origin, client(origin) as http:
+        refused = http.post(rename, json={"cluster": 0, "name": "Plant parents"},
+                            headers=bearer(store.tokens["eddie"]))  # fmt: skip
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "detail": "@casa_verde_demo is also in a workspace where you are not an editor; "
+            "ask its owner to make this change"
+        }
+        page = http.get("/api/workspaces/agency/accounts/casa_verde_demo/audience",
+                        headers=bearer(store.tokens["eddie"]))  # fmt: skip
+        assert page.status_code == 200

@@ -40,6 +40,7 @@ from tikscope.access.users import (
     workspace_id,
     workspace_members,
     workspace_name,
+    workspaces_of,
 )
 
 __all__ = [
@@ -78,4 +79,5 @@ __all__ = [
     "workspace_id",
     "workspace_members",
     "workspace_name",
+    "workspaces_of",
 ]

@@ -381,6 +381,18 @@ def role_in(connection: DuckDBPyConnection, user_id: int, slug: str) -> Role | N
     return None if role is None else Role(role)
 
 
+def workspaces_of(connection: DuckDBPyConnection, account_id: str) -> list[str]:
+    """The slugs of the workspaces that hold an account."""
+    rows = connection.execute(
+        """
+        SELECT w.slug FROM workspace_accounts wa JOIN workspaces w USING (workspace_id)
+        WHERE wa.account_id = ? ORDER BY w.slug
+        """,
+        [account_id],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def workspace_handles(connection: DuckDBPyConnection, slug: str) -> list[str]:
     """The handles of the accounts in a workspace, sorted."""
     rows = connection.execute(

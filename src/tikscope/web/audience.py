@@ -9,8 +9,7 @@ few thousand members) and merge or rename clusters (`tikscope.audience.results`)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,7 +17,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tikscope.access import Role
+from tikscope.access import Role, role_in, workspaces_of
 from tikscope.errors import TikscopeError
 from tikscope.metrics.query import Account
 from tikscope.reports.html import format_p_value
@@ -31,7 +30,7 @@ from tikscope.web.security import (
     server_state,
     workspace_account,
 )
-from tikscope.web.state import ServerState
+from tikscope.web.state import StoreBusyError
 from tikscope.web.views import ACCOUNT_VIEWS, AccountView, PeriodParameters, page_context
 
 if TYPE_CHECKING:
@@ -172,26 +171,27 @@ def audience_graph_png(
     return attachment(picture, "image/png", name)
 
 
-@contextmanager
-def writer(state: ServerState) -> Iterator[DuckDBPyConnection]:
-    """The server's one writer, outside a transaction.
-
-    # TRICKY: `compute_insights` and `merge_clusters` open their own transaction, and DuckDB
-    # refuses a transaction inside another, so they cannot run on `store.write()`'s cursor.
-    """
-    try:
-        with state.store.write_lock, state.store.read() as cursor:
-            yield cursor
-    finally:
-        state.store.changed()
-
-
 def run_action(request: Request, access: Access, handle: str, action: Any) -> Account:
-    """Run `action(cursor, account)` as the writer; a tikscope error becomes 422."""
+    """Run `action(cursor, account)` as the writer; a tikscope error becomes 422.
+
+    # NOTE: an account's audience results are shared by every workspace that holds it, so a
+    # change needs the editor role in each of them: one agency never edits another's names.
+    # TRICKY: `compute_insights` and `merge_clusters` open their own transaction, and DuckDB
+    # refuses a transaction inside another, so they run on `exclusive()`, not `write()`.
+    """
     account = workspace_account(request, access, handle)
+    state = server_state(request)
+    with state.store.read() as cursor:
+        roles = [role_in(cursor, access.identity.user.user_id, slug)
+                 for slug in workspaces_of(cursor, account.account_id)]  # fmt: skip
+    if not all(role is not None and role.allows(Role.editor) for role in roles):
+        raise HTTPException(403, f"@{account.handle} is also in a workspace where you are not "
+                                 "an editor; ask its owner to make this change")  # fmt: skip
     try:
-        with writer(server_state(request)) as cursor:
+        with state.store.exclusive() as cursor:
             action(cursor, account)
+    except StoreBusyError:
+        raise
     except TikscopeError as error:
         raise HTTPException(422, str(error)) from error
     return account

@@ -108,6 +108,22 @@ class ServerStore:
             self.write_lock.release()
 
     @contextmanager
+    def exclusive(self, wait_seconds: float = WRITE_WAIT_SECONDS) -> Iterator[DuckDBPyConnection]:
+        """A cursor as the one writer, without a transaction (for code that opens its own).
+
+        Raises:
+            StoreBusyError: another writer kept the lock for `wait_seconds`.
+        """
+        if not self.write_lock.acquire(timeout=wait_seconds):
+            raise StoreBusyError(BUSY_MESSAGE)
+        try:
+            with self.read() as cursor:
+                yield cursor
+        finally:
+            self.changed()
+            self.write_lock.release()
+
+    @contextmanager
     def writing(self) -> Iterator[DuckDBPyConnection]:
         """The transaction of `write`, for a caller that holds the writer lock."""
         with self.read() as cursor:
