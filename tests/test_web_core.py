@@ -241,3 +241,17 @@ def test_web_store_write_gives_up_when_a_sync_keeps_the_lock(web_store: WebStore
     with store.write(wait_seconds=1) as cursor:
         assert cursor.execute("SELECT count(*) FROM users").fetchall() == [(4,)]
     store.close()
+
+
+def test_web_pages_link_only_to_routes_that_exist(web_server: tuple[str, WebStore]) -> None:
+    import re
+
+    origin, _ = web_server
+    with httpx.Client(base_url=origin, timeout=30) as browser:
+        login(browser, "olivia")
+        pages = ["/workspaces/agency/settings", "/workspaces/agency/sync"]
+        for path in pages:
+            page = browser.get(path)
+            assert page.status_code == 200
+            for link in set(re.findall(r'href="(/[^"#?]*)', page.text)):
+                assert browser.get(link).status_code in (200, 303), (path, link)

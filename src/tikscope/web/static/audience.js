@@ -174,7 +174,7 @@
       marker: {
         size: graph.nodes.map(function (node) { return 2 * node.radius * scale; }),
         color: graph.nodes.map(function (node) { return node.color; }),
-        opacity: 0.9, line: { color: "#ffffff", width: 2 },
+        opacity: 1, line: { color: "#ffffff", width: 2 },  // opaque: the edges pass beneath
       },
       hoverlabel: { font: { color: "#ffffff" } },
     };
