@@ -16,18 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount, Route
 
@@ -37,7 +32,7 @@ from tikscope.web import security
 from tikscope.web.app import create_app
 from tikscope.web.forward import SECRET_HEADER, Forwarding
 from tikscope.web.state import WebConfig
-from web_support import NOW, WebStore, bearer, copy_store, login
+from web_support import NOW, WebStore, bearer, copy_store, login, serve_app
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Public routes: (method, path as declared) -> what an anonymous GET/POST of it answers.
@@ -221,28 +216,6 @@ def served(
             )  # fmt: skip
             assert analyzed.status_code == 200, analyzed.text  # so graph.png etc. have data
         yield Served(origin, store, values, revoked)
-
-
-@contextmanager
-def serve_app(app: FastAPI) -> Iterator[str]:
-    """Like web_support.serve, for an app the test prepared (forwarding switched on)."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the web server did not start"
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import threading
 import time
@@ -43,7 +42,7 @@ from tikscope.web.server_file import (
     write_server_file,
 )
 from tikscope.web.state import ServerStore, WebConfig
-from web_support import NOW, WebStore, bearer, csrf_token, login
+from web_support import NOW, WebStore, bearer, csrf_token, login, serve_app
 
 FAKE = FakeConfig(seed=3, posts=12, days=70, members=60, end_date=date(2026, 11, 20))
 SYNC_NOW = datetime(2026, 11, 21, 6, 30)
@@ -83,22 +82,8 @@ def connect_business(store: Path, origin: str, capsys: pytest.CaptureFixture[str
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:
     """Run an app with uvicorn in a thread, with the settings of `tikscope serve`."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn_config(app))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    with serve_app(app, uvicorn_config(app)) as origin:
+        yield origin
 
 
 @pytest.fixture

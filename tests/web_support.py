@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -26,6 +27,10 @@ from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
 from tikscope.web.app import create_app
 from tikscope.web.state import WebConfig
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 PASSWORD = "password-123456"
 NOW = datetime(2026, 11, 21, 12)
@@ -77,16 +82,23 @@ def copy_store(template: WebStore, path: Path) -> WebStore:
 @contextmanager
 def serve(config: WebConfig) -> Iterator[str]:
     """Run the web app in a thread; yields its origin, e.g. `http://127.0.0.1:PORT`."""
+    with serve_app(create_app(config)) as origin:
+        yield origin
+
+
+@contextmanager
+def serve_app(app: FastAPI, settings: uvicorn.Config | None = None) -> Iterator[str]:
+    """Run an app the test prepared with uvicorn in a thread; yields its origin."""
     import uvicorn
 
+    # NOTE: the asyncio loop, not uvloop: uvloop leaves a second socket object to the garbage
+    # collector, which pytest reports as an unclosed socket.
+    settings = settings or uvicorn.Config(
+        app, log_level="warning", access_log=False, ws="none", loop="asyncio"
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    # NOTE: the asyncio loop, not uvloop: uvloop leaves a second socket object to the garbage
-    # collector, which pytest reports as an unclosed socket.
-    settings = uvicorn.Config(
-        create_app(config), log_level="warning", access_log=False, ws="none", loop="asyncio"
-    )
     server = uvicorn.Server(settings)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -11,7 +11,6 @@ comments on the account's videos (`research_comments`), within their own daily q
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,9 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tikscope.errors import QuotaExhaustedError
 from tikscope.sources.records import AccountFacts, Extract, Row
-from tikscope.store.db import fetch_value
 from tikscope.sync.batches import write_extract
-from tikscope.sync.log import record_sync
+from tikscope.sync.log import load_daily_state, record_sync
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -156,21 +154,11 @@ class Crawler:
 
     def load_state(self, now: datetime) -> dict[str, Any]:
         """Where the last written page left the crawl; the quota count restarts each UTC day."""
-        value = fetch_value(
-            self.connection,
-            "SELECT value FROM sync_state WHERE account_id = ? AND name = ?",
-            [self.stored.account_id, STATE],
-        )
-        state: dict[str, Any] = (
-            json.loads(str(value))
-            if value is not None
-            else {"phase": "followers", "cursor": None, "position": 0, "following_cursor": None,
-                  "members": 0, "outside": 0, "quota_requests": 0}
+        return load_daily_state(
+            self.connection, self.stored.account_id, STATE, now=now,
+            fresh={"phase": "followers", "cursor": None, "position": 0, "following_cursor": None,
+                   "members": 0, "outside": 0, "quota_requests": 0},
         )  # fmt: skip
-        today = now.date().isoformat()
-        if state.get("quota_day") != today:
-            state["quota_day"], state["quota_requests"] = today, 0
-        return state
 
     def is_done(self, state: dict[str, Any]) -> bool:
         """Whether both passes are over."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tikscope.store.db import fetch_value
 
@@ -52,3 +52,20 @@ def last_success(connection: DuckDBPyConnection, account_id: str) -> datetime | 
         [account_id],
     )
     return value if isinstance(value, datetime) else None
+
+
+def load_daily_state(
+    connection: DuckDBPyConnection, account_id: str, name: str, *, fresh: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """A crawl's saved state (`fresh` when none), its request count restarted each UTC day."""
+    value = fetch_value(
+        connection,
+        "SELECT value FROM sync_state WHERE account_id = ? AND name = ?",
+        [account_id, name],
+    )
+    state: dict[str, Any] = json.loads(str(value)) if value is not None else dict(fresh)
+    today = now.date().isoformat()
+    if state.get("quota_day") != today:
+        state["quota_day"], state["quota_requests"] = today, 0
+    return state

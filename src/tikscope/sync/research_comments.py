@@ -14,7 +14,6 @@ comment gets the pseudonym of its own id, i.e. one unknown author per comment. A
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tikscope.errors import MalformedResponseError
 from tikscope.sources.records import AccountFacts, Extract, Row
 from tikscope.store.db import fetch_value
+from tikscope.sync.log import load_daily_state
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -56,19 +56,10 @@ class CommentCrawler:
 
     def load_state(self, now: datetime) -> dict[str, Any]:
         """The pass in progress, or a new one over the videos whose comment count moved."""
-        value = fetch_value(
-            self.connection,
-            "SELECT value FROM sync_state WHERE account_id = ? AND name = ?",
-            [self.stored.account_id, STATE],
-        )
-        state: dict[str, Any] = (
-            json.loads(str(value))
-            if value is not None
-            else {"queue": [], "cursor": None, "seen": {}, "quota_requests": 0}
-        )
-        today = now.date().isoformat()
-        if state.get("quota_day") != today:
-            state["quota_day"], state["quota_requests"] = today, 0
+        state = load_daily_state(
+            self.connection, self.stored.account_id, STATE, now=now,
+            fresh={"queue": [], "cursor": None, "seen": {}, "quota_requests": 0},
+        )  # fmt: skip
         if not state["queue"]:
             state["queue"] = self.videos_to_read(state["seen"])
         return state
