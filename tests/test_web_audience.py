@@ -77,6 +77,19 @@ def expected_audience(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return json.loads(json.dumps(as_dict(insights))), json.loads(json.dumps(graph_layout(insights)))
 
 
+def expected_freshness(path: Path) -> tuple[dict[str, Any], str | None]:
+    """The account's data freshness as JSON, and when its newest audience result was made."""
+    from fastapi.encoders import jsonable_encoder
+
+    from tikscope.metrics.studio import data_freshness
+
+    with open_store(path) as connection:
+        account = find_account(connection, HANDLE)
+        freshness = jsonable_encoder(data_freshness(connection, account))
+        made = connection.execute("SELECT max(created_at) FROM audience_results").fetchall()[0][0]
+    return freshness, None if made is None else made.isoformat()
+
+
 def cluster_names(body: dict[str, Any]) -> dict[int, tuple[str, int]]:
     """Cluster -> (name, size) from the JSON twin."""
     return {card["cluster"]: (card["name"], card["size"]) for card in body["insights"]["clusters"]}
@@ -89,10 +102,14 @@ def test_web_audience_shows_an_empty_state_until_the_first_analysis(
         answer = api.get(API, headers=bearer(web_store.tokens["vera"]))
         png = api.get(f"{API}/graph.png", headers=bearer(web_store.tokens["vera"]))
     assert answer.status_code == 200
+    freshness, analysed_at = expected_freshness(web_store.path)
+    assert analysed_at is None
     assert answer.json() == {
         "account": {"handle": HANDLE, "account_type": "business", "time_zone": "Europe/Madrid"},
         "insights": None,
         "graph": None,
+        "analysed_at": None,
+        "freshness": freshness,
         "downloads": {"png_with_labels": f"{API}/graph.png?labels=true",
                       "png_without_labels": f"{API}/graph.png?labels=false"},
     }  # fmt: skip
@@ -150,10 +167,14 @@ def test_web_audience_json_twin_equals_the_saved_insights(
     with client(read_server) as api:
         answer = api.get(API, headers=bearer(analysed_template.tokens["vera"]))
     assert answer.status_code == 200
+    freshness, analysed_at = expected_freshness(analysed_template.path)
+    assert analysed_at is not None
     assert answer.json() == {
         "account": {"handle": HANDLE, "account_type": "business", "time_zone": "Europe/Madrid"},
         "insights": insights,
         "graph": graph,
+        "analysed_at": analysed_at,
+        "freshness": freshness,
         "downloads": {"png_with_labels": f"{API}/graph.png?labels=true",
                       "png_without_labels": f"{API}/graph.png?labels=false"},
     }  # fmt: skip

@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field
 from tikscope.access import Role, role_in, workspaces_of
 from tikscope.errors import TikscopeError
 from tikscope.metrics.query import Account
+from tikscope.metrics.studio import data_freshness
 from tikscope.reports.html import format_p_value
+from tikscope.store.db import fetch_value
 from tikscope.web.downloads import attachment
 from tikscope.web.render import render
 from tikscope.web.security import (
@@ -55,11 +57,16 @@ def audience_data(connection: DuckDBPyConnection, account: Account) -> dict[str,
     from tikscope.audience.results import newest_result_id
     from tikscope.reports.audience import graph_layout
 
+    freshness = data_freshness(connection, account)
     result_id = newest_result_id(connection, account.account_id)
     if result_id is None:
-        return {"insights": None, "graph": None}
+        return {"insights": None, "graph": None, "analysed_at": None, "freshness": freshness}
     insights = saved_insights(connection, account.account_id, account.handle, result_id=result_id)
-    return {"insights": as_dict(insights), "graph": graph_layout(insights)}
+    analysed_at = fetch_value(
+        connection, "SELECT created_at FROM audience_results WHERE result_id = ?", [result_id]
+    )
+    return {"insights": as_dict(insights), "graph": graph_layout(insights),
+            "analysed_at": analysed_at, "freshness": freshness}  # fmt: skip
 
 
 # NOTE: the page is not about a period, so it is not an `account_view`; it still takes its
