@@ -105,6 +105,7 @@ def print_demo_summary(db: Path) -> None:
         f"tikscope audience report --db {db} --out audience --clusters 6",
         f"tikscope audience rename --db {db} --cluster 0 --name 'Plant parents' --out audience",
         f"tikscope simulate --db {db} --account-type personal --handle my_personal --members 2000",
+        f"tikscope serve --db {db}   # the web app; its first start prints the admin password",
     ):
         console.print(f"  .venv/bin/{line}")
 
