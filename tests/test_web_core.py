@@ -255,3 +255,11 @@ def test_web_pages_link_only_to_routes_that_exist(web_server: tuple[str, WebStor
             assert page.status_code == 200
             for link in set(re.findall(r'href="(/[^"#?]*)', page.text)):
                 assert browser.get(link).status_code in (200, 303), (path, link)
+
+
+def test_web_sync_schedule_reads_as_words() -> None:
+    from tikscope.web.sync_status import every
+
+    assert [every(60), every(900), every(90), every(7200), every(86_400)] == [
+        "every minute", "every 15 minutes", "every 90 seconds", "every 2 hours", "every day"
+    ]  # fmt: skip

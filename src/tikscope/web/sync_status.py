@@ -63,10 +63,21 @@ def sync_status_page(request: Request, access: ViewerAccess) -> HTMLResponse:
     flash = read_flash(request)
     # NOTE: the frame's `accounts` (handles for the account switcher) must win over ours.
     context = {**data, **page_context(request, access), "statuses": data["accounts"]}
+    seconds = data["scheduled_every_seconds"]
+    context["schedule"] = every(seconds) if seconds else None
     page = render(request, "sync_status.html.j2", {**context, "flash": flash})
     if flash is not None:
         page.delete_cookie(FLASH_COOKIE, path=page_path(access.workspace))
     return page
+
+
+def every(seconds: int) -> str:
+    """An interval in words: "every minute", "every 15 minutes", "every 90 seconds"."""
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
+    raise AssertionError("unreachable: every whole number of seconds divides by 1")
 
 
 def page_path(workspace: str) -> str:
