@@ -7,20 +7,31 @@ offline and can be copied as a folder.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from tikscope.metrics.model import Unit
 from tikscope.metrics.registry import METRICS_BY_NAME
+
+if TYPE_CHECKING:
+    import jinja2
 
 MISSING = "—"
 
 
 def render_page(template: str, context: dict[str, Any]) -> str:
     """Render a template of `reports/templates/` with autoescaping and strict variables."""
+    return template_environment("tikscope.reports").get_template(template).render(context)
+
+
+def template_environment(package: str) -> jinja2.Environment:
+    """Jinja2 over `package`'s `templates/`: autoescaped, strict, with the value filters.
+
+    The reports and the web pages both use it, so a value reads the same on both.
+    """
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("tikscope.reports", "templates"),
+        loader=jinja2.PackageLoader(package, "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -31,7 +42,7 @@ def render_page(template: str, context: dict[str, Any]) -> str:
         value=format_value, change=format_change, trend=trend, moment=format_moment,
         p_value=format_p_value,
     )  # fmt: skip
-    return environment.get_template(template).render(context)
+    return environment
 
 
 def format_p_value(value: float) -> str:

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from tikscope.reports.html import format_change, format_moment, format_value, trend
+from tikscope.reports.html import template_environment
 
 if TYPE_CHECKING:
     import jinja2
@@ -24,20 +24,9 @@ CONTENT_SECURITY_POLICY = (
 
 @cache
 def environment() -> jinja2.Environment:
-    """The template environment (built once)."""
-    import jinja2
-
-    loaded = jinja2.Environment(
-        loader=jinja2.PackageLoader("tikscope.web", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    loaded.filters.update(
-        value=format_value, change=format_change, trend=trend, moment=format_moment,
-        as_json=as_json,
-    )  # fmt: skip
+    """The template environment of `web/templates` (built once)."""
+    loaded = template_environment("tikscope.web")
+    loaded.filters["as_json"] = as_json
     return loaded
 
 
