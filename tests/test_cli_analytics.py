@@ -221,7 +221,7 @@ def test_posts_xlsx_round_trip(
         (["--format", "xml"], "error: --format must be table, json, csv or xlsx, not 'xml'\n"),
         (
             ["--columns", "views,bogus"],
-            "error: unknown post column(s) bogus; choose from post_id, type, published, views, "
+            "error: unknown post column(s) bogus; choose from post_id, caption, link, type, published, views, "
             "likes, comments, shares, reach, duration, engagement, full_watch_rate, "
             "total_watch_time, average_watch_time, for_you_share, follow_share, hashtag_share, "
             "sound_share, personal_profile_share, search_share\n",

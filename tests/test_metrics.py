@@ -717,7 +717,7 @@ def test_post_list_unknown_column_is_a_usage_error(
         post_list(connection, business, MAIN_PERIOD, Settings(), columns=columns, sort=sort)
     known = ", ".join(column.name for column in POST_COLUMNS)
     assert str(error.value) == f"unknown post column(s) {unknown}; choose from {known}"
-    assert known.startswith("post_id, type, published, views, likes, comments, shares, reach")
+    assert known.startswith("post_id, caption, link, type, published, views, likes, comments")
 
 
 def test_data_flags_main_period(connection: DuckDBPyConnection, business: Account) -> None:

@@ -147,7 +147,7 @@ def test_report_account_has_every_section_and_metric(reports: dict[str, Report],
         assert len(cells) == (3 if cells[1] == PERSONAL else 5), metric.name
     text = unescape("".join(report.parsed.text))
     for column in POST_COLUMNS:
-        assert column.label in text
+        assert column.name == "link" or column.label in text
 
 
 @pytest.mark.parametrize("kind", KINDS)

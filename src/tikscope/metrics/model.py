@@ -13,6 +13,8 @@ class Unit(StrEnum):
     SECONDS = "seconds"
     FRACTION = "fraction (0-1)"
     RATE = "per 100 or per 1000 (setting)"
+    TEXT = "text"
+    TIME = "UTC time"
 
 
 class Scope(StrEnum):

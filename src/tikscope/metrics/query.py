@@ -127,6 +127,7 @@ def parameters(account: Account, period: Period) -> dict[str, Any]:
     snap_start, snap_end = period.snapshot_bounds()
     return {
         "account": account.account_id, "start": period.start, "end": period.end,
+        "post_url_prefix": f"https://www.tiktok.com/@{account.handle}/video/",
         "utc_start": utc_start, "utc_end": utc_end, "snap_start": snap_start, "snap_end": snap_end,
     }  # fmt: skip
 
@@ -263,7 +264,8 @@ GAINED = ("views", "likes", "comments", "shares")
 # the snapshots of its own posts only.
 PUBLISHED_SQL = f"""
 WITH chosen AS (
-    SELECT post_id, media_type, create_time, duration_seconds, is_deleted, is_filtered, is_ad
+    SELECT post_id, media_type, create_time, caption, duration_seconds, is_deleted, is_filtered,
+           is_ad, coalesce(share_url, $post_url_prefix || post_id) AS link
     FROM posts
     WHERE account_id = $account AND create_time >= $utc_start AND create_time < $utc_end
 )

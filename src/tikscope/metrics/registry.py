@@ -285,9 +285,13 @@ def post_share(source: str, label: str) -> PostColumn:
 
 
 POST_COLUMNS: tuple[PostColumn, ...] = (
-    PostColumn("post_id", "Post", "TikTok's id of the post.", Unit.COUNT, "post_id"),
-    PostColumn("type", "Type", "video, image or carousel.", Unit.COUNT, "media_type"),
-    PostColumn("published", "Date", "When it was published (UTC).", Unit.COUNT, "create_time"),
+    PostColumn("post_id", "Post id", "TikTok's id of the post.", Unit.TEXT, "post_id"),
+    PostColumn("caption", "Caption", "The post's caption (title in Studio).", Unit.TEXT,
+               "caption"),
+    PostColumn("link", "Link", "The post on TikTok.", Unit.TEXT, "link"),
+    PostColumn("type", "Type", "video, image or carousel.", Unit.TEXT, "media_type"),
+    PostColumn("published", "Published", "When it was published (UTC).", Unit.TIME,
+               "create_time"),
     PostColumn("views", "Views", "Lifetime views.", Unit.COUNT, "views"),
     PostColumn("likes", "Likes", "Lifetime likes.", Unit.COUNT, "likes"),
     PostColumn("comments", "Comments", "Lifetime comments.", Unit.COUNT, "comments"),

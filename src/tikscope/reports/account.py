@@ -122,12 +122,12 @@ def page_context(data: AccountReportData, sections: list[Section]) -> dict[str, 
         "sections": sections,
         "metrics": METRICS_BY_NAME,
         "posts": data.posts,
-        "post_columns": POST_COLUMNS,
+        "post_columns": [column for column in POST_COLUMNS if column.name != "link"],
         "personal_columns": [c.label for c in POST_COLUMNS if c.business_only]
         if data.is_personal
         else [],
         "personal": PERSONAL,
-        "text_columns": ("post_id", "type", "published"),
+        "text_columns": ("post_id", "caption", "type", "published"),
         "anchor": anchor,
     }
 
