@@ -112,8 +112,8 @@ def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) 
     """The posts that gained the most views in the period, whatever their publish date."""
     sql = f"""
         SELECT v.post_id, p.media_type, p.create_time, p.caption,
-               coalesce(p.share_url, $post_url_prefix || v.post_id) AS link, v.views_gained, v.likes_gained,
-               v.comments_gained, v.shares_gained
+               coalesce(p.share_url, $post_url_prefix || v.post_id) AS link,
+               v.views_gained, v.likes_gained, v.comments_gained, v.shares_gained
         FROM ({VIEWED_SQL}) v JOIN posts p ON p.account_id = $account AND p.post_id = v.post_id
         WHERE v.views_gained > 0
         ORDER BY v.views_gained DESC, v.post_id LIMIT {TOP}

@@ -67,6 +67,8 @@ def format_value(value: Any, unit: str | Unit) -> str:
             return f"{value:.1%}"
         case Unit.RATE:
             return f"{value:,.2f}"
+        case Unit.TEXT | Unit.TIME:
+            return str(value)
         case _ as unreachable:
             assert_never(unreachable)
 
