@@ -19,8 +19,8 @@ TODAY = date(2026, 5, 2)
 CAPTURED = datetime(2026, 5, 2)
 HANDLE = "casa_verde_shop"
 DIFFERENCE_NOTE = (
-    "{name}: column '{column}' not imported (it is not the store's daily_total_followers, which "
-    "stays empty); the change per day is the difference of followers_count between days. The "
+    "{name}: column '{column}' not imported (it is not the store's daily_total_followers); the "
+    "change per day is the difference of followers_count between days. The "
     "column matched that day's change on 0 of 3 days, the next day's on 2"
 )
 

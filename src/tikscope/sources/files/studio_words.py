@@ -49,6 +49,7 @@ HEADERS: Final[dict[str, dict[str, dict[str, Words]]]] = {
             "likes": ("Likes",),
             "comments": ("Comments",),
             "shares": ("Shares",),
+            "new_followers": ("New followers",),
         },
         "follower_history": {
             "date": ("Date",),
@@ -90,6 +91,7 @@ HEADERS: Final[dict[str, dict[str, dict[str, Words]]]] = {
             "likes": ("Me gusta",),
             "comments": ("Comentarios",),
             "shares": ("Veces compartido", "Compartidos"),
+            "new_followers": ("Nuevos seguidores",),
         },
         "follower_history": {
             "date": ("Fecha",),
@@ -131,6 +133,7 @@ HEADERS: Final[dict[str, dict[str, dict[str, Words]]]] = {
             "likes": ("Curtidas",),
             "comments": ("Comentários",),
             "shares": ("Compartilhamentos",),
+            "new_followers": ("Novos seguidores",),
         },
         "follower_history": {
             "date": ("Data",),
@@ -172,6 +175,7 @@ HEADERS: Final[dict[str, dict[str, dict[str, Words]]]] = {
             "likes": ("J'aime",),
             "comments": ("Commentaires",),
             "shares": ("Partages",),
+            "new_followers": ("Nouveaux followers", "Nouveaux abonnés"),
         },
         "follower_history": {
             "date": ("Date",),
@@ -213,6 +217,7 @@ HEADERS: Final[dict[str, dict[str, dict[str, Words]]]] = {
             "likes": ("Likes", "„Gefällt mir“-Angaben"),
             "comments": ("Kommentare",),
             "shares": ("Geteilte Inhalte", "Teilungen"),
+            "new_followers": ("Neue Follower",),
         },
         "follower_history": {
             "date": ("Datum",),
