@@ -114,8 +114,9 @@ def parse_count(cell: str, origin: Origin, column: str) -> int | None:
 
 
 def parse_change(cell: str, origin: Origin, column: str) -> int | None:
-    """A whole number, perhaps negative (`-1` comments on a day comments were deleted); None for
-    `undefined` or an empty cell.
+    """A whole number, perhaps negative; None for `undefined` or an empty cell.
+
+    A day's change can be negative: `-1` comments on a day comments were deleted.
 
     Raises:
         FileFormatError: the cell holds something else.
