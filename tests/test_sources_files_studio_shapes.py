@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from tikscope.errors import FileFormatError
 from tikscope.sources.files import read_files
 from tikscope.sources.records import Extract
 
-SHAPES = Path(__file__).parent / "fixtures" / "files" / "studio_shapes"
+FIXTURES = Path(__file__).parent / "fixtures" / "files"
+SHAPES = FIXTURES / "studio_shapes"
 TODAY = date(2026, 5, 2)
 CAPTURED = datetime(2026, 5, 2)
 OVERVIEW = ("video_views", "profile_views", "likes", "comments", "shares")
@@ -69,6 +71,19 @@ def test_read_files_reads_a_content_file_without_time_and_notes_the_7_day_views(
         f"{path}: column 'Views in the last 7 days' not imported (views of the last 7 days "
         "only; post_snapshots.views holds lifetime views)"
     ) in extract.notes
+
+
+def test_read_files_takes_the_export_day_from_an_overview_zip_for_a_content_file_without_time(
+    tmp_path: Path,
+) -> None:
+    # Imported a year later: the Overview zip name says the period ends 2026-05-01, so the
+    # export day is 2026-05-02.
+    zip_path = next((FIXTURES / "studio_en_zips").glob("Overview_*.zip"))
+    shutil.copy(zip_path, tmp_path)
+    shutil.copy(SHAPES / "content_without_time.csv", tmp_path)
+    extract = read(tmp_path, today=date(2027, 3, 1))
+    assert extract.tables["posts"][0]["create_time"] == datetime(2026, 4, 28)
+    assert extract.tables["post_snapshots"][0]["captured_at"] == datetime(2026, 5, 2)
 
 
 @pytest.mark.parametrize("language", ["ru", "vi", "ja", "es", "pt", "fr", "de"])

@@ -9,7 +9,8 @@ Mapping (docs/schema.md, "filled from"):
   lower-cased, or `country`, with an `Others` row), `snapshot_date` = `today`.
 - Content.csv -> `posts` (id parsed from the link, caption = title, hashtags parsed from it,
   create_time = post time, media type `video`) and `post_snapshots` (`captured_at` = the
-  `Time` day at 00:00, or `today` when the file has no `Time`; only when it has total counts).
+  `Time` day at 00:00, or the export day when the file has no `Time`: `today` unless an
+  Overview zip name says otherwise; only when the file has total counts).
 
 Every column that is not stored is named in a note (`studio_headers.unimported_notes`).
 """
@@ -75,7 +76,7 @@ def read_studio(studio_files: Sequence[StudioFile], *, handle: str | None, today
     read_daily(studio_files, anchor, today, tables, notes)
     read_activity(studio_files, anchor, tables, notes)
     read_shares(studio_files, today, tables, notes)
-    read_content(studio_files, anchor, today, tables, notes)
+    read_content(studio_files, anchor, tables, notes)
     facts = AccountFacts(handle=account, account_type=None, source="studio_export")
     return Extract(account=facts, tables=tables, notes=tuple(notes))
 
@@ -277,11 +278,7 @@ def country_value(cell: str, origin: Origin, column: str) -> str:
 
 
 def read_content(
-    studio_files: Sequence[StudioFile],
-    anchor: date,
-    today: date,
-    tables: dict[str, list[Row]],
-    notes: list[str],
+    studio_files: Sequence[StudioFile], anchor: date, tables: dict[str, list[Row]], notes: list[str]
 ) -> None:
     """Add `posts` and `post_snapshots` (when the file has counts) from the Content files."""
     content_files = of_kinds(studio_files, "content")
@@ -291,7 +288,7 @@ def read_content(
     snapshots: list[tuple[Row, Origin]] = []
     for studio_file in content_files:
         for row, captured in zip(
-            studio_file.table.rows, captures(studio_file, anchor, today), strict=True
+            studio_file.table.rows, captures(studio_file, anchor), strict=True
         ):
             post, snapshot = content_row(studio_file, row, at_midnight(captured.date()))
             posts.append((post, row.origin))
@@ -305,11 +302,15 @@ def read_content(
         notes.append("Content.csv gives no time of day for some posts: their create_time is 00:00")
 
 
-def captures(studio_file: StudioFile, anchor: date, today: date) -> list[datetime]:
-    """When each Content row's counts were read: its `Time` (the export day), else `today`."""
+def captures(studio_file: StudioFile, anchor: date) -> list[datetime]:
+    """When each Content row's counts were read: its `Time`, else the export day `anchor`.
+
+    Without `Time` the export day is the day after the period end in an Overview zip name
+    imported with it, else the import day (`period_end`).
+    """
     if studio_file.has("time"):
         return column_dates(studio_file, "time", anchor)
-    return [at_midnight(today)] * len(studio_file.table.rows)
+    return [at_midnight(anchor)] * len(studio_file.table.rows)
 
 
 def content_row(
