@@ -82,3 +82,16 @@ def test_import_without_an_account_name_asks_for_one(
     code, _, err = cli(capsys, "import", str(FILES / "studio_en"), "--db",
                        str(tmp_path / "store.duckdb"))  # fmt: skip
     assert code == 1 and "--account" in err and err.count("\n") == 1
+
+
+def test_import_names_a_column_it_does_not_store_in_a_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = FILES / "studio_shapes" / "overview_extra_column.csv"
+    code, out, err = cli(capsys, "import", str(path), "--db", str(tmp_path / "store.duckdb"),
+                         "--account", "casa_verde_shop")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert (
+        f"note: {path}: column 'Estimated rewards' not imported (tikscope does not know it)\n"
+        in out
+    )

@@ -54,9 +54,9 @@ def test_error_inside_a_zip_names_the_zip_and_the_member(tmp_path: Path) -> None
     path = tmp_path / "Overview_2026-04-03_1777593600_casa_verde_shop.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(
-            "Overview.csv", OVERVIEW_HEADER + '"April 29","8120","311","702","41","-3"'
+            "Overview.csv", OVERVIEW_HEADER + '"April 29","8120","311","702","41","3x"'
         )
-    assert problem(path) == f"{path}!Overview.csv:2: column 'Shares': not a whole number (got '-3')"
+    assert problem(path) == f"{path}!Overview.csv:2: column 'Shares': not a whole number (got '3x')"
 
 
 def test_error_names_a_share_outside_zero_to_one(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from tikscope.errors import UsageError
 from tikscope.sources.files import read_files
 from tikscope.sources.files.common import normalize_word
 from tikscope.sources.files.studio_daily import follower_changes
-from tikscope.sources.files.studio_words import HEADERS, MONTHS, REQUIRED_FIELDS
+from tikscope.sources.files.studio_words import HEADERS, REQUIRED_FIELDS
 from tikscope.sources.records import AccountFacts, Extract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "files"
@@ -19,8 +19,8 @@ TODAY = date(2026, 5, 2)
 CAPTURED = datetime(2026, 5, 2)
 HANDLE = "casa_verde_shop"
 DIFFERENCE_NOTE = (
-    "{name}: column '{column}' not imported (it is not the store's daily_total_followers, which "
-    "stays empty); the change per day is the difference of followers_count between days. The "
+    "{name}: column '{column}' not imported (it is not the store's daily_total_followers); the "
+    "change per day is the difference of followers_count between days. The "
     "column matched that day's change on 0 of 3 days, the next day's on 2"
 )
 
@@ -259,12 +259,3 @@ def test_studio_words_each_language_names_every_field_once() -> None:
             for field, words in kinds[kind].items():
                 for word in words:
                     assert meaning.setdefault(normalize_word(word), field) == field, (kind, word)
-
-
-def test_studio_words_month_names_mean_one_month_in_every_language() -> None:
-    meaning: dict[str, int] = {}
-    for language, months in MONTHS.items():
-        assert len(months) == 12, language
-        for number, words in enumerate(months, start=1):
-            for word in words:
-                assert meaning.setdefault(normalize_word(word), number) == number, (language, word)

@@ -2,8 +2,9 @@
 
 Pure parsing: a path in, `Extract`s out (see `detect.read_files`). Kinds read:
 
-- TikTok Studio export CSVs (or their zips), in English, Spanish, Portuguese, French and
-  German (`studio`, words in `studio_words`);
+- TikTok Studio export CSVs (or their zips), headers in English, Spanish, Portuguese, French
+  and German, dates in any of TikTok's interface languages (`studio`, words in `studio_words`,
+  month and weekday names from CLDR in `calendar_words`);
 - the "Download your data" JSON archive (`archive`);
 - an audience members CSV with follow edges as CSV or GraphML (`audience_files`).
 """

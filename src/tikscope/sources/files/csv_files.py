@@ -97,7 +97,26 @@ def is_missing(cell: str) -> bool:
 
 
 def parse_count(cell: str, origin: Origin, column: str) -> int | None:
-    """A whole, non-negative number; None for `undefined` or an empty cell.
+    """A whole, non-negative number (a total, or a count of people); None for `undefined` or empty.
+
+    Raises:
+        FileFormatError: the cell holds something else, or a negative number.
+    """
+    count = parse_change(cell, origin, column)
+    if count is not None and count < 0:
+        raise origin.problem(
+            "a negative number, but this is a total or a count of people (only daily changes "
+            "can be negative)",
+            column=column,
+            value=cell,
+        )
+    return count
+
+
+def parse_change(cell: str, origin: Origin, column: str) -> int | None:
+    """A whole number, perhaps negative; None for `undefined` or an empty cell.
+
+    A day's change can be negative: `-1` comments on a day comments were deleted.
 
     Raises:
         FileFormatError: the cell holds something else.
@@ -105,9 +124,11 @@ def parse_count(cell: str, origin: Origin, column: str) -> int | None:
     if is_missing(cell):
         return None
     text = cell.strip()
-    if COUNT_PATTERN.fullmatch(text) is None:
+    sign = -1 if text.startswith(("-", "\u2212")) else 1
+    digits = text[1:] if text.startswith(("-", "\u2212", "+")) else text
+    if COUNT_PATTERN.fullmatch(digits) is None:
         raise origin.problem("not a whole number", column=column, value=cell)
-    return int(re.sub(r"\D", "", text))
+    return sign * int(re.sub(r"\D", "", digits))
 
 
 def parse_fraction(cell: str, origin: Origin, column: str) -> float | None:

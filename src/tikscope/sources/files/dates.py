@@ -1,26 +1,30 @@
 """Dates as TikTok's downloads write them, and the year Studio leaves out.
 
-Studio writes `April 29`, `29 de abril`, `29 avril`, `29. April`: no year, in the interface's
-language (month names in `studio_words.MONTHS`). `infer_years` gives each date the latest year
-that keeps the series in order and not after an anchor day (the export day), so a series from
-December into January gets consecutive years.
+Studio writes `April 29`, `29 de abril`, `28 ноября`, `9月13日`: no year, in the interface's
+language (month and weekday names from CLDR, see `calendar_words`). `infer_years` gives each
+date the latest year that keeps the series in order and not after an anchor day (the export
+day), so a series from December into January gets consecutive years.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import cache
 from itertools import pairwise
 
-from tikscope.sources.files.common import normalize_word
-from tikscope.sources.files.studio_words import DATE_FILLER_WORDS, MONTHS
+from tikscope.sources.files.calendar_words import (
+    Found,
+    filler_phrases,
+    month_phrases,
+    weekday_phrases,
+    word_tokens,
+)
 
 ISO_PATTERN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ tT](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 TIME_PATTERN = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
-TOKEN_PATTERN = re.compile(r"[^\W\d_]+|\d+")
 LEAP_YEAR = 2000
 """A leap year, to check `February 29` before its year is known."""
 DAYS_IN_YEAR = 366
@@ -42,30 +46,14 @@ class WrittenDate:
         return (self.month, self.day)
 
 
-@cache
-def month_numbers() -> dict[str, int]:
-    """Every month word of every language, folded, -> month number 1-12."""
-    numbers: dict[str, int] = {}
-    for months in MONTHS.values():
-        for number, words in enumerate(months, start=1):
-            for word in words:
-                numbers[normalize_word(word)] = number
-    return numbers
-
-
-@cache
-def filler_words() -> frozenset[str]:
-    """Words a written date may hold besides its month, folded."""
-    return frozenset(normalize_word(word) for words in DATE_FILLER_WORDS.values() for word in words)
-
-
 def parse_written_date(text: str) -> WrittenDate | None:
     """A date as Studio or a download writes it; None when `text` is not one.
 
-    Reads `2024-05-01`, `2024-05-01 10:00:00`, and year-less dates in any language of
-    `studio_words` (`April 29`, `29 de abril`, `1er mai`, `29. April`, `Apr 29 10:00`).
+    Reads `2024-05-01`, `2024-05-01 10:00:00`, and dates with or without their year in any
+    language of `studio_words.UI_LOCALES` (`April 29`, `28 November`, `29 de abril`, `1er mai`,
+    `29. April`, `28 ноября`, `16 tháng Tám`, `9月13日`, `Apr 29 10:00`, `Mon, Apr 29`).
     """
-    folded = normalize_word(text)
+    folded = " ".join(unicodedata.normalize("NFKC", text).split())
     iso = ISO_PATTERN.fullmatch(folded)
     if iso is not None:
         return iso_written_date(iso)
@@ -76,7 +64,7 @@ def parse_written_date(text: str) -> WrittenDate | None:
         if time_of_day is None:
             return None
         folded = folded[: clock.start()] + " " + folded[clock.end() :]
-    return words_written_date(TOKEN_PATTERN.findall(folded), time_of_day)
+    return words_written_date(word_tokens(folded), time_of_day)
 
 
 def iso_written_date(match: re.Match[str]) -> WrittenDate | None:
@@ -107,19 +95,67 @@ def clock_time_of(hours: str, minutes: str, seconds: str | None) -> time | None:
 
 def words_written_date(tokens: Sequence[str], time_of_day: time | None) -> WrittenDate | None:
     """A date from its words (`29`, `de`, `abril`, optionally `2024`); None if not one."""
-    months = [month_numbers()[token] for token in tokens if token in month_numbers()]
-    numbers = [token for token in tokens if token.isdigit()]
-    others = [t for t in tokens if not t.isdigit() and t not in month_numbers()]
-    if len(months) != 1 or any(token not in filler_words() for token in others):
+    parts = date_parts(tokens)
+    if parts is None:
+        return None
+    months, numbers = parts
+    if len(months) > 1:  # `mar., 29 nov.`: Spanish `mar` is March and Tuesday
+        months = [(month, weekday) for month, weekday in months if not weekday]
+    if len(months) != 1:
         return None
     days = [int(number) for number in numbers if len(number) <= 2]
     years = [int(number) for number in numbers if len(number) == 4]
     if len(days) != 1 or len(years) > 1 or len(days) + len(years) != len(numbers):
         return None
-    year = years[0] if years else None
-    if not is_real_date(year or LEAP_YEAR, months[0], days[0]):
+    year, month = (years[0] if years else None), months[0][0]
+    if not is_real_date(year or LEAP_YEAR, month, days[0]):
         return None
-    return WrittenDate(year, months[0], days[0], time_of_day)
+    return WrittenDate(year, month, days[0], time_of_day)
+
+
+def date_parts(tokens: Sequence[str]) -> tuple[list[tuple[int, bool]], list[str]] | None:
+    """The months named in a date's words and its numbers; None for a word of no date.
+
+    Each month comes with whether its words also name a weekday. Weekdays and filler words
+    (`de`, `日`) are skipped; a month name is taken before a number (`9月`, `tháng 8`). The
+    words must share a language: `29 de abril de la` is no date (`la` is Finnish Saturday).
+    """
+    months: list[tuple[int, bool]] = []
+    numbers: list[str] = []
+    languages: set[str] | None = None
+    position = 0
+    while position < len(tokens):
+        month = month_phrases().find(tokens, position)
+        skipped = skippable_words(tokens, position)
+        found = month or skipped
+        if month is not None:
+            months.append((month.value, skipped is not None and skipped.length == month.length))
+        elif found is None and tokens[position].isdecimal():
+            numbers.append(tokens[position])
+            position += 1
+            continue
+        if found is None:
+            return None
+        languages = set(found.languages) if languages is None else languages & found.languages
+        position += found.length
+    return (months, numbers) if languages != set() else None
+
+
+def skippable_words(tokens: Sequence[str], position: int) -> Found | None:
+    """The weekday or filler words at `tokens[position:]` (the longer; of both languages)."""
+    found = [
+        match
+        for match in (
+            weekday_phrases().find(tokens, position),
+            filler_phrases().find(tokens, position),
+        )
+        if match is not None
+    ]
+    if not found:
+        return None
+    length = max(match.length for match in found)
+    languages = frozenset().union(*(match.languages for match in found if match.length == length))
+    return Found(0, length, languages)
 
 
 def is_real_date(year: int, month: int, day: int) -> bool:

@@ -9,7 +9,10 @@ Mapping (docs/schema.md, "filled from"):
   lower-cased, or `country`, with an `Others` row), `snapshot_date` = `today`.
 - Content.csv -> `posts` (id parsed from the link, caption = title, hashtags parsed from it,
   create_time = post time, media type `video`) and `post_snapshots` (`captured_at` = the
-  `Time` day at 00:00).
+  `Time` day at 00:00, or the export day when the file has no `Time`: `today` unless an
+  Overview zip name says otherwise; only when the file has total counts).
+
+Every column that is not stored is named in a note (`studio_headers.unimported_notes`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ from tikscope.sources.files.common import (
 from tikscope.sources.files.csv_files import CsvRow, parse_count, parse_fraction
 from tikscope.sources.files.dates import at_midnight, latest_year, parse_written_date
 from tikscope.sources.files.studio_daily import DailyPart, join_daily, read_daily_file
-from tikscope.sources.files.studio_headers import StudioFile, column_dates, has_year_less_dates
+from tikscope.sources.files.studio_headers import (
+    StudioFile,
+    column_dates,
+    has_year_less_dates,
+    unimported_notes,
+)
 from tikscope.sources.files.studio_words import GENDERS, OTHER_TERRITORIES
 from tikscope.sources.hashtags import hashtags_of
 from tikscope.sources.records import AccountFacts, Extract, Row
@@ -64,7 +72,7 @@ def read_studio(studio_files: Sequence[StudioFile], *, handle: str | None, today
     account = studio_handle(containers, handle)
     anchor = period_end(containers, today)
     tables: dict[str, list[Row]] = {}
-    notes: list[str] = []
+    notes = [note for studio_file in studio_files for note in unimported_notes(studio_file)]
     read_daily(studio_files, anchor, today, tables, notes)
     read_activity(studio_files, anchor, tables, notes)
     read_shares(studio_files, today, tables, notes)
@@ -272,27 +280,43 @@ def country_value(cell: str, origin: Origin, column: str) -> str:
 def read_content(
     studio_files: Sequence[StudioFile], anchor: date, tables: dict[str, list[Row]], notes: list[str]
 ) -> None:
-    """Add `posts` and `post_snapshots` from the Content files."""
+    """Add `posts` and `post_snapshots` (when the file has counts) from the Content files."""
     content_files = of_kinds(studio_files, "content")
     if not content_files:
         return
     posts: list[tuple[Row, Origin]] = []
     snapshots: list[tuple[Row, Origin]] = []
     for studio_file in content_files:
-        captures = column_dates(studio_file, "time", anchor)
-        for row, captured in zip(studio_file.table.rows, captures, strict=True):
+        for row, captured in zip(
+            studio_file.table.rows, captures(studio_file, anchor), strict=True
+        ):
             post, snapshot = content_row(studio_file, row, at_midnight(captured.date()))
             posts.append((post, row.origin))
-            snapshots.append((snapshot, row.origin))
+            if snapshot is not None:
+                snapshots.append((snapshot, row.origin))
     tables["posts"] = unique_rows(posts, ("post_id",))
-    tables["post_snapshots"] = unique_rows(snapshots, ("post_id", "captured_at"))
+    if snapshots:
+        tables["post_snapshots"] = unique_rows(snapshots, ("post_id", "captured_at"))
     notes.append(SNAPSHOT_CONTENT_NOTE)
     if any(row["create_time"].time() == time() for row in tables["posts"]):
         notes.append("Content.csv gives no time of day for some posts: their create_time is 00:00")
 
 
-def content_row(studio_file: StudioFile, row: CsvRow, captured_at: datetime) -> tuple[Row, Row]:
-    """The `posts` row and the `post_snapshots` row of one Content.csv row."""
+def captures(studio_file: StudioFile, anchor: date) -> list[datetime]:
+    """When each Content row's counts were read: its `Time`, else the export day `anchor`.
+
+    Without `Time` the export day is the day after the period end in an Overview zip name
+    imported with it, else the import day (`period_end`).
+    """
+    if studio_file.has("time"):
+        return column_dates(studio_file, "time", anchor)
+    return [at_midnight(anchor)] * len(studio_file.table.rows)
+
+
+def content_row(
+    studio_file: StudioFile, row: CsvRow, captured_at: datetime
+) -> tuple[Row, Row | None]:
+    """The `posts` row and the `post_snapshots` row (None without counts) of a Content.csv row."""
     link = studio_file.cell(row, "link").strip()
     post_id = post_id_from_link(link)
     if post_id is None:
@@ -308,11 +332,13 @@ def content_row(studio_file: StudioFile, row: CsvRow, captured_at: datetime) -> 
     if studio_file.has("title"):
         caption = studio_file.cell(row, "title").strip() or None
         post["caption"], post["hashtags"] = caption, hashtags_of(caption)
+    counted_fields = [f for f in ("likes", "comments", "shares", "views") if studio_file.has(f)]
+    if not counted_fields:
+        return post, None
     snapshot: Row = {"post_id": post_id, "captured_at": captured_at}
-    for field in ("likes", "comments", "shares", "views"):
-        if studio_file.has(field):
-            cell = studio_file.cell(row, field)
-            snapshot[field] = parse_count(cell, row.origin, studio_file.column_name(field))
+    for field in counted_fields:
+        cell = studio_file.cell(row, field)
+        snapshot[field] = parse_count(cell, row.origin, studio_file.column_name(field))
     return post, snapshot
 
 

@@ -2,13 +2,15 @@
 
 Each file fills some `account_daily` columns (docs/schema.md, "filled from"); rows of the three
 files for the same date become one row. Only the columns of the files present are carried, so
-an import does not blank columns that another source filled.
+an import does not blank columns that another source filled. Overview's numbers are the day's
+changes and may be negative (`-1` comments on a day comments were deleted, `-3` new followers
+when more left than came); totals and counts of people may not.
 
-`Difference in followers from previous day` is not imported: in real files it is the *next*
-day's change (spec §5), and `account_daily.daily_total_followers` is documented as the Business
-API's value "stored as delivered", which Studio's column is not. The change per day is the
-difference of `followers_count` between days (`follower_changes`); a note says how the file's
-column compares with it.
+Overview's `New followers` is the day's net change in followers: it fills
+`account_daily.daily_total_followers`, as the Business API's `daily_total_followers` does.
+FollowerHistory's `Difference in followers from previous day` is not imported: in real files it
+is the *next* day's change (spec §5). The change per day is the difference of `followers_count`
+between days (`follower_changes`); a note says how the file's column compares with it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tikscope.sources.files.common import Origin
-from tikscope.sources.files.csv_files import is_missing, parse_count
+from tikscope.sources.files.csv_files import is_missing, parse_change, parse_count
 from tikscope.sources.files.studio_headers import StudioFile, column_dates
 from tikscope.sources.records import Row
 
@@ -29,6 +31,7 @@ DAILY_COLUMNS: dict[str, dict[str, str]] = {
         "likes": "likes",
         "comments": "comments",
         "shares": "shares",
+        "new_followers": "daily_total_followers",
     },
     "follower_history": {"followers": "followers_count"},
     "viewers": {
@@ -38,6 +41,8 @@ DAILY_COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 """Studio kind -> field -> the `account_daily` column it fills."""
+DAILY_CHANGES = frozenset(DAILY_COLUMNS["overview"].values())
+"""The columns that hold a day's change, which can be negative; the others are totals or people."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def read_daily_file(studio_file: StudioFile, anchor: date) -> DailyPart:
     moments = column_dates(studio_file, "date", anchor)
     for row, moment in zip(studio_file.table.rows, moments, strict=True):
         values = {
-            column: parse_count(
+            column: (parse_change if column in DAILY_CHANGES else parse_count)(
                 studio_file.cell(row, field), row.origin, studio_file.column_name(field)
             )
             for field, column in mapping.items()
@@ -136,7 +141,7 @@ def difference_note(
     column = studio_file.column_name("difference")
     return (
         f"{studio_file.name}: column '{column}' not imported (it is not the store's "
-        f"daily_total_followers, which stays empty); the change per day is the difference of "
+        f"daily_total_followers); the change per day is the difference of "
         f"followers_count between days. The column matched that day's change on {same_day} "
         f"of {compared} days, the next day's on {next_day}"
     )

@@ -13,7 +13,12 @@ from functools import cache
 from tikscope.sources.files.common import normalize_word
 from tikscope.sources.files.csv_files import CsvRow, CsvTable
 from tikscope.sources.files.dates import WrittenDate, infer_years, is_real_date, parse_written_date
-from tikscope.sources.files.studio_words import HEADERS, KIND_LABELS, REQUIRED_FIELDS
+from tikscope.sources.files.studio_words import (
+    HEADERS,
+    KIND_LABELS,
+    NOT_IMPORTED,
+    REQUIRED_FIELDS,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,28 @@ def near_studio_kind(header: Sequence[str]) -> str | None:
     _, kind, missing = best
     wanted = ", ".join(f"'{HEADERS['en'][kind][field][0]}'" for field in missing)
     return f"looks like {KIND_LABELS[kind]} but has no column for {wanted}"
+
+
+def unimported_notes(studio_file: StudioFile) -> list[str]:
+    """A note for each column of the file that the import does not store, saying why.
+
+    FollowerHistory's difference column is left to its own note (`studio_daily`).
+    """
+    fields = {index: field for field, index in studio_file.columns.items()}
+    words = header_words(studio_file.kind)
+    notes = []
+    for index, name in enumerate(studio_file.table.header):
+        field = fields.get(index)
+        if field is None and normalize_word(name) in words:
+            reason = f"it repeats column '{studio_file.column_name(words[normalize_word(name)])}'"
+        elif field is None:
+            reason = "tikscope does not know it"
+        elif field in NOT_IMPORTED:
+            reason = NOT_IMPORTED[field]
+        else:
+            continue
+        notes.append(f"{studio_file.name}: column '{name}' not imported ({reason})")
+    return notes
 
 
 def has_year_less_dates(studio_file: StudioFile, field: str) -> bool:
