@@ -158,3 +158,13 @@ def test_exports_hold_only_clusters(tmp_path: Path) -> None:
         "1,2,300,1.1",
         "-1,3,20,1.0",
     ]
+
+
+def test_clusters_csv_neutralises_names_a_spreadsheet_would_run(tmp_path: Path) -> None:
+    nodes = [Node(0, '=HYPERLINK("http://x.example")', 10, 0.5), Node(1, "-plants", 10, 0.5)]
+    clusters, _ = write_csv(nodes, [], tmp_path)
+    assert clusters.read_text("utf-8").splitlines() == [
+        "cluster,name,members,share",
+        '0,"\'=HYPERLINK(""http://x.example"")",10,0.5',
+        "1,'-plants,10,0.5",
+    ]

@@ -103,17 +103,19 @@ def test_cli_users_add_asks_for_the_password_twice_hidden(agency: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "stdin", "message"),
+    ("args", "stdin", "code", "message"),
     [
-        (["users", "add", "olivia"], PASSWORD, "error: user 'olivia' exists already\n"),
-        (["users", "add", "x"], PASSWORD, "error: username 'x' is not allowed: use 2-40 letters, "
-         "digits, '_', '.' or '-', starting with a letter or digit\n"),
-        (["users", "add", "vera", "--workspace", "nope"], PASSWORD,
+        # a name taken is a conflict with the store (1); the others are usage errors (2)
+        (["users", "add", "olivia"], PASSWORD, 1, "error: user 'olivia' exists already\n"),
+        (["users", "add", "x"], PASSWORD, 2, "error: username 'x' is not allowed: use 2-40 "
+         "letters, digits, '_', '.' or '-', starting with a letter or digit\n"),
+        (["users", "add", "vera", "--workspace", "nope"], PASSWORD, 2,
          "error: no workspace 'nope'; see `tikscope workspaces list`\n"),
-        (["users", "add", "vera"], "short", "error: a password needs at least 10 characters\n"),
-        (["users", "add", "vera"], "", "error: --password-stdin: standard input held no "
+        (["users", "add", "vera"], "short", 2,
+         "error: a password needs at least 10 characters\n"),
+        (["users", "add", "vera"], "", 2, "error: --password-stdin: standard input held no "
          "password\n"),
-        (["users", "password", "nobody"], PASSWORD,
+        (["users", "password", "nobody"], PASSWORD, 2,
          "error: no user 'nobody'; see `tikscope users list`\n"),
     ],
 )  # fmt: skip
@@ -123,11 +125,12 @@ def test_cli_users_refuse_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
     stdin: str,
+    code: int,
     message: str,
 ) -> None:
-    code, out, err = run(capsys, monkeypatch, *args, "--password-stdin", "--db", str(agency),
-                         stdin=stdin + "\n" if stdin else "")  # fmt: skip
-    assert (code, out, err) == (1, "", message)
+    result = run(capsys, monkeypatch, *args, "--password-stdin", "--db", str(agency),
+                 stdin=stdin + "\n" if stdin else "")  # fmt: skip
+    assert result == (code, "", message)
     assert [row["username"] for row in listed(capsys, "users", "list", "--db", str(agency))] == [
         "olivia"
     ]
@@ -204,7 +207,7 @@ def test_cli_users_remove_refuses_a_last_owner_then_removes_everything_of_the_us
         ).fetchone()
     assert counts == (0, 1)
     assert run(capsys, monkeypatch, "users", "remove", "olivia", "--db", db) == (
-        1, "", "error: no user 'olivia'; see `tikscope users list`\n"
+        2, "", "error: no user 'olivia'; see `tikscope users list`\n"
     )  # fmt: skip
 
 
@@ -234,20 +237,21 @@ def test_cli_workspaces_manage_accounts_and_members(
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["workspaces", "create", "agency"], "workspace 'agency' exists already"),
-        (["workspaces", "create", "new", "--account", "ghost"],
+        # conflicts with the store (a name taken, the last owner) exit 1; usage errors exit 2
+        (["workspaces", "create", "agency"], 1, "workspace 'agency' exists already"),
+        (["workspaces", "create", "new", "--account", "ghost"], 2,
          "no account @ghost in the store; see `tikscope accounts`"),
-        (["workspaces", "add-account", "nope", "casa_verde"],
+        (["workspaces", "add-account", "nope", "casa_verde"], 2,
          "no workspace 'nope'; see `tikscope workspaces list`"),
-        (["workspaces", "remove-account", "agency", "ghost"],
+        (["workspaces", "remove-account", "agency", "ghost"], 2,
          "no account @ghost in the store; see `tikscope accounts`"),
-        (["workspaces", "add-member", "agency", "nobody", "--role", "viewer"],
+        (["workspaces", "add-member", "agency", "nobody", "--role", "viewer"], 2,
          "no user 'nobody'; see `tikscope users list`"),
-        (["workspaces", "add-member", "agency", "olivia", "--role", "viewer"],
+        (["workspaces", "add-member", "agency", "olivia", "--role", "viewer"], 1,
          "olivia is the last owner of agency; add another owner first"),
-        (["workspaces", "remove-member", "agency", "olivia"],
+        (["workspaces", "remove-member", "agency", "olivia"], 1,
          "olivia is the last owner of agency; add another owner first"),
     ],
 )  # fmt: skip
@@ -256,9 +260,10 @@ def test_cli_workspaces_refuse_with_one_line_and_change_nothing(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
+    code: int,
     message: str,
 ) -> None:
-    assert run(capsys, monkeypatch, *args, "--db", str(agency)) == (1, "", f"error: {message}\n")
+    assert run(capsys, monkeypatch, *args, "--db", str(agency)) == (code, "", f"error: {message}\n")
     assert listed(capsys, "workspaces", "list", "--db", str(agency)) == [
         {"slug": "agency", "name": "Agency X", "accounts": "casa_verde",
          "members": "olivia (owner)"}
@@ -297,10 +302,10 @@ def test_cli_tokens_create_list_and_revoke(
     with open_store(agency) as connection:
         assert access.token_user(connection, token) is None
     assert run(capsys, monkeypatch, "tokens", "revoke", "1", "--user", "olivia", "--db", db) == (
-        1, "", "error: olivia has no active token 1\n"
+        2, "", "error: olivia has no active token 1\n"
     )  # fmt: skip
     assert run(capsys, monkeypatch, "tokens", "list", "--user", "ghost", "--db", db) == (
-        1, "", "error: no user 'ghost'; see `tikscope users list`\n"
+        2, "", "error: no user 'ghost'; see `tikscope users list`\n"
     )  # fmt: skip
 
 

@@ -25,6 +25,24 @@ def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+CAPTIONS = {
+    P2: "Repotting a monstera in five minutes #plants #monstera",
+    P3: '=HYPERLINK("http://x.example","win")',  # a spreadsheet would run these two
+    P4: "-20% on all pots this week",
+}
+
+
+@pytest.fixture(scope="module")
+def captioned_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture store with captions on the posts of the main period."""
+    path: Path = tmp_path_factory.mktemp("cli_captions") / "store.duckdb"
+    with open_store(path, create=True) as connection:
+        ingest_fixture(connection)
+        for post_id, caption in CAPTIONS.items():
+            connection.execute("UPDATE posts SET caption = ? WHERE post_id = ?", [caption, post_id])
+    return path
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
@@ -47,6 +65,25 @@ def test_metrics_json_values_match_hand_values(
         "engagement": "engagement = mean over posts of (likes + comments + shares) / reach × 100",
         "views_from_sound": "no data in the period",
     }
+
+
+def test_metrics_json_and_csv_write_whole_counts_as_integers(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    common = ("metrics", "--db", str(fixture_db), "--account", "casa_verde", "--from",
+              "2026-03-28", "--to", "2026-04-01", "--compare", "--section", "community")  # fmt: skip
+    _, out, _ = run_cli(capsys, *common, "--format", "json")
+    assert json.loads(out)[0] == {
+        "section": "community", "metric": "followers", "label": "Followers", "value": 1055,
+        "unit": "count", "note": "", "previous": 1035, "change": 20,
+        "change_percent": pytest.approx(20 / 1035 * 100),
+    }  # fmt: skip
+    assert '"value": 1055,' in out and '"previous": 1035,' in out
+    _, out, _ = run_cli(capsys, *common, "--format", "csv")
+    # a negative number is a number, not a formula: no leading '
+    assert out.splitlines()[2] == (
+        "community,followers_growth,Follower growth,20,count,35,-15,-42.857142857142854,"
+    )
 
 
 def test_metrics_last_days_is_the_same_as_from_to(
@@ -106,21 +143,62 @@ def test_metrics_table_has_title_and_notes(
         "--section", "community",
     )  # fmt: skip
     assert code == 0
-    lines = out.splitlines()
-    assert lines[0].rstrip() == "@casa_verde (business), 2026-03-30 to 2026-04-01"
-    # 1055 - 1045 (03-29); gained 10 + 5 + 10, lost 5 + 5 + 0
-    values = [[cell.strip() for cell in line.split("│")[2:4]] for line in lines[4:9]]
-    assert values == [
-        ["Followers", "1,055"],
-        ["Follower growth", "10"],
-        ["Followers gained", "25"],
-        ["Followers lost", "10"],
-        ["Balance of followers", "15"],
-    ]
-    assert lines[-3:] == [
+    # 1055 - 1045 (03-29); gained 10 + 5 + 10, lost 5 + 5 + 0; no notes, so no note column
+    assert visible(out) == [
+        "@casa_verde (business), 2026-03-30 to 2026-04-01",
+        "section    label                 value",
+        "─" * 38,
+        "community  Followers             1,055",
+        "community  Follower growth          10",
+        "community  Followers gained         25",
+        "community  Followers lost           10",
+        "community  Balance of followers     15",
         "note: provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
         "note: 1 deleted post among those published",  # P4
         "note: Data captured 2026-04-02 06:00 UTC",
+    ]
+
+
+def visible(out: str) -> list[str]:
+    """Printed lines without the spaces that pad them to the table's width."""
+    return [line.rstrip() for line in out.splitlines()]
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_metrics_table_notes_go_under_the_table(
+    capsys: pytest.CaptureFixture[str],
+    fixture_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde",
+        "--from", "2026-03-23", "--to", "2026-04-01", "--section", "posts published",
+    )  # fmt: skip
+    assert code == 0
+    assert visible(out)[1:22] == [
+        "section          label                    value  note",
+        "─" * 53,
+        "posts published  Views                      900",
+        "posts published  Likes                       89",
+        "posts published  Comments                    10",
+        "posts published  Shares                      11",
+        "posts published  Interactions               110",
+        "posts published  Average reach per post     210",
+        "posts published  Engagement               20.00  [1]",
+        "posts published  Average watch time      10.5 s",
+        "posts published  Average duration        17.5 s",
+        "posts published  For You %                60.0%",
+        "posts published  Follow %                 20.0%",
+        "posts published  Personal Profile %       10.0%",
+        "posts published  Search %                 10.0%",
+        "posts published  Hashtag %                 5.0%",
+        "posts published  Sound %                      —  [2]",
+        "posts published  Direct Message %          0.0%",
+        "[1] engagement = mean over posts of (likes + comments + shares) / reach × 100",
+        "[2] no data in the period",
+        "note: provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
     ]
 
 
@@ -142,6 +220,18 @@ def test_metrics_table_has_title_and_notes(
             "error: the period ends (2026-03-23) before it starts (2026-04-01)\n",
         ),
         (["--engagement-rate", "10"], "error: engagement rate must be per 100 or per 1000\n"),
+        (
+            ["--section", "series", "--series", "year"],
+            "error: granularity must be one of day, week, month\n",
+        ),
+        (
+            ["--from", "2026-13-01", "--to", "2026-12-01"],
+            "error: --from: '2026-13-01' is not a date; use YYYY-MM-DD\n",
+        ),
+        (
+            ["--from", "2026-03-01", "--to", "April"],
+            "error: --to: 'April' is not a date; use YYYY-MM-DD\n",
+        ),
     ],
 )
 def test_metrics_bad_options_are_one_line_errors(
@@ -150,7 +240,7 @@ def test_metrics_bad_options_are_one_line_errors(
     code, out, err = run_cli(
         capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde", *args
     )
-    assert (code, out, err) == (1, "", message)
+    assert (code, out, err) == (2, "", message)
 
 
 def test_metrics_needs_account_when_several(
@@ -158,7 +248,7 @@ def test_metrics_needs_account_when_several(
 ) -> None:
     code, out, err = run_cli(capsys, "metrics", "--db", str(fixture_db), "--last", "7")
     assert (code, out, err) == (
-        1,
+        2,
         "",
         "error: the store has several accounts; choose one with --account "
         "(casa_verde, pepa_personal)\n",
@@ -195,22 +285,120 @@ def test_posts_csv_ascending_sort_by_date(
     )
 
 
-def test_posts_xlsx_round_trip(
-    capsys: pytest.CaptureFixture[str], fixture_db: Path, tmp_path: Path
+def test_posts_xlsx_has_labels_number_formats_and_text_ids(
+    capsys: pytest.CaptureFixture[str], captioned_db: Path, tmp_path: Path
 ) -> None:
     out_file = tmp_path / "posts.xlsx"
     code, out, err = run_cli(
-        capsys, "posts", "--db", str(fixture_db), "--account", "casa_verde", "--last", "10",
-        "--columns", "type,published,views,engagement", "--format", "xlsx", "--out",
-        str(out_file),
+        capsys, "posts", "--db", str(captioned_db), "--account", "casa_verde", "--last", "10",
+        "--columns", "caption,published,views,engagement,full_watch_rate", "--format", "xlsx",
+        "--out", str(out_file),
     )  # fmt: skip
     assert (code, out, err) == (0, f"wrote 3 posts to {out_file}\n", "")
     sheet = load_workbook(out_file)["posts"]
     assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
-        ["post_id", "type", "published", "views", "engagement", "flags"],
-        [P2, "video", datetime(2026, 3, 22, 23, 30), 600, pytest.approx(15.0), IDLE],
-        [P4, "carousel", datetime(2026, 3, 29, 22, 30), 200, pytest.approx(20.0), "deleted"],
-        [P3, "image", datetime(2026, 3, 26, 10), 100, pytest.approx(25.0), "filtered"],
+        ["Post id", "Caption", "Published", "Views", "Engagement", "Full video watched %",
+         "Data quality"],
+        [P2, CAPTIONS[P2], datetime(2026, 3, 22, 23, 30), 600, pytest.approx(15.0),
+         pytest.approx(0.3), IDLE],
+        [P4, "'" + CAPTIONS[P4], datetime(2026, 3, 29, 22, 30), 200, pytest.approx(20.0),
+         pytest.approx(0.4), "deleted"],
+        [P3, "'" + CAPTIONS[P3], datetime(2026, 3, 26, 10), 100, pytest.approx(25.0), None,
+         "filtered"],
+    ]  # fmt: skip
+    assert [cell.number_format for cell in sheet[2]] == [
+        "@", "@", "yyyy-mm-dd hh:mm:ss", "#,##0", "#,##0.00", "0.0%", "@",
+    ]  # fmt: skip
+    assert sheet["A2"].data_type == "s"
+
+
+def test_posts_csv_and_json_go_to_the_out_file(
+    capsys: pytest.CaptureFixture[str], captioned_db: Path, tmp_path: Path
+) -> None:
+    common = ("posts", "--db", str(captioned_db), "--account", "casa_verde", "--last", "10",
+              "--columns", "caption,views")  # fmt: skip
+    csv_file, json_file = tmp_path / "posts.csv", tmp_path / "posts.json"
+    assert run_cli(capsys, *common, "--format", "csv", "--out", str(csv_file)) == (
+        0, f"wrote 3 posts to {csv_file}\n", ""
+    )  # fmt: skip
+    # text that a spreadsheet would run as a formula starts with ' (numbers stay numbers)
+    assert csv_file.read_text("utf-8") == (
+        "post_id,caption,views,flags\n"
+        f"{P2},{CAPTIONS[P2]},600,{IDLE}\n"
+        f"{P4},'-20% on all pots this week,200,deleted\n"
+        f'{P3},"\'=HYPERLINK(""http://x.example"",""win"")",100,filtered\n'
+    )
+    assert run_cli(capsys, *common, "--out", str(json_file)) == (
+        0, f"wrote 3 posts to {json_file}\n", ""
+    )  # fmt: skip
+    assert json.loads(json_file.read_text("utf-8")) == [
+        {"post_id": P2, "caption": CAPTIONS[P2], "views": 600, "flags": IDLE},
+        {"post_id": P4, "caption": CAPTIONS[P4], "views": 200, "flags": "deleted"},
+        {"post_id": P3, "caption": CAPTIONS[P3], "views": 100, "flags": "filtered"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("width", "expected"),
+    [
+        (80, [
+            "caption        type      published         views  likes  comments  shares  flags",
+            "─" * 80,
+            "Repotting a …  video     2026-03-22 23:30    600     50         5       5  [1]",
+            "-20% on all …  carousel  2026-03-29 22:30    200     24         2       4  [2]",
+            '=HYPERLINK("…  image     2026-03-26 10:00    100     15         3       2  [3]',
+            "[1] " + IDLE,
+            "[2] deleted",
+            "[3] filtered",
+            "(not shown at this width: reach, engagement)",
+        ]),
+        (100, [
+            "caption         type      published         views  likes  comments  shares  reach"
+            "  engagement  flags",
+            "─" * 100,
+            "Repotting a m…  video     2026-03-22 23:30    600     50         5       5    400"
+            "       15.00  [1]",
+            "-20% on all p…  carousel  2026-03-29 22:30    200     24         2       4    150"
+            "       20.00  [2]",
+            '=HYPERLINK("h…  image     2026-03-26 10:00    100     15         3       2     80'
+            "       25.00  [3]",
+            "[1] " + IDLE,
+            "[2] deleted",
+            "[3] filtered",
+        ]),
+    ],
+)  # fmt: skip
+def test_posts_table_fits_the_terminal_with_captions_and_whole_numbers(
+    capsys: pytest.CaptureFixture[str],
+    captioned_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+    expected: list[str],
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = run_cli(
+        capsys, "posts", "--db", str(captioned_db), "--account", "casa_verde", "--last", "10"
+    )
+    assert code == 0
+    assert visible(out) == ["Posts of @casa_verde published 2026-03-23 to 2026-04-01", *expected]
+
+
+def test_posts_table_with_caption_and_link_columns(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run_cli(
+        capsys, "posts", "--db", str(fixture_db), "--account", "casa_verde", "--last", "10",
+        "--columns", "caption,link,views",
+    )  # fmt: skip
+    assert code == 0
+    # no captions here, so the post id tells the posts apart
+    assert visible(out)[1:6] == [
+        "post id              caption  link                                  views  flags",
+        "─" * 80,
+        f"{P2}  —        https://www.tiktok.com/@casa_verde/…    600  [1]",
+        f"{P4}  —        https://www.tiktok.com/@casa_verde/…    200  [2]",
+        f"{P3}  —        https://www.tiktok.com/@casa_verde/…    100  [3]",
     ]
 
 
@@ -219,6 +407,15 @@ def test_posts_xlsx_round_trip(
     [
         (["--format", "xlsx"], "error: --format xlsx needs --out FILE.xlsx\n"),
         (["--format", "xml"], "error: --format must be table, json, csv or xlsx, not 'xml'\n"),
+        (
+            ["--out", "posts.txt"],
+            "error: --out posts.txt: give --format csv, json or xlsx, or a .csv, .json or .xlsx "
+            "file\n",
+        ),
+        (
+            ["--format", "xlsx", "--out", "missing/dir/posts.xlsx"],
+            "error: --out: cannot write missing/dir/posts.xlsx: no folder missing/dir\n",
+        ),
         (
             ["--columns", "views,bogus"],
             "error: unknown post column(s) bogus; choose from post_id, caption, link, type, published, views, "
@@ -234,7 +431,7 @@ def test_posts_bad_options_are_one_line_errors(
     code, out, err = run_cli(
         capsys, "posts", "--db", str(fixture_db), "--account", "casa_verde", "--last", "10", *args
     )
-    assert (code, out, err) == (1, "", message)
+    assert (code, out, err) == (2, "", message)
 
 
 def test_posts_json_personal_account(capsys: pytest.CaptureFixture[str], fixture_db: Path) -> None:

@@ -271,7 +271,7 @@ def test_connect_without_what_it_needs_says_so(
     capsys: pytest.CaptureFixture[str], store_path: Path, args: list[str], message: str
 ) -> None:
     code, out, err = run_cli(capsys, "connect", *args, "--db", str(store_path))
-    assert (code, out, err) == (1, "", message)
+    assert (code, out, err) == (2, "", message)
 
 
 def test_connections_on_a_store_without_any(

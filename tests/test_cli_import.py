@@ -81,7 +81,7 @@ def test_import_without_an_account_name_asks_for_one(
 ) -> None:
     code, _, err = cli(capsys, "import", str(FILES / "studio_en"), "--db",
                        str(tmp_path / "store.duckdb"))  # fmt: skip
-    assert code == 1 and "--account" in err and err.count("\n") == 1
+    assert code == 2 and "--account" in err and err.count("\n") == 1
 
 
 def test_import_names_a_column_it_does_not_store_in_a_note(

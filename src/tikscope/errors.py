@@ -17,7 +17,9 @@ The tree::
     │   │   └── TokenInvalidError  the access token is invalid, revoked or expired
     │   ├── MalformedResponseError an answer that is not the documented shape (endpoint, field)
     │   └── ReauthorizationNeededError  a connection can no longer refresh its token
-    └── UsageError                 arguments that parse but make no sense together
+    └── UsageError                 arguments that parse but make no sense together (exit code 2)
+        └── ConflictError          what was asked clashes with what the store holds: exists
+                                   already, the last owner, served already (exit code 1)
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ class IngestError(TikscopeError):
 
 class UsageError(TikscopeError):
     """Arguments that are individually valid but do not make sense together."""
+
+
+class ConflictError(UsageError):
+    """Arguments that make sense but clash with the store's state (a name taken, the last owner).
+
+    Not a usage error for the exit code: the same command can succeed once the state changes.
+    """
 
 
 class FileFormatError(IngestError):

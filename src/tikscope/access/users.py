@@ -20,7 +20,7 @@ from tikscope.access.passwords import (
     hash_password,
     verify_password,
 )
-from tikscope.errors import UsageError
+from tikscope.errors import ConflictError, UsageError
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 UNKNOWN_USER_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-class LastOwnerError(UsageError):
+class LastOwnerError(ConflictError):
     """A change would leave a workspace without an owner."""
 
 
@@ -95,7 +95,7 @@ def create_user(
     name = check_name("username", username)
     hashed = hash_password(check_password(password))
     if find_user(connection, name) is not None:
-        raise UsageError(f"user {name!r} exists already")
+        raise ConflictError(f"user {name!r} exists already")
     user_id = next_id(connection, "users", "user_id")
     connection.execute("INSERT INTO users VALUES (?, ?, ?, ?)", [user_id, name, hashed, now])
     return User(user_id, name)
@@ -186,7 +186,7 @@ def create_workspace(
     """Add a workspace; returns its slug."""
     checked = check_name("workspace", slug)
     if workspace_id(connection, checked) is not None:
-        raise UsageError(f"workspace {checked!r} exists already")
+        raise ConflictError(f"workspace {checked!r} exists already")
     new_id = next_id(connection, "workspaces", "workspace_id")
     connection.execute(
         "INSERT INTO workspaces VALUES (?, ?, ?, ?)", [new_id, checked, name or checked, now]

@@ -15,7 +15,7 @@ import typer
 from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, print_rows
 from tikscope.config import DEFAULT_DB_PATH
-from tikscope.errors import UsageError
+from tikscope.errors import ConflictError, UsageError
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -120,7 +120,7 @@ def users_add(
 
     def check(connection: DuckDBPyConnection) -> None:
         if access.find_user(connection, username) is not None:
-            raise UsageError(f"user {username!r} exists already")
+            raise ConflictError(f"user {username!r} exists already")
         if workspace:
             access.require_workspace(connection, workspace)
 

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli.options import DbOption, FormatOption
-from tikscope.cli.output import OutputFormat, print_rows, write_xlsx
+from tikscope.cli.options import DbOption, FormatOption, date_parser
+from tikscope.cli.output import OutputFormat, print_rows, rows_csv, rows_json, write_file
+from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
 from tikscope.metrics.model import Unit
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS
 
 AccountOption = Annotated[
     str | None, typer.Option("--account", help="Handle of the account (needed if several).")
 ]
 FromOption = Annotated[
-    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day of the period.")
-]
+    date | None,
+    typer.Option(
+        "--from", parser=date_parser("--from"), metavar="YYYY-MM-DD",
+        help="First day of the period.",
+    ),
+]  # fmt: skip
 ToOption = Annotated[
-    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of the period.")
+    date | None,
+    typer.Option(
+        "--to", parser=date_parser("--to"), metavar="YYYY-MM-DD", help="Last day of the period."
+    ),
 ]
 LastOption = Annotated[
     int | None,
@@ -80,10 +90,9 @@ def metrics(
         db, account, start, end, last, compare=compare, section=section,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
-    if output is OutputFormat.table:
-        rows = [readable(row) for row in rows]
+    rows = [readable(row) if output is OutputFormat.table else whole_counts(row) for row in rows]
     columns = ["section", "label", "value", *(["previous", "change_%"] if compare else []), "note"]
-    print_rows(rows, output, title=title, table_columns=columns)
+    print_rows(rows, output, title=title, table_columns=columns, footnotes=("note",))
     if output is OutputFormat.table:
         for flag in flags:
             typer.echo(f"note: {flag}")
@@ -143,6 +152,21 @@ def print_composite(name: str, data: Any, output: OutputFormat, *, title: str) -
     print_rows(rows, output, title=f"{title} (snapshot of {data['snapshot_date']})")
 
 
+def whole_counts(row: dict[str, Any]) -> dict[str, Any]:
+    """A metric row whose integral counts are ints, so that JSON writes 50000, not 50000.0."""
+    if row["unit"] != Unit.COUNT:
+        return row
+    return {
+        key: int(value) if key in ("value", "previous", "change") and is_whole(value) else value
+        for key, value in row.items()
+    }
+
+
+def is_whole(value: Any) -> bool:
+    """Whether a value is a float with nothing after the point."""
+    return isinstance(value, float) and value.is_integer()
+
+
 def readable(row: dict[str, Any]) -> dict[str, Any]:
     """A metric row with values written in their unit, for the terminal."""
     unit = row["unit"]
@@ -173,29 +197,73 @@ def posts(
     start: FromOption = None,
     end: ToOption = None,
     last: LastOption = None,
-    columns: Annotated[str | None, typer.Option(help="Comma-separated columns, in order.")] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated columns, in order (table default: caption first)."),
+    ] = None,
     sort: Annotated[
         str, typer.Option(help="Column to sort by; prefix - for descending.")
     ] = "-views",
     engagement_rate: RateOption = 100,
     engagement_basis: BasisOption = "reach",
     output: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
-    out: Annotated[Path | None, typer.Option(help="File to write (required for xlsx).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="File to write (csv, json or xlsx; required for xlsx).", dir_okay=False),
+    ] = None,
 ) -> None:
     """The list of posts published in a period, with chosen columns and sort; CSV/XLSX/JSON."""
     from tikscope.cli import commands
 
-    if output not in ("table", "json", "csv", "xlsx"):
-        raise UsageError(f"--format must be table, json, csv or xlsx, not {output!r}")
-    chosen = [name.strip() for name in columns.split(",")] if columns else None
+    file_format = posts_format(output, out)
+    chosen = [name.strip() for name in columns.split(",") if name.strip()] if columns else None
+    shown = chosen or (TABLE_POST_COLUMNS if file_format == "table" else DEFAULT_POST_COLUMNS)
     rows, title = commands.posts(
-        db, account, start, end, last, columns=chosen, sort=sort,
+        db, account, start, end, last, columns=list(shown), sort=sort,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
-    if output == "xlsx":
-        if out is None:
-            raise UsageError("--format xlsx needs --out FILE.xlsx")
-        write_xlsx(rows, str(out), sheet="posts")
+    if out is not None:
+        names = list(dict.fromkeys(["post_id", *shown, "flags"]))
+        write_file(out, posts_file(rows, names, file_format))
         typer.echo(f"wrote {len(rows)} posts to {out}")
-        return
-    print_rows(rows, OutputFormat(output), title=title)
+    elif file_format == "table":
+        print_table(terminal_posts(rows, shown), title=title, footnotes=("flags",))
+    else:
+        print_rows(rows, OutputFormat(file_format))
+
+
+TABLE_POST_COLUMNS = ("caption", *DEFAULT_POST_COLUMNS)
+FILE_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+
+
+def terminal_posts(rows: list[dict[str, Any]], shown: Sequence[str]) -> list[dict[str, Any]]:
+    """The posts for the terminal: without the long post id when every post has a caption."""
+    named = "caption" in shown and all(row["caption"] for row in rows)
+    if "post_id" in shown or not named:
+        return rows
+    return [{k: v for k, v in row.items() if k != "post_id"} for row in rows]
+
+
+def posts_format(output: str, out: Path | None) -> str:
+    """The format of `tikscope posts`: --format, or the --out file's ending."""
+    if output not in ("table", "json", "csv", "xlsx"):
+        raise UsageError(f"--format must be table, json, csv or xlsx, not {output!r}")
+    if output == "xlsx" and out is None:
+        raise UsageError("--format xlsx needs --out FILE.xlsx")
+    if output != "table" or out is None:
+        return output
+    if out.suffix.lower() not in FILE_FORMATS:
+        raise UsageError(f"--out {out}: give --format csv, json or xlsx, or a .csv, .json or "
+                         ".xlsx file")  # fmt: skip
+    return FILE_FORMATS[out.suffix.lower()]
+
+
+def posts_file(rows: list[dict[str, Any]], names: list[str], file_format: str) -> str | bytes:
+    """The posts as a CSV, JSON or XLSX file (XLSX: registry labels and number formats)."""
+    from tikscope.reports.spreadsheet import post_sheet_columns, xlsx_bytes
+
+    if file_format == "csv":
+        return rows_csv(rows, names)
+    if file_format == "json":
+        return rows_json(rows)
+    return xlsx_bytes(post_sheet_columns(names, labels=True), rows, sheet="posts")

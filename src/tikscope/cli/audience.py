@@ -10,6 +10,7 @@ import typer
 from tikscope.cli.analytics import AccountOption
 from tikscope.cli.options import DbOption
 from tikscope.config import DEFAULT_DB_PATH
+from tikscope.errors import UsageError
 
 OutOption = Annotated[
     Path,
@@ -80,8 +81,17 @@ def merge(
     """Merge clusters of the latest saved audience result."""
     from tikscope.cli import commands
 
-    chosen = [int(part) for part in clusters.split(",") if part.strip()]
-    typer.echo(commands.audience_merge(db, account, chosen, out))
+    typer.echo(commands.audience_merge(db, account, cluster_numbers(clusters), out))
+
+
+def cluster_numbers(text: str) -> list[int]:
+    """The numbers of `--clusters 0,3`; anything else is a usage error that names it."""
+    numbers = []
+    for part in (part.strip() for part in text.split(",")):
+        if not part.isdigit():
+            raise UsageError(f"--clusters: {part!r} is not a cluster number; give e.g. 0,3")
+        numbers.append(int(part))
+    return numbers
 
 
 def rename(

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
-from tikscope.cli.output import human_bytes
 from tikscope.cli.progress import simulation_progress
 from tikscope.errors import UsageError
 from tikscope.metrics.periods import Period, last_days
@@ -72,46 +68,14 @@ def runs(db: Path, limit: int) -> list[Row]:
         return summary.list_runs(connection, limit=limit)
 
 
-def print_demo_summary(db: Path) -> None:
-    """What the demo store holds, where it is, and what to try next."""
+def demo_facts(db: Path) -> tuple[Row, Row]:
+    """The demo store's overview (path, size) and its one account with its totals."""
     with open_store(db) as connection:
-        overview = summary.store_overview(connection, db)
-        counts = summary.table_counts(connection)
-        account = summary.list_accounts(connection)[0]
-    console = Console()
-    console.print(
-        f"\n[bold]Demo store[/bold] {overview['path']} ({human_bytes(overview['size_bytes'])})"
-    )
-    console.print(
-        f"@{account['handle']} ({account['account_type']} account, {account['time_zone']}): "
-        f"{account['posts']:,} posts, {account['followers']:,} followers, "
-        f"{account['audience_members']:,} audience members, "
-        f"history {account['first_day']} to {account['last_day']}"
-    )
-    table = Table(title="What is in the store", title_justify="left")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for row in counts:
-        table.add_row(row["table"], f"{row['rows']:,}")
-    console.print(table)
-    console.print("Next, try:")
-    for line in (
-        f"tikscope info --db {db}",
-        f"tikscope accounts --db {db}",
-        f"tikscope runs --db {db} --format json",
-        f"tikscope metrics --db {db} --last 7 --compare",
-        f"tikscope posts --db {db} --last 28 --columns type,views,engagement --sort -engagement",
-        f"tikscope report account --db {db} --out report --last 365",
-        f"tikscope audience report --db {db} --out audience --clusters 6",
-        f"tikscope audience rename --db {db} --cluster 0 --name 'Plant parents' --out audience",
-        f"tikscope simulate --db {db} --account-type personal --handle my_personal --members 2000",
-        f"tikscope serve --db {db}   # the web app; its first start prints the admin password",
-    ):
-        console.print(f"  .venv/bin/{line}")
+        return summary.store_overview(connection, db), summary.list_accounts(connection)[0]
 
 
 def choose_period(
-    connection: Any, account: Any, start: datetime | None, end: datetime | None, last: int | None
+    connection: Any, account: Any, start: date | None, end: date | None, last: int | None
 ) -> Period:
     """The period from --from/--to or --last (default: the last 28 days with data)."""
     if last is not None and (start or end):
@@ -119,7 +83,7 @@ def choose_period(
     if start or end:
         if not (start and end):
             raise UsageError("--from and --to go together")
-        return Period(start.date(), end.date())
+        return Period(start, end)
     until = last_day(connection, account)
     if until is None:
         raise UsageError(f"@{account.handle} has no data yet")
@@ -127,7 +91,7 @@ def choose_period(
 
 
 def metrics(
-    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, compare: bool, section: str | None, rate: int, basis: str,
 ) -> tuple[list[Row], str, list[str]]:  # fmt: skip
     """Metric rows, a title naming account and period, and the data-quality notes."""
@@ -163,7 +127,7 @@ def freshness_line(fresh: Row) -> str:
 
 
 def posts(
-    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, columns: list[str] | None, sort: str, rate: int, basis: str,
 ) -> tuple[list[Row], str]:  # fmt: skip
     """The list of posts published in the period."""
@@ -177,7 +141,7 @@ def posts(
 
 
 def report_account(
-    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, out: Path, rate: int, basis: str,
 ) -> Path:  # fmt: skip
     """Write the account report for the period into `out`; return the page's path."""
@@ -198,7 +162,7 @@ def write_demo_report(db: Path, directory: Path) -> Path:
 
 
 def composite_section(
-    db: Path, handle: str | None, start: datetime | None, end: datetime | None,
+    db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, section: str, granularity: str,
 ) -> tuple[str, Any]:  # fmt: skip
     """The follower and daily series, the demographics, or the activity heatmap of a period."""

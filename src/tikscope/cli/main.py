@@ -11,11 +11,13 @@ from typing import Annotated, Any
 import typer
 
 from tikscope.cli import access, analytics, audience, connect, dev, forward, report, serve, sources
-from tikscope.cli.options import DbOption, FormatOption
-from tikscope.cli.output import OutputFormat, human_bytes, print_record, print_rows
+from tikscope.cli.options import DbOption, FormatOption, date_parser
+from tikscope.cli.output import OutputFormat, human_bytes, print_rows
+from tikscope.cli.tables import print_record
 from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
-from tikscope.errors import TikscopeError
+from tikscope.errors import ConflictError, TikscopeError, UsageError
 from tikscope.simulate.config import SimulationConfig
+from tikscope.store.summary import source_label
 
 app = typer.Typer(
     help="tikscope: self-hosted TikTok analytics and audience insights.",
@@ -52,8 +54,12 @@ def simulate(
     members: Annotated[int, typer.Option(min=0, max=5_000_000, help="Audience members.")] = 50_000,
     communities: Annotated[int, typer.Option(min=2, max=12, help="Planted communities.")] = 8,
     end_date: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Last simulated day (UTC). Default: yesterday."),
+        date | None,
+        typer.Option(
+            parser=date_parser("--end-date"),
+            metavar="YYYY-MM-DD",
+            help="Last simulated day (UTC). Default: yesterday.",
+        ),
     ] = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
@@ -68,7 +74,7 @@ def simulate(
         posts=posts,
         members=members,
         communities=communities,
-        end_date=end_date.date() if end_date else yesterday(),
+        end_date=end_date or yesterday(),
     )
     result = commands.simulate(db, config)
     print_rows(result, output, title=f"Simulated @{handle} into {db}")
@@ -83,10 +89,12 @@ def demo(
 ) -> None:
     """Build the demo workspace: a simulated business account, and show what is in it."""
     from tikscope.cli import commands
+    from tikscope.cli.demo import print_demo_summary, program_name
 
     db = directory / "tikscope.duckdb"
     commands.simulate(db, commands.demo_config(seed, yesterday()))
-    commands.print_demo_summary(db)
+    overview, account = commands.demo_facts(db)
+    print_demo_summary(overview, account, db=db, program=program_name())
     page = commands.write_demo_report(db, directory)
     typer.echo(f"\nAccount report (last 28 days): {page}")
     audience_page, lines = commands.audience_report(
@@ -116,9 +124,12 @@ def accounts(db: DbOption = DEFAULT_DB_PATH, output: FormatOption = OutputFormat
     """List the accounts in the store with their history."""
     from tikscope.cli import commands
 
-    columns = ("handle", "account_type", "posts", "audience_members", "first_day", "last_day",
-               "followers")  # fmt: skip
-    print_rows(commands.accounts(db), output, title="Accounts", table_columns=columns)
+    rows = commands.accounts(db)
+    if output is OutputFormat.table:
+        rows = [{**row, "sources": ", ".join(map(source_label, row["sources"]))} for row in rows]
+    columns = ("handle", "account_type", "time_zone", "sources", "posts", "audience_members",
+               "first_day", "last_day", "followers")  # fmt: skip
+    print_rows(rows, output, title="Accounts", table_columns=columns, too_wide="records")
 
 
 @app.command()
@@ -161,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         return fail(describe_usage_error(error), int(getattr(error, "exit_code", 2)))
     except (typer.Abort, KeyboardInterrupt):
         return fail("interrupted", 130)
+    except ConflictError as error:  # fine arguments, but the store's state refuses them
+        return fail(str(error), 1)
+    except UsageError as error:  # options that parse but make no sense: a usage error too
+        return fail(str(error), 2)
     except TikscopeError as error:
         return fail(str(error), 1)
     return result if isinstance(result, int) else 0

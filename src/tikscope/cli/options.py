@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +11,7 @@ import typer
 
 from tikscope.cli.output import OutputFormat
 from tikscope.config import DB_ENV_VAR
+from tikscope.errors import UsageError
 
 DbOption = Annotated[
     Path,
@@ -17,3 +20,15 @@ DbOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print results.")]
+
+
+def date_parser(option: str) -> Callable[[str], date]:
+    """A parser of `option`'s YYYY-MM-DD value whose error names the option and the format."""
+
+    def parse(text: str) -> date:
+        try:
+            return datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            raise UsageError(f"{option}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+    return parse

@@ -1,4 +1,4 @@
-"""Printing rows as a table, JSON or CSV."""
+"""Printing rows as a table, JSON or CSV, and writing them to files."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from rich.console import Console, JustifyMethod
-from rich.table import Table
+from tikscope.cli.tables import TooWide, print_table
+from tikscope.errors import UsageError
+from tikscope.reports.spreadsheet import neutralize
 
 
 class OutputFormat(StrEnum):
@@ -36,73 +38,60 @@ def print_rows(
     *,
     title: str | None = None,
     table_columns: Sequence[str] | None = None,
+    footnotes: Sequence[str] = (),
+    too_wide: TooWide = "drop",
 ) -> None:
     """Print rows in the chosen format to standard output.
 
-    `table_columns` narrows the terminal table to what fits a terminal; JSON and CSV get every
-    column.
+    `table_columns` narrows the terminal table to what a terminal needs; JSON and CSV get every
+    column. In the table, `footnotes` columns become markers with their text under the table.
     """
     if output is OutputFormat.json:
-        print(json.dumps([{k: plain(v) for k, v in row.items()} for row in rows], indent=2))
+        sys.stdout.write(rows_json(rows))
     elif output is OutputFormat.csv:
-        print_csv(rows)
+        sys.stdout.write(rows_csv(rows))
     else:
         narrow = [{k: row[k] for k in table_columns} for row in rows] if table_columns else rows
-        print_table(narrow, title=title)
+        print_table(narrow, title=title, footnotes=footnotes, too_wide=too_wide)
 
 
-def print_csv(rows: Sequence[dict[str, Any]]) -> None:
-    """Rows as CSV with a header line."""
-    if not rows:
-        return
+def rows_json(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows as an indented JSON array, with a final line break."""
+    return json.dumps([{k: plain(v) for k, v in row.items()} for row in rows], indent=2) + "\n"
+
+
+def rows_csv(rows: Sequence[dict[str, Any]], names: Sequence[str] | None = None) -> str:
+    """Rows as CSV with a header line (`names`, or the first row's keys; none for no rows).
+
+    Text that a spreadsheet would run as a formula is neutralised (see `reports.spreadsheet`).
+    """
+    fieldnames = list(names if names is not None else rows[0] if rows else [])
+    if not fieldnames:
+        return ""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {k: json.dumps(v) if isinstance(v, dict | list) else plain(v) for k, v in row.items()}
-        )
-    sys.stdout.write(buffer.getvalue())
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
+    return buffer.getvalue()
 
 
-def print_table(rows: Sequence[dict[str, Any]], *, title: str | None = None) -> None:
-    """Rows as a Rich table; numbers right-aligned with thousands separators."""
-    console = Console()
-    if not rows:
-        console.print(f"{title + ': ' if title else ''}nothing yet")
-        return
-    table = Table(title=title, title_justify="left")
-    for name, value in rows[0].items():
-        justify: JustifyMethod = "right" if isinstance(value, int | float) else "left"
-        table.add_column(name.replace("_", "\n"), justify=justify, overflow="fold")
-    for row in rows:
-        table.add_row(*(format_cell(value) for value in row.values()))
-    console.print(table)
+def csv_cell(value: Any) -> Any:
+    """A cell as CSV writes it: nested values as JSON, times as ISO text, formulas neutralised."""
+    if isinstance(value, dict | list):
+        return neutralize(json.dumps(value))
+    return neutralize(plain(value))
 
 
-def print_record(record: dict[str, Any], *, title: str) -> None:
-    """One record as a two-column table of fields and values."""
-    table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
-    for name, value in record.items():
-        table.add_row(name.replace("_", " "), format_cell(value))
-    Console().print(table)
-
-
-def format_cell(value: Any) -> str:
-    """A cell as text for the terminal."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return str(plain(value))
+def write_file(path: Path, content: str | bytes) -> None:
+    """Write a file named by `--out`; a path that cannot be written is a usage error."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        folder = path.parent
+        reason = f"no folder {folder}" if not folder.is_dir() else error.strerror or str(error)
+        raise UsageError(f"--out: cannot write {path}: {reason}") from error
 
 
 def human_bytes(size: int) -> str:
@@ -113,25 +102,3 @@ def human_bytes(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
-
-
-def write_xlsx(rows: Sequence[dict[str, Any]], path: str, *, sheet: str) -> None:
-    """Rows as an XLSX workbook with a header row."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    worksheet = workbook.active
-    assert worksheet is not None
-    worksheet.title = sheet
-    if rows:
-        worksheet.append(list(rows[0]))
-    for row in rows:
-        worksheet.append([plain_cell(value) for value in row.values()])
-    workbook.save(path)
-
-
-def plain_cell(value: Any) -> Any:
-    """A value XLSX can hold."""
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return value

@@ -20,7 +20,7 @@ import typer
 from tikscope.cli.options import DbOption
 from tikscope.cli.sources import KeyFileOption, clock, key_path, parse_interval
 from tikscope.config import DEFAULT_DB_PATH
-from tikscope.errors import UsageError
+from tikscope.errors import ConflictError, UsageError
 
 if TYPE_CHECKING:
     from tikscope.web.first_run import FirstOwner
@@ -70,7 +70,7 @@ def serve(
     interval = sync_interval(sync_every)
     running = live_server(db, warn=lambda message: typer.echo(f"warning: {message}", err=True))
     if running is not None:
-        raise UsageError(
+        raise ConflictError(
             f"store {db} is served already by process {running.pid} at {running.url}; open "
             "that, or stop it first (Ctrl-C where it runs)"
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tikscope.audience.cluster_graph import ClusterEdge
 from tikscope.reports.audience_picture import Node
+from tikscope.reports.spreadsheet import neutralize
 
 GRAPHML = "http://graphml.graphdrawing.org/xmlns"
 GEXF = "http://gexf.net/1.3"
@@ -24,7 +25,10 @@ def write_csv(nodes: Sequence[Node], edges: Sequence[ClusterEdge], folder: Path)
     with clusters.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["cluster", "name", "members", "share"])
-        writer.writerows([n.cluster, n.name, n.members, round(n.share, 6)] for n in nodes)
+        # NOTE: names can be anyone's words (a rename, bio keywords): no formula may run.
+        writer.writerows(
+            [n.cluster, neutralize(n.name), n.members, round(n.share, 6)] for n in nodes
+        )
     with links.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["source", "target", "follows", "lift"])

@@ -42,11 +42,29 @@ def wal_path(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
+SOURCE_LABELS = {
+    "simulator": "simulator",
+    "studio_export": "Studio import",
+    "data_archive": "archive",
+    "audience_files": "audience files",
+    "business_api": "Business API",
+    "display_api": "Display API",
+    "research_api": "Research API",
+}
+
+
 def list_accounts(connection: DuckDBPyConnection) -> list[Row]:
-    """Every account with how much history the store holds for it."""
+    """Every account with where its data came from and how much history the store holds.
+
+    `sources` are the sources of the runs that wrote the account's data, in the order of their
+    first run (the account's own `source`, where it was added from, when no run names it).
+    """
     rows = connection.execute(
         """
-        SELECT a.handle, a.account_type, a.time_zone, a.source,
+        SELECT a.handle, a.account_type, a.time_zone,
+               coalesce((SELECT list(source ORDER BY first_run) FROM (
+                   SELECT r.source, min(r.run_id) AS first_run FROM runs r
+                   WHERE r.account_id = a.account_id GROUP BY r.source)), [a.source]) AS sources,
                (SELECT count(*) FROM posts p WHERE p.account_id = a.account_id) AS posts,
                (SELECT count(*) FROM audience_members m WHERE m.account_id = a.account_id)
                    AS audience_members,
@@ -56,11 +74,19 @@ def list_accounts(connection: DuckDBPyConnection) -> list[Row]:
                    AS last_day,
                (SELECT arg_max(followers_count, date) FROM account_daily d
                  WHERE d.account_id = a.account_id) AS followers,
+               (SELECT count(*) FROM account_daily d WHERE d.account_id = a.account_id) AS days,
+               (SELECT count(*) FROM follows f WHERE f.account_id = a.account_id) AS follows,
+               (SELECT count(*) FROM comments c WHERE c.account_id = a.account_id) AS comments,
                a.account_id
         FROM accounts a ORDER BY a.handle
         """
     )
     return fetch_rows(rows)
+
+
+def source_label(source: str) -> str:
+    """A source's name in words ("Studio import", "Business API"); unknown names as they are."""
+    return SOURCE_LABELS.get(source, source)
 
 
 def list_runs(connection: DuckDBPyConnection, *, limit: int = 50) -> list[Row]:

@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tikscope.metrics.model import Unit
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, post_list
 from tikscope.metrics.studio import data_freshness
+from tikscope.reports.spreadsheet import post_sheet_columns, xlsx_bytes
 from tikscope.web.downloads import attachment
 from tikscope.web.params import PeriodQuery
 from tikscope.web.render import render
@@ -48,7 +48,6 @@ FLAGS = {
     "description": "Why a number may differ from TikTok Studio.", "business_only": False,
 }  # fmt: skip
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSX_FORMATS = {Unit.FRACTION: "0.0%", Unit.SECONDS: "#,##0.0", Unit.RATE: "#,##0.00"}
 
 
 @dataclass(frozen=True)
@@ -238,7 +237,8 @@ def posts_xlsx(
 ) -> Response:  # fmt: skip
     """The posts table as an XLSX download."""
     data = table_data(request, access, handle, query, table)
-    content = xlsx_bytes(table.shown, data["posts"])
+    columns = post_sheet_columns(table.shown, labels=False)
+    content = xlsx_bytes(columns, data["posts"], sheet="posts")
     return attachment(content, XLSX_TYPE, download_name(data, "xlsx"))
 
 
@@ -259,48 +259,3 @@ def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
     for row in rows:
         writer.writerow([csv_text(row[name]) for name in columns])
     return buffer.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
-    """Rows as an XLSX workbook: header row (frozen), numbers as numbers, times as dates.
-
-    Ids stay text (`@` format) so that every digit survives: TikTok ids exceed 2^53.
-    """
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "posts"
-    sheet.append(list(columns))
-    for row in rows:
-        # NOTE: an empty text cell reads back as no value, so write none (flags of clean posts).
-        sheet.append([None if row[name] == "" else row[name] for name in columns])
-    for index, name in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        number_format = cell_format(name)
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-            cell.number_format = number_format
-        sheet.column_dimensions[letter].width = column_width(name, rows)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def cell_format(name: str) -> str:
-    """The Excel number format of a column's cells."""
-    if name in ("post_id", "flags", "type"):
-        return "@"
-    if name == "published":
-        return "yyyy-mm-dd hh:mm:ss"
-    return XLSX_FORMATS.get(POST_COLUMNS_BY_NAME[name].unit, "#,##0")
-
-
-def column_width(name: str, rows: list[dict[str, Any]]) -> float:
-    """A width that fits the header and the longest cell, within reason."""
-    if name == "published":
-        return 20
-    longest = max([len(name), *(len(csv_text(row[name])) for row in rows)])
-    return min(max(longest + 2, 8), 60)
