@@ -302,3 +302,16 @@ def test_web_bad_period_page_keeps_the_frame_and_says_what_is_wrong(
     assert 'data-menu="account"' in page and 'data-menu="workspace"' in page
     assert f'<a href="{PAGE}" aria-current="page">Overview</a>' in page
     assert f'<a href="{PAGE}">Show overview for the last 28 days</a>' in page
+
+
+def test_web_plotly_loads_only_on_pages_that_draw_charts(client: httpx.Client) -> None:
+    plotly = '<script src="/vendor/plotly.min.js"></script>'
+    assert "plotly" not in client.get("/login").text
+    login(client, "vera")
+    account = "/workspaces/agency/accounts/casa_verde_demo"
+    names = ("overview", "community", "content", "posts", "activity", "audience")
+    loads = {name: plotly in client.get(f"{account}/{name}").text for name in names}
+    assert loads == {"overview": True, "community": True, "content": True, "posts": False,
+                     "activity": True, "audience": False}  # audience: not analysed yet  # fmt: skip
+    assert plotly not in client.get("/workspaces/agency/sync").text
+    assert plotly not in client.get(f"{PAGE}?start=2026-13-01&end=2026-12-01").text
