@@ -315,3 +315,26 @@ def test_web_plotly_loads_only_on_pages_that_draw_charts(client: httpx.Client) -
                      "activity": True, "audience": False}  # audience: not analysed yet  # fmt: skip
     assert plotly not in client.get("/workspaces/agency/sync").text
     assert plotly not in client.get(f"{PAGE}?start=2026-13-01&end=2026-12-01").text
+
+
+def test_web_overview_views_chart_gives_profile_views_their_own_axis(
+    client: httpx.Client,
+) -> None:
+    import json
+    import re
+
+    login(client, "vera")
+    page = client.get(PAGE).text
+    block = re.search(
+        r'<script type="application/json" data-figure-for="views">(.*?)</script>', page
+    )
+    assert block, "the views figure"
+    figure = json.loads(block.group(1))
+    axes = {trace["name"]: trace["yaxis"] for trace in figure["data"]}
+    assert axes == {"Video views": "y", "Profile views": "y2",
+                    "Video views, previous period": "y"}  # fmt: skip
+    layout = figure["layout"]
+    assert layout["yaxis"]["title"]["text"] == "Video views"
+    assert {key: layout["yaxis2"][key] for key in ("overlaying", "side", "rangemode")} == {
+        "overlaying": "y", "side": "right", "rangemode": "tozero"}  # fmt: skip
+    assert layout["yaxis2"]["title"]["text"] == "Profile views"

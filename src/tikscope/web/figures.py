@@ -32,16 +32,34 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
 
 
 def lines(
-    title: str, x: Sequence[Any], series: Mapping[str, Sequence[Any]], *, dashed: Sequence[str] = ()
-) -> Figure:
-    """One line per series over a shared x axis; series named in `dashed` drawn dashed."""
-    data = [
+    title: str, x: Sequence[Any], series: Mapping[str, Sequence[Any]], *,
+    dashed: Sequence[str] = (), right: Sequence[str] = (), axis_titles: Sequence[str] = (),
+) -> Figure:  # fmt: skip
+    """One line per series over a shared x axis; series named in `dashed` drawn dashed.
+
+    Series named in `right` go on a second y axis on the right: a series a hundred times smaller
+    than the others would lie flat on theirs. `axis_titles` names the left (and right) axis; the
+    right one is coloured like its first series.
+    """
+    data: list[dict[str, Any]] = [
         {"type": "scatter", "mode": "lines", "name": name, "x": list(x), "y": list(values),
+         "yaxis": "y2" if name in right else "y",
          "line": {"color": COLORS[index % len(COLORS)], "width": 2,
                   "dash": "dot" if name in dashed else "solid"}}
         for index, (name, values) in enumerate(series.items())
     ]  # fmt: skip
-    return {"data": data, "layout": layout(title)}
+    left_title, right_title = (*axis_titles, "", "")[:2]
+    extra: dict[str, Any] = {}
+    if left_title:
+        extra["yaxis"] = {"gridcolor": "#e5e7eb", "rangemode": "tozero",
+                          "title": {"text": left_title}}  # fmt: skip
+    if right:
+        color = next(trace["line"]["color"] for trace in data if trace["yaxis"] == "y2")
+        extra["yaxis2"] = {"overlaying": "y", "side": "right", "rangemode": "tozero",
+                           "showgrid": False, "tickfont": {"color": color},
+                           "title": {"text": right_title, "font": {"color": color}}}  # fmt: skip
+        extra["margin"] = {"l": 56, "r": 56, "t": 48, "b": 40}
+    return {"data": data, "layout": layout(title, **extra)}
 
 
 def bars(
