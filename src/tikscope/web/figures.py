@@ -6,7 +6,10 @@ The figures use plotly.js from the installed plotly package, so nothing is fetch
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any
+
+from tikscope.reports.post_names import post_label, post_published, post_url
 
 Figure = dict[str, Any]
 COLORS = ("#0f766e", "#be185d", "#1d4ed8", "#b45309", "#6d28d9", "#15803d", "#b91c1c", "#0369a1")
@@ -80,6 +83,42 @@ def bars(
     else:
         extra |= {"yaxis": value_axis}
     return {"data": data, "layout": layout(title, **extra)}
+
+
+def post_bars(
+    title: str, posts: Sequence[Mapping[str, Any]], values: Sequence[Any], *, measure: str
+) -> Figure:
+    """Horizontal bars, one per post, the first on top, each named by its caption and time.
+
+    The names link to the posts on TikTok; hovering shows the whole caption. Posts are kept
+    apart by id, as captions repeat.
+    """
+    ids = [str(post["post_id"]) for post in posts]
+    hover = [[escape(" ".join((post.get("caption") or "(no caption)").split())),
+              published_text(post)] for post in posts]  # fmt: skip
+    data = [{"type": "bar", "orientation": "h", "y": ids, "x": list(values),
+             "marker": {"color": COLORS[0]}, "name": measure, "customdata": hover,
+             "hovertemplate": f"%{{customdata[0]}}<br>published %{{customdata[1]}} UTC<br>"
+             f"{escape(measure)}: %{{x:,.0f}}<extra></extra>"}]  # fmt: skip
+    names = {"type": "category", "autorange": "reversed", "automargin": True,
+             "tickmode": "array", "tickvals": ids,
+             "ticktext": [linked_label(post) for post in posts]}  # fmt: skip
+    value_axis = {"gridcolor": "#e5e7eb", "rangemode": "tozero", "title": {"text": measure}}
+    return {"data": data, "layout": layout(title, hovermode="closest", showlegend=False,
+                                           xaxis=value_axis, yaxis=names)}  # fmt: skip
+
+
+def linked_label(post: Mapping[str, Any]) -> str:
+    """A post's axis label (caption and time) as Plotly text, a link where it has a TikTok one."""
+    label = escape(post_label(dict(post)))
+    url = post_url(dict(post))
+    return f'<a href="{escape(url)}">{label}</a>' if url else label
+
+
+def published_text(post: Mapping[str, Any]) -> str:
+    """When a post was published, to the minute."""
+    published = post_published(dict(post))
+    return f"{published:%Y-%m-%d %H:%M}" if published else "on an unknown day"
 
 
 def heatmap(
