@@ -9,12 +9,13 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from tikscope.reports.post_names import post_label, post_published, post_url
+from tikscope.reports.post_names import TITLE_LENGTH, post_label, post_published, post_url
 
 Figure = dict[str, Any]
 COLORS = ("#0f766e", "#be185d", "#1d4ed8", "#b45309", "#6d28d9", "#15803d", "#b91c1c", "#0369a1")
 # NOTE: plotly.js knows few named scales ("Teal" is Python-only), so the scale is spelled out.
 TEAL = [[0.0, "#f0fdfa"], [0.5, "#2dd4bf"], [1.0, "#115e59"]]
+NARROW_TITLE = 16  # characters of a caption on a phone's chart
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
@@ -59,7 +60,7 @@ def lines(
     if right:
         color = next(trace["line"]["color"] for trace in data if trace["yaxis"] == "y2")
         extra["yaxis2"] = {"overlaying": "y", "side": "right", "rangemode": "tozero",
-                           "showgrid": False, "tickfont": {"color": color},
+                           "tickmode": "auto", "showgrid": False, "tickfont": {"color": color},
                            "title": {"text": right_title, "font": {"color": color}}}  # fmt: skip
         extra["margin"] = {"l": 56, "r": 56, "t": 48, "b": 40}
     return {"data": data, "layout": layout(title, **extra)}
@@ -104,13 +105,15 @@ def post_bars(
              "tickmode": "array", "tickvals": ids,
              "ticktext": [linked_label(post) for post in posts]}  # fmt: skip
     value_axis = {"gridcolor": "#e5e7eb", "rangemode": "tozero", "title": {"text": measure}}
+    # NOTE: static/app.js swaps in the short names on a phone, where the long ones leave no room.
+    short = {"narrow_ticktext": [linked_label(post, limit=NARROW_TITLE) for post in posts]}
     return {"data": data, "layout": layout(title, hovermode="closest", showlegend=False,
-                                           xaxis=value_axis, yaxis=names)}  # fmt: skip
+                                           xaxis=value_axis, yaxis=names, meta=short)}  # fmt: skip
 
 
-def linked_label(post: Mapping[str, Any]) -> str:
+def linked_label(post: Mapping[str, Any], limit: int = TITLE_LENGTH) -> str:
     """A post's axis label (caption and time) as Plotly text, a link where it has a TikTok one."""
-    label = escape(post_label(dict(post)))
+    label = escape(post_label(dict(post), limit))
     url = post_url(dict(post))
     return f'<a href="{escape(url)}">{label}</a>' if url else label
 

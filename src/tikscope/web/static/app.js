@@ -13,6 +13,10 @@ function drawFigures(root) {
       // On a phone a legend above the plot wraps over it: put it below instead.
       spec.layout.legend = Object.assign({}, spec.layout.legend, { x: 0, xanchor: "left", y: -0.2, yanchor: "top" });
     }
+    if (target.clientWidth < NARROW && spec.layout.meta && spec.layout.meta.narrow_ticktext) {
+      // Long post names would push the bars off a phone's screen: the figure ships short ones.
+      spec.layout.yaxis = Object.assign({}, spec.layout.yaxis, { ticktext: spec.layout.meta.narrow_ticktext });
+    }
     Plotly.newPlot(target, spec.data, spec.layout, {
       displaylogo: false, responsive: true,
       modeBarButtonsToRemove: ["select2d", "lasso2d"],
