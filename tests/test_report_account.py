@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import itertools
+import re
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,6 +30,7 @@ PERIOD = last_days(28, until=END)
 PERSONAL = "not available for personal accounts"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KINDS: tuple[AccountType, ...] = ("business", "personal")
+TIKTOK_POST = re.compile(r"https://www\.tiktok\.com/@casa_verde_demo/video/[0-9]+")
 
 
 class Page(HTMLParser):
@@ -37,6 +41,8 @@ class Page(HTMLParser):
         self.headings: list[str] = []
         self.images: list[str] = []
         self.urls: list[str] = []
+        self.sources: list[str] = []
+        self.anchors: list[dict[str, str]] = []
         self.rows: list[dict[str, Any]] = []
         self.text: list[str] = []
         self.tag, self.classes = "", ""
@@ -45,6 +51,9 @@ class Page(HTMLParser):
         values = dict(attrs)
         self.tag, self.classes = tag, values.get("class") or ""
         self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+        self.sources += [value or "" for name, value in attrs if name == "src"]
+        if tag == "a":
+            self.anchors.append({name: value or "" for name, value in attrs} | {"text": ""})
         if tag == "img":
             self.images.append(values["src"] or "")
         if tag == "tr":
@@ -61,8 +70,14 @@ class Page(HTMLParser):
             self.headings.append(data.strip())
         elif self.tag == "span" and self.classes == "label":
             self.rows[-1]["label"] = data.strip()
+        elif self.tag == "a" and self.anchors:
+            self.anchors[-1]["text"] += data
         elif self.tag == "td" and self.rows:
             self.rows[-1]["cells"][-1] += data.strip()
+
+    def rows_of(self, heading: str) -> list[dict[str, Any]]:
+        """The table rows (with cells) under a section heading."""
+        return [row for row in self.rows if row["section"] == heading and row["cells"]]
 
     @property
     def words(self) -> str:
@@ -125,11 +140,38 @@ def test_report_account_references_only_its_own_pngs(reports: dict[str, Report],
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_report_account_has_no_external_urls(reports: dict[str, Report], kind: str) -> None:
+def test_report_account_loads_nothing_from_outside_and_links_only_to_tiktok_posts(
+    reports: dict[str, Report], kind: str
+) -> None:
     report = reports[kind]
-    assert "http://" not in report.html and "https://" not in report.html
-    assert "<script" not in report.html and "<link" not in report.html
-    assert all(url.startswith(("#", "charts/")) for url in report.parsed.urls)
+    for loader in ("<script", "<link", "<iframe", "<object", "<embed", "@import", "url("):
+        assert loader not in report.html, loader
+    assert all(source.startswith("charts/") for source in report.parsed.sources)
+    outside = [url for url in report.parsed.urls if not url.startswith(("#", "charts/"))]
+    anchors = [anchor["href"] for anchor in report.parsed.anchors]
+    assert outside and all(TIKTOK_POST.fullmatch(url) for url in outside)
+    assert sorted(outside) == sorted(url for url in anchors if not url.startswith("#"))
+    # no address anywhere else: not in text, styles or other attributes
+    assert "http://" not in report.html
+    assert report.html.count("https://") == len(outside)
+
+
+def test_report_account_list_of_posts_names_each_post_by_its_caption_linked_to_tiktok(
+    reports: dict[str, Report],
+) -> None:
+    report = reports["business"]
+    posts = [anchor for anchor in report.parsed.anchors if not anchor["href"].startswith("#")]
+    assert len(posts) == len(report.parsed.rows_of(SECTION_TITLES[POSTS_SECTION])) == 16
+    assert posts[0] == {  # the most viewed post; its caption cut at a word, within 40 characters
+        "href": "https://www.tiktok.com/@casa_verde_demo/video/7251003972010013881",
+        "rel": "noopener noreferrer",
+        "title": "Packing orders with us #houseplants #plantsoftiktok #urbanjungle",
+        "text": "Packing orders with us #houseplants…",
+    }
+    for post in posts:
+        assert post["rel"] == "noopener noreferrer"
+        assert len(post["text"]) <= 40
+        assert post["title"].startswith(post["text"].removesuffix("…"))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -250,3 +292,69 @@ def test_report_trend_reads_a_rise_in_unfollows_as_bad_news() -> None:
     assert [trend(12.0, "followers"), trend(12.0, "followers_lost")] == ["up", "down"]
     assert [trend(-12.0, "followers"), trend(-12.0, "followers_lost")] == ["down", "up"]
     assert [trend(0.01, "followers_lost"), trend(None), trend(5.0)] == ["flat", "flat", "up"]
+
+
+def synthetic_posts(count: int, *, top: bool = False) -> list[dict[str, Any]]:
+    """Posts an hour apart from 14 Nov 18:05 UTC: a long caption, none, a short one, in turn."""
+    captions = ("Repotting a monstera without killing it #plants", None, "Short one")
+    posts = []
+    for index in range(count):
+        published = datetime(2026, 11, 14, 18, 5) + timedelta(hours=index)
+        post = {"post_id": str(7_300_000_000_000_000_000 + index),
+                "caption": captions[index % 3], "likes": 900 - index, "comments": 40,
+                "shares": 25, "views_gained": 10_000 - index}  # fmt: skip
+        post |= {"media_type": "video", "create_time": published} if top else {
+            "type": "video", "published": published}  # fmt: skip
+        posts.append(post)
+    return posts
+
+
+def tick_labels(draw: Any, height: float) -> tuple[list[str], list[Any], Any]:
+    """The y tick labels of a drawn report chart: texts, their boxes on the canvas, the figure."""
+    import matplotlib
+
+    from tikscope.reports.charts import STYLE, draw_figure
+
+    with matplotlib.rc_context(STYLE):
+        figure = draw_figure(draw, "A chart", height)
+        figure.canvas.draw()
+        labels = figure.axes[0].get_yticklabels()
+        return [label.get_text() for label in labels], [
+            label.get_window_extent() for label in labels], figure  # fmt: skip
+
+
+def assert_whole_and_apart(boxes: list[Any], figure: Any) -> None:
+    """Every label box inside the figure, none overlapping the next."""
+    width, height = figure.bbox.width, figure.bbox.height
+    for box in boxes:
+        assert box.x0 >= 0 and box.x1 <= width and box.y0 >= 0 and box.y1 <= height, box
+    ordered = sorted(boxes, key=lambda box: box.y0)
+    assert all(low.y1 <= high.y0 for low, high in itertools.pairwise(ordered))
+
+
+@pytest.mark.parametrize("count", [3, 26, 120])
+def test_report_interactions_chart_names_posts_by_caption_and_time_with_whole_labels(
+    count: int,
+) -> None:
+    from tikscope.reports.post_charts import draw_interactions, interactions_height
+
+    posts = synthetic_posts(count)
+    texts, boxes, figure = tick_labels(
+        partial(draw_interactions, posts=posts), interactions_height(count)
+    )
+    assert texts[0] == "Repotting a monstera without killing it… · 14 Nov 18:05"
+    if count == 3:
+        assert texts == ["Repotting a monstera without killing it… · 14 Nov 18:05",
+                         "video · 14 Nov 19:05", "Short one · 14 Nov 20:05"]  # fmt: skip
+    assert 300 <= figure.bbox.height <= 1100
+    assert_whole_and_apart(boxes, figure)
+
+
+def test_report_top_posts_chart_names_posts_by_caption_and_time_with_whole_labels() -> None:
+    from tikscope.reports.post_charts import draw_top_posts
+
+    texts, boxes, figure = tick_labels(partial(draw_top_posts, posts=synthetic_posts(10, top=True)),
+                                       5.5)  # fmt: skip
+    assert texts[:3] == ["Repotting a monstera without killing it… · 14 Nov 18:05",
+                         "video · 14 Nov 19:05", "Short one · 14 Nov 20:05"]  # fmt: skip
+    assert_whole_and_apart(boxes, figure)

@@ -27,7 +27,9 @@ BUSINESS = "/api/workspaces/agency/accounts/casa_verde_demo"
 PERSONAL = "/api/workspaces/rival/accounts/other_brand"
 PERIOD = Period(date(2026, 10, 24), date(2026, 11, 20))  # the default: the last 28 days
 UNAVAILABLE = "not available for personal accounts"
-PUBLISHED_COLUMNS = ("type", "published", "views", "likes", "comments", "shares", "reach")
+PUBLISHED_COLUMNS = (
+    "caption", "link", "type", "published", "views", "likes", "comments", "shares", "reach",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -317,3 +319,35 @@ def test_page_activity_draws_the_heatmap_sources_and_territories(
         "Active followers by weekday and hour (Europe/Madrid)"
     )
     screenshot(page, "activity")
+
+
+def test_content_page_names_posts_by_caption_and_time_linked_to_tiktok(
+    client: httpx.Client,
+) -> None:
+    import json
+    import re
+
+    assert login(client, "vera").status_code == 303
+    page = client.get("/workspaces/agency/accounts/casa_verde_demo/content").text
+    first = re.search(r'<table class="posts" data-table="top_posts">.*?<tbody>\s*<tr (.*?)</tr>',
+                      page, re.DOTALL)  # fmt: skip
+    assert first, "the top posts table"
+    link = "https://www.tiktok.com/@casa_verde_demo/video/7277801060259148587"
+    caption = "Watering mistakes everyone makes #interiordesign #plants"
+    assert re.sub(r"\s+", " ", first.group(1)) == (
+        f'data-post-id="7277801060259148587"><td>1</td><td><span class="post-name"><a href="{link}" '
+        f'rel="noopener noreferrer" title="{caption}">Watering mistakes everyone makes…</a></span> '
+        '</td><td>video</td><td>2026-10-22 19:39</td><td class="number">3,756</td>'
+        '<td class="number">174</td><td class="number">27</td><td class="number">62</td>'
+    )
+    figures = {name: json.loads(spec) for name, spec in re.findall(
+        r'<script type="application/json" data-figure-for="(\w+)">(.*?)</script>', page)}  # fmt: skip
+    for name in ("top_posts", "published_views"):
+        names = figures[name]["layout"]["yaxis"]
+        assert names["type"] == "category"
+        assert names["tickvals"] == figures[name]["data"][0]["y"]
+    top = figures["top_posts"]
+    assert top["layout"]["yaxis"]["ticktext"][0] == (
+        f'<a href="{link}">Watering mistakes everyone makes… · 22 Oct 19:39</a>'
+    )
+    assert top["data"][0]["customdata"][0] == [caption, "2026-10-22 19:39"]

@@ -263,3 +263,78 @@ def test_web_sync_schedule_reads_as_words() -> None:
     assert [every(60), every(900), every(90), every(7200), every(86_400)] == [
         "every minute", "every 15 minutes", "every 90 seconds", "every 2 hours", "every day"
     ]  # fmt: skip
+
+
+PAGE = "/workspaces/agency/accounts/casa_verde_demo/overview"
+NOT_A_DATE = "start: '2026-13-01' is not a date; use YYYY-MM-DD"
+
+
+def test_web_bad_period_api_says_what_to_type(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    asked = {"start": "2026-13-01", "end": "2026-12-01", "days": "0", "basis": "likes"}
+    response = client.get(OVERVIEW, params=asked, headers=bearer(store.tokens["vera"]))
+    assert (response.status_code, response.json()) == (422, {"detail": [
+        "days: '0' is too small; the least is 1", NOT_A_DATE,
+        "basis: 'likes' is not one of 'reach', 'views' or 'followers'"]})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"start": "2026-13-01", "end": "2026-12-01"}, NOT_A_DATE),
+        ({"start": "2026-11-20", "end": "2026-11-01"},
+         "the period ends (2026-11-01) before it starts (2026-11-20)"),
+    ],
+)  # fmt: skip
+def test_web_bad_period_page_keeps_the_frame_and_says_what_is_wrong(
+    client: httpx.Client, query: dict[str, str], message: str
+) -> None:
+    from html import unescape
+
+    login(client, "vera")
+    response = client.get(PAGE, params=query)
+    assert response.status_code == 422
+    page = unescape(response.text)
+    assert f'<p class="error" role="alert">{message}</p>' in page
+    assert '<nav class="pages" aria-label="Account pages">' in page
+    assert 'data-menu="account"' in page and 'data-menu="workspace"' in page
+    assert f'<a href="{PAGE}" aria-current="page">Overview</a>' in page
+    assert f'<a href="{PAGE}">Show overview for the last 28 days</a>' in page
+
+
+def test_web_plotly_loads_only_on_pages_that_draw_charts(client: httpx.Client) -> None:
+    plotly = '<script src="/vendor/plotly.min.js"></script>'
+    assert "plotly" not in client.get("/login").text
+    login(client, "vera")
+    account = "/workspaces/agency/accounts/casa_verde_demo"
+    names = ("overview", "community", "content", "posts", "activity", "audience")
+    loads = {name: plotly in client.get(f"{account}/{name}").text for name in names}
+    assert loads == {"overview": True, "community": True, "content": True, "posts": False,
+                     "activity": True, "audience": False}  # audience: not analysed yet  # fmt: skip
+    assert plotly not in client.get("/workspaces/agency/sync").text
+    assert plotly not in client.get(f"{PAGE}?start=2026-13-01&end=2026-12-01").text
+
+
+def test_web_overview_views_chart_gives_profile_views_their_own_axis(
+    client: httpx.Client,
+) -> None:
+    import json
+    import re
+
+    login(client, "vera")
+    page = client.get(PAGE).text
+    block = re.search(
+        r'<script type="application/json" data-figure-for="views">(.*?)</script>', page
+    )
+    assert block, "the views figure"
+    figure = json.loads(block.group(1))
+    axes = {trace["name"]: trace["yaxis"] for trace in figure["data"]}
+    assert axes == {"Video views": "y", "Profile views": "y2",
+                    "Video views, previous period": "y"}  # fmt: skip
+    layout = figure["layout"]
+    assert layout["yaxis"]["title"]["text"] == "Video views"
+    assert {key: layout["yaxis2"][key] for key in ("overlaying", "side", "rangemode")} == {
+        "overlaying": "y", "side": "right", "rangemode": "tozero"}  # fmt: skip
+    assert layout["yaxis2"]["title"]["text"] == "Profile views"

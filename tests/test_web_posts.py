@@ -82,7 +82,9 @@ def test_posts_api_equals_post_list_called_directly(
     response = client.get(f"{POSTS}?{period_query(**query)}", headers=as_viewer(web_server))
     assert response.status_code == 200
     body = response.json()
-    posts = expected_posts(web_store, columns=columns, sort=sort, settings=settings)
+    # every row carries the caption and link that name the post on the page
+    named = (*columns, *(name for name in ("caption", "link") if name not in columns))
+    posts = expected_posts(web_store, columns=named, sort=sort, settings=settings)
     assert len(posts) > 5
     assert body["posts"] == posts
     assert body["sort"] == sort
@@ -266,7 +268,10 @@ def test_page_posts_picks_columns_sorts_and_exports_what_it_shows(
     assert page.get_attribute("table.posts th[data-column=views]", "aria-sort") == "ascending"
     views = [int(text.replace(",", "")) for text in table_column(page, "views")]
     assert views == sorted(views) and len(views) > 5
-    shown_ids = table_column(page, "post_id")
+    shown_ids = page.locator("table.posts tbody tr").evaluate_all(
+        "(rows) => rows.map((row) => row.dataset.postId)"
+    )
+    assert table_column(page, "post_id")[0].endswith(shown_ids[0])
     screenshot(page, "posts-picked-and-sorted")
 
     with page.expect_download() as csv_download:
@@ -308,3 +313,22 @@ def test_page_posts_picks_columns_sorts_and_exports_what_it_shows(
     )
     assert widths[0] == widths[1] and widths[2] is True
     screenshot(page, "posts-every-column")
+
+
+def test_posts_page_names_each_post_by_its_caption_linked_to_tiktok(client: httpx.Client) -> None:
+    import re
+
+    assert login(client, "vera").status_code == 303
+    page = client.get(f"{PAGE}?{period_query()}").text
+    cells = re.findall(r'<td class="text post">(.*?)</td>', page, re.DOTALL)
+    assert len(cells) > 5
+    for cell in cells:
+        found = re.fullmatch(
+            r'\s*<span class="post-name"><a href="https://www\.tiktok\.com/@casa_verde_demo/'
+            r'video/([0-9]+)" rel="noopener noreferrer" title="([^"]+)">([^<]+)</a></span>\s*'
+            r"\s*<code>([0-9]+)</code>", cell)  # fmt: skip
+        assert found, cell
+        post_id, caption, title, shown_id = found.groups()
+        assert post_id == shown_id and len(title) <= 40
+        assert caption.startswith(title.removesuffix("…"))
+    assert '<th class="text" data-column="post_id"' in page and ">Post<span" in page

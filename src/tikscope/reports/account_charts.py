@@ -33,6 +33,7 @@ from tikscope.reports.post_charts import (
     draw_interactions,
     draw_top_posts,
     draw_watch_time,
+    interactions_height,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +102,8 @@ def published_charts(data: AccountReportData) -> list[ChartSpec]:
     return [
         chart("published_interactions", "Interactions of each post published in the period",
               partial(draw_interactions, posts=data.posts),
-              data.missing(business_only=False, has_data=bool(data.posts)), height=5),
+              data.missing(business_only=False, has_data=bool(data.posts)),
+              height=interactions_height(len(data.posts))),
         chart("published_sources", "Where the views of posts published in the period came from",
               partial(draw_sources, labels=[row["label"].removesuffix(" %") for row in sources],
                       current=[row["value"] for row in sources],

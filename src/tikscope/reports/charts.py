@@ -90,20 +90,25 @@ def render_charts(specs: Sequence[ChartSpec], directory: Path) -> list[Chart]:
 
 def render_chart(spec: ChartSpec, folder: Path) -> Chart:
     """Draw one chart to a PNG in `folder`."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     path = folder / f"{spec.name}.png"
     if spec.draw is None:
         # NOTE: a chart drawn by an earlier run must not survive next to a page that lacks it.
         path.unlink(missing_ok=True)
         return Chart(spec.title, None, spec.unavailable)
-    figure = Figure(figsize=(WIDTH_INCHES, spec.height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    spec.draw(figure)
-    figure.suptitle(spec.title, x=0.01, horizontalalignment="left")
-    figure.savefig(path, dpi=DPI, facecolor="white")
+    draw_figure(spec.draw, spec.title, spec.height).savefig(path, dpi=DPI, facecolor="white")
     return Chart(spec.title, f"{CHARTS_FOLDER}/{path.name}", None)
+
+
+def draw_figure(draw: Callable[[Figure], None], title: str, height: float) -> Figure:
+    """A chart's figure, drawn and titled (under the report's style, see `render_charts`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    draw(figure)
+    figure.suptitle(title, x=0.01, horizontalalignment="left")
+    return figure
 
 
 def count_text(value: float) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 from tikscope.metrics.model import Unit
 from tikscope.metrics.registry import METRICS_BY_NAME
+from tikscope.reports.post_names import post_title, post_url
 
 if TYPE_CHECKING:
     import jinja2
@@ -40,7 +41,7 @@ def template_environment(package: str) -> jinja2.Environment:
     )
     environment.filters.update(
         value=format_value, change=format_change, trend=trend, moment=format_moment,
-        p_value=format_p_value,
+        p_value=format_p_value, post_title=post_title, post_url=post_url,
     )  # fmt: skip
     return environment
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from tikscope.reports.charts import (
     seconds,
     thousands,
 )
+from tikscope.reports.post_names import post_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,36 +25,53 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 INTERACTIONS = (("likes", "Likes"), ("comments", "Comments"), ("shares", "Shares"))
-MOST_DATE_LABELS = 40
+# NOTE: one row per post, 0.3 inch each: past this many posts the chart would grow beyond 11
+# inches, so rows get thinner, the font smaller, and then only every few posts is labelled.
+ROOMY_POSTS = 31
+ROW_INCHES = 0.3
+SMALLEST_FONT = 7.0
+FONT_SIZE = 12.0
+POINTS_PER_INCH = 72
+LINE_SPACING = 1.4
 
 
-def post_label(post: Row) -> str:
-    """A short name for a post: publish day, type and the end of its id."""
-    published = post.get("published") or post.get("create_time")
-    kind = post.get("type") or post.get("media_type")
-    return f"{published:%b %d} · {kind} · …{str(post['post_id'])[-4:]}"
+def interactions_height(posts: int) -> float:
+    """The interactions chart's height in inches: a row per post, from 3 to 11 inches."""
+    return min(11.0, max(3.0, 1.6 + ROW_INCHES * min(posts, ROOMY_POSTS)))
+
+
+def label_spacing(posts: int) -> tuple[int, float]:
+    """Label every how many posts, at which font size, so that labels never overlap."""
+    row = ROW_INCHES * min(posts, ROOMY_POSTS) / max(posts, 1)  # inches per post
+    font = min(FONT_SIZE, row * POINTS_PER_INCH / LINE_SPACING)
+    if font >= SMALLEST_FONT:
+        return 1, font
+    return math.ceil(SMALLEST_FONT * LINE_SPACING / POINTS_PER_INCH / row), SMALLEST_FONT
 
 
 def draw_interactions(figure: Figure, *, posts: Sequence[Row]) -> None:
-    """Likes, comments and shares of each post, stacked, posts in publishing order."""
+    """Likes, comments and shares of each post as stacked horizontal bars, in publishing order.
+
+    Each row is named by the post's caption and publish time; horizontal bars leave the labels
+    their full length.
+    """
     axes = figure.subplots()
     ordered = sorted(posts, key=lambda post: (post["published"], post["post_id"]))
     positions = list(range(len(ordered)))
-    bottom = [0.0] * len(ordered)
+    left = [0.0] * len(ordered)
     for (key, label), color in zip(INTERACTIONS, (BLUE, PALETTE[1], GREEN), strict=True):
         values = [float(post[key] or 0) for post in ordered]
-        axes.bar(positions, values, bottom=bottom, color=color, label=label, width=0.75)
-        bottom = [low + value for low, value in zip(bottom, values, strict=True)]
-    step = max(1, -(-len(ordered) // MOST_DATE_LABELS))
-    axes.set_xticks(positions[::step],
-                    labels=[f"{post['published']:%b %d}" for post in ordered[::step]],
-                    rotation=90 if len(ordered) > 12 else 0)  # fmt: skip
-    axes.set_xlim(-0.6, len(ordered) - 0.4)
-    thousands(axes.yaxis)
-    axes.set_ylabel("Interactions (lifetime)")
-    axes.set_xlabel("Post, by publish date (UTC)")
+        axes.barh(positions, values, left=left, color=color, label=label, height=0.75)
+        left = [low + value for low, value in zip(left, values, strict=True)]
+    step, font = label_spacing(len(ordered))
+    axes.set_yticks(positions[::step], labels=[post_label(post) for post in ordered[::step]],
+                    fontsize=font)  # fmt: skip
+    axes.set_ylim(len(ordered) - 0.4, -0.6)
+    thousands(axes.xaxis)
+    axes.set_xlabel("Interactions (lifetime)")
+    axes.set_ylabel("Post, by publish time (UTC)")
     above(axes, columns=3)
-    axes.grid(axis="x", visible=False)
+    axes.grid(axis="y", visible=False)
 
 
 def draw_watch_time(

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tikscope.web.render import CONTENT_SECURITY_POLICY, render
 from tikscope.web.state import ServerState, StoreBusyError, WebConfig, open_state
+from tikscope.web.views import error_frame
 
 API_DESCRIPTION = """JSON twin of every tikscope page. Authenticate with an API token
 (`tikscope tokens create`) as `Authorization: Bearer <token>`. Numbers are fractions (0-1) where
@@ -106,7 +107,11 @@ def wants_html(request: Request) -> bool:
 
 
 def add_error_pages(app: FastAPI) -> None:
-    """Errors as JSON `{"detail": ...}` under /api, as a page (or the login form) elsewhere."""
+    """Errors as JSON `{"detail": ...}` under /api, as a page (or the login form) elsewhere.
+
+    An error page keeps the frame (navigation, workspace and account pickers) for a member of
+    the workspace in the path, so that a refused period is one click from a good one.
+    """
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
@@ -114,9 +119,7 @@ def add_error_pages(app: FastAPI) -> None:
             return JSONResponse({"detail": error.detail}, error.status_code, headers=error.headers)
         if error.status_code == 401:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(request, "error.html.j2",
-                      {"status": error.status_code, "detail": error.detail},
-                      status=error.status_code)  # fmt: skip
+        return await error_page(request, error.status_code, str(error.detail))
 
     @app.exception_handler(StoreBusyError)
     async def busy(request: Request, error: StoreBusyError) -> Response:
@@ -124,14 +127,50 @@ def add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
-        problems = [
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors()
-        ]
+        problems = [describe_problem(item) for item in error.errors()]
         if not wants_html(request):
             return JSONResponse({"detail": problems}, 422)
-        return render(request, "error.html.j2", {"status": 422, "detail": "; ".join(problems)},
-                      status=422)  # fmt: skip
+        return await error_page(request, 422, "; ".join(problems))
+
+
+async def error_page(request: Request, status: int, detail: str) -> Response:
+    """The error page, in the frame of the workspace and account of its path when allowed."""
+    frame = await error_frame(request)
+    return render(request, "error.html.j2", {**frame, "status": status, "detail": detail},
+                  status=status)  # fmt: skip
+
+
+def describe_problem(item: Any) -> str:
+    """One refused parameter in plain words: "start: '2026-13-01' is not a date; use YYYY-MM-DD".
+
+    Pydantic's own words ("Input should be a valid date or datetime, month value is outside
+    expected range of 1-12") name its types, not what to type.
+    """
+    location = [str(part) for part in item["loc"]]
+    name = ".".join(location[1:] if location[:1] in (["query"], ["path"], ["body"]) else location)
+    given, context = item.get("input"), item.get("ctx") or {}
+    match item["type"]:
+        case (
+            "date_parsing"
+            | "date_from_datetime_parsing"
+            | "date_from_datetime_inexact"
+            | ("date_type")
+        ):
+            return f"{name}: {given!r} is not a date; use YYYY-MM-DD"
+        case "int_parsing" | "int_type" | "int_from_float":
+            return f"{name}: {given!r} is not a whole number"
+        case "greater_than_equal":
+            return f"{name}: {given!r} is too small; the least is {context['ge']}"
+        case "less_than_equal":
+            return f"{name}: {given!r} is too large; the most is {context['le']}"
+        case "bool_parsing" | "bool_type":
+            return f"{name}: {given!r} is not true or false"
+        case "enum" | "literal_error":
+            return f"{name}: {given!r} is not one of {context.get('expected', '')}"
+        case "missing":
+            return f"{name}: missing"
+        case _:
+            return f"{name}: {item['msg']}"
 
 
 def add_security_headers(app: FastAPI) -> None:

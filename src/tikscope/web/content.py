@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 router = APIRouter()
-PUBLISHED_COLUMNS = ("type", "published", "views", "likes", "comments", "shares", "reach")
+PUBLISHED_COLUMNS = (
+    "caption", "link", "type", "published", "views", "likes", "comments", "shares", "reach",
+)  # fmt: skip
 
 
 def content(
@@ -57,29 +59,23 @@ def content(
     }
 
 
-def post_label(rank: int, post: dict[str, Any], moment_key: str) -> str:
-    """A short, unique axis label for a post: its rank, type and publish day."""
-    moment = post[moment_key]
-    day = moment.strftime("%d %b") if moment is not None else "unknown day"
-    return f"{rank}. {post.get('type') or post.get('media_type') or 'post'}, {day}"
-
-
 def content_figures(data: dict[str, Any]) -> dict[str, Any]:
-    """Top posts by views gained in the period; views of each post published in the period."""
+    """Top posts by views gained in the period; views of each post published in the period.
+
+    Posts are named by caption and publish time, linked to TikTok (`figures.post_bars`).
+    """
     drawn: dict[str, Any] = {}
     top = data["viewed"]["top_posts"]
     if top:
-        labels = [post_label(rank, post, "create_time") for rank, post in enumerate(top, 1)]
-        drawn["top_posts"] = figures.bars(
-            "Top posts by views gained in the period", labels,
-            {"Views gained": [post["views_gained"] for post in top]}, horizontal=True,
+        drawn["top_posts"] = figures.post_bars(
+            "Top posts by views gained in the period", top,
+            [post["views_gained"] for post in top], measure="Views gained",
         )  # fmt: skip
     posts = data["published"]["posts"]
     if posts:
-        labels = [post_label(rank, post, "published") for rank, post in enumerate(posts, 1)]
-        drawn["published_views"] = figures.bars(
+        drawn["published_views"] = figures.post_bars(
             "Views of each post published in the period (lifetime, at the period's end)",
-            labels, {"Views": [post["views"] for post in posts]},
+            posts, [post["views"] for post in posts], measure="Views",
         )  # fmt: skip
     return drawn
 

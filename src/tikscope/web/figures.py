@@ -6,12 +6,16 @@ The figures use plotly.js from the installed plotly package, so nothing is fetch
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any
+
+from tikscope.reports.post_names import TITLE_LENGTH, post_label, post_published, post_url
 
 Figure = dict[str, Any]
 COLORS = ("#0f766e", "#be185d", "#1d4ed8", "#b45309", "#6d28d9", "#15803d", "#b91c1c", "#0369a1")
 # NOTE: plotly.js knows few named scales ("Teal" is Python-only), so the scale is spelled out.
 TEAL = [[0.0, "#f0fdfa"], [0.5, "#2dd4bf"], [1.0, "#115e59"]]
+NARROW_TITLE = 16  # characters of a caption on a phone's chart
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
@@ -32,16 +36,34 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
 
 
 def lines(
-    title: str, x: Sequence[Any], series: Mapping[str, Sequence[Any]], *, dashed: Sequence[str] = ()
-) -> Figure:
-    """One line per series over a shared x axis; series named in `dashed` drawn dashed."""
-    data = [
+    title: str, x: Sequence[Any], series: Mapping[str, Sequence[Any]], *,
+    dashed: Sequence[str] = (), right: Sequence[str] = (), axis_titles: Sequence[str] = (),
+) -> Figure:  # fmt: skip
+    """One line per series over a shared x axis; series named in `dashed` drawn dashed.
+
+    Series named in `right` go on a second y axis on the right: a series a hundred times smaller
+    than the others would lie flat on theirs. `axis_titles` names the left (and right) axis; the
+    right one is coloured like its first series.
+    """
+    data: list[dict[str, Any]] = [
         {"type": "scatter", "mode": "lines", "name": name, "x": list(x), "y": list(values),
+         "yaxis": "y2" if name in right else "y",
          "line": {"color": COLORS[index % len(COLORS)], "width": 2,
                   "dash": "dot" if name in dashed else "solid"}}
         for index, (name, values) in enumerate(series.items())
     ]  # fmt: skip
-    return {"data": data, "layout": layout(title)}
+    left_title, right_title = (*axis_titles, "", "")[:2]
+    extra: dict[str, Any] = {}
+    if left_title:
+        extra["yaxis"] = {"gridcolor": "#e5e7eb", "rangemode": "tozero",
+                          "title": {"text": left_title}}  # fmt: skip
+    if right:
+        color = next(trace["line"]["color"] for trace in data if trace["yaxis"] == "y2")
+        extra["yaxis2"] = {"overlaying": "y", "side": "right", "rangemode": "tozero",
+                           "tickmode": "auto", "showgrid": False, "tickfont": {"color": color},
+                           "title": {"text": right_title, "font": {"color": color}}}  # fmt: skip
+        extra["margin"] = {"l": 56, "r": 56, "t": 48, "b": 40}
+    return {"data": data, "layout": layout(title, **extra)}
 
 
 def bars(
@@ -62,6 +84,44 @@ def bars(
     else:
         extra |= {"yaxis": value_axis}
     return {"data": data, "layout": layout(title, **extra)}
+
+
+def post_bars(
+    title: str, posts: Sequence[Mapping[str, Any]], values: Sequence[Any], *, measure: str
+) -> Figure:
+    """Horizontal bars, one per post, the first on top, each named by its caption and time.
+
+    The names link to the posts on TikTok; hovering shows the whole caption. Posts are kept
+    apart by id, as captions repeat.
+    """
+    ids = [str(post["post_id"]) for post in posts]
+    hover = [[escape(" ".join((post.get("caption") or "(no caption)").split())),
+              published_text(post)] for post in posts]  # fmt: skip
+    data = [{"type": "bar", "orientation": "h", "y": ids, "x": list(values),
+             "marker": {"color": COLORS[0]}, "name": measure, "customdata": hover,
+             "hovertemplate": f"%{{customdata[0]}}<br>published %{{customdata[1]}} UTC<br>"
+             f"{escape(measure)}: %{{x:,.0f}}<extra></extra>"}]  # fmt: skip
+    names = {"type": "category", "autorange": "reversed", "automargin": True,
+             "tickmode": "array", "tickvals": ids,
+             "ticktext": [linked_label(post) for post in posts]}  # fmt: skip
+    value_axis = {"gridcolor": "#e5e7eb", "rangemode": "tozero", "title": {"text": measure}}
+    # NOTE: static/app.js swaps in the short names on a phone, where the long ones leave no room.
+    short = {"narrow_ticktext": [linked_label(post, limit=NARROW_TITLE) for post in posts]}
+    return {"data": data, "layout": layout(title, hovermode="closest", showlegend=False,
+                                           xaxis=value_axis, yaxis=names, meta=short)}  # fmt: skip
+
+
+def linked_label(post: Mapping[str, Any], limit: int = TITLE_LENGTH) -> str:
+    """A post's axis label (caption and time) as Plotly text, a link where it has a TikTok one."""
+    label = escape(post_label(dict(post), limit))
+    url = post_url(dict(post))
+    return f'<a href="{escape(url)}">{label}</a>' if url else label
+
+
+def published_text(post: Mapping[str, Any]) -> str:
+    """When a post was published, to the minute."""
+    published = post_published(dict(post))
+    return f"{published:%Y-%m-%d %H:%M}" if published else "on an unknown day"
 
 
 def heatmap(

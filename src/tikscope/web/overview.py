@@ -45,7 +45,11 @@ def overview(
 
 
 def overview_figures(data: dict[str, Any]) -> dict[str, Any]:
-    """Daily views against the previous period (aligned by day), and followers."""
+    """Daily views against the previous period (aligned by day), and followers.
+
+    Profile views (hundreds a day) get their own axis on the right, beside video views (tens of
+    thousands).
+    """
     daily, previous = data["daily"], data["previous_daily"]
     days = [row["period_start"] for row in daily]
     label = {name: METRICS_BY_NAME[name].label for name in ("video_views", "profile_views")}
@@ -58,7 +62,9 @@ def overview_figures(data: dict[str, Any]) -> dict[str, Any]:
     balance = {"Gained": [row["gained"] for row in daily],
                "Lost": [-(row["lost"] or 0) for row in daily]}  # fmt: skip
     return {
-        "views": figures.lines("Views per day", days, views, dashed=(earlier,)),
+        "views": figures.lines("Views per day", days, views, dashed=(earlier,),
+                               right=(label["profile_views"],),
+                               axis_titles=(label["video_views"], label["profile_views"])),
         "followers": figures.lines("Followers at the end of each day", days, followers)
         | {"layout": figures.layout("Followers at the end of each day",
                                     yaxis={"gridcolor": "#e5e7eb", "rangemode": "normal"})},

@@ -43,6 +43,7 @@ router = APIRouter()
 PAGE_PATH = "/workspaces/{workspace}/accounts/{handle}/posts"
 API_PATH = "/api/workspaces/{workspace}/accounts/{handle}/posts"
 DEFAULT_SORT = "-views"
+NAMING = ("caption", "link")
 FLAGS = {
     "name": "flags", "label": "Data quality", "unit": None,
     "description": "Why a number may differ from TikTok Studio.", "business_only": False,
@@ -105,9 +106,10 @@ def gatherer(table: TableQuery) -> Gather:
         connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings,
         compare: bool,
     ) -> dict[str, Any]:  # fmt: skip
-        posts = post_list(
-            connection, account, period, settings, columns=table.columns, sort=table.sort
-        )
+        # NOTE: every row carries its caption and link, shown or not: the page names each post
+        # by its caption, linked to TikTok.
+        columns = (*table.columns, *(name for name in NAMING if name not in table.columns))
+        posts = post_list(connection, account, period, settings, columns=columns, sort=table.sort)
         return {
             "columns": [describe_column(name) for name in table.shown],
             "sort": table.sort,

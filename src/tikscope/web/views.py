@@ -14,13 +14,20 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from tikscope.access import memberships, workspace_handles
+from tikscope.access import memberships, role_in, workspace_handles
 from tikscope.errors import TikscopeError
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.web.params import PeriodQuery, period_query
 from tikscope.web.render import encode_json, render
-from tikscope.web.security import Access, ViewerAccess, server_state, workspace_account
+from tikscope.web.security import (
+    Access,
+    ViewerAccess,
+    bearer,
+    optional_identity,
+    server_state,
+    workspace_account,
+)
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -157,3 +164,25 @@ def page_context(request: Request, access: Access, *, account: str | None = None
 def navigation_place(view: AccountView) -> int:
     """Where a view's link goes in the navigation bar."""
     return NAVIGATION.index(view.name) if view.name in NAVIGATION else len(NAVIGATION)
+
+
+async def error_frame(request: Request) -> dict[str, Any]:
+    """The frame of an error page (`page_context`) for a member of the path's workspace.
+
+    With the account and view when the path names them; nothing for anyone else. A refused
+    period or column then keeps the navigation and the account picker.
+    """
+    workspace = request.path_params.get("workspace")
+    who = await optional_identity(request, await bearer(request))
+    if not isinstance(workspace, str) or who is None:
+        return {}
+    state = server_state(request)
+    role = state.lookup(role_in, who.user.user_id, workspace)
+    if role is None:
+        return {}
+    handle = str(request.path_params.get("handle", "")).lstrip("@").lower()
+    account = handle if handle in state.lookup(workspace_handles, workspace) else None
+    frame = page_context(request, Access(who, workspace, role), account=account)
+    name = request.url.path.rsplit("/", 1)[-1]
+    views = [view for view in ACCOUNT_VIEWS if view.name == name and account]
+    return frame | ({"view": views[0]} if views else {})

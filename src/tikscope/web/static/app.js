@@ -2,11 +2,21 @@
 // No inline scripts (the Content-Security-Policy forbids them): everything starts here.
 "use strict";
 
+var NARROW = 520;  // px: below it, figures put their legend under the plot
+
 function drawFigures(root) {
   root.querySelectorAll("script[data-figure-for]").forEach(function (block) {
     var target = root.querySelector('[data-figure="' + block.dataset.figureFor + '"]');
     if (!target || !window.Plotly) { return; }
     var spec = JSON.parse(block.textContent);
+    if (target.clientWidth < NARROW && spec.layout.legend) {
+      // On a phone a legend above the plot wraps over it: put it below instead.
+      spec.layout.legend = Object.assign({}, spec.layout.legend, { x: 0, xanchor: "left", y: -0.2, yanchor: "top" });
+    }
+    if (target.clientWidth < NARROW && spec.layout.meta && spec.layout.meta.narrow_ticktext) {
+      // Long post names would push the bars off a phone's screen: the figure ships short ones.
+      spec.layout.yaxis = Object.assign({}, spec.layout.yaxis, { ticktext: spec.layout.meta.narrow_ticktext });
+    }
     Plotly.newPlot(target, spec.data, spec.layout, {
       displaylogo: false, responsive: true,
       modeBarButtonsToRemove: ["select2d", "lasso2d"],
