@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from tikscope.audience.model import Clustering
-from tikscope.errors import UsageError
+from tikscope.errors import ConflictError, UsageError
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def latest_result_id(connection: DuckDBPyConnection, account_id: str) -> int:
     """The newest saved result of the account, or a clear error when there is none."""
     value = newest_result_id(connection, account_id)
     if value is None:
-        raise UsageError(
+        raise ConflictError(
             "no saved audience result for this account: run `tikscope audience report` first"
         )
     return value
