@@ -15,6 +15,7 @@ from tikscope.metrics.query import (
     parameters_for,
 )
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
+from tikscope.sources.catalog import how_to_get
 from tikscope.store.summary import fetch_rows
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 GRANULARITIES = ("day", "week", "month")
 DEMOGRAPHICS_MINIMUM_FOLLOWERS = 100
+DIMENSIONS = ("gender", "age", "country", "city")
 DEFAULT_POST_COLUMNS = (
     "type", "published", "views", "likes", "comments", "shares", "reach", "engagement",
 )  # fmt: skip
@@ -83,17 +85,18 @@ def demographics(
         )
     )
     if not rows:
-        reason = (
-            "personal accounts have no demographics source"
-            if account.account_type == "personal"
-            else "no demographic snapshot in the store up to the period's end"
-        )
-        return {"unavailable": reason}
+        how = how_to_get(f"audience_snapshots.{name}" for name in ("gender", "country"))
+        return {"unavailable": f"no demographics in the store up to the period's end: {how}"}
     result: dict[str, Any] = {"snapshot_date": rows[0]["snapshot_date"]}
     for row in rows:
         result.setdefault(row["dimension"], []).append(
             {"value": row["value"], "share": row["share"]}
         )
+    result["missing"] = {
+        dimension: f"not in the store: {how_to_get([f'audience_snapshots.{dimension}'])}"
+        for dimension in DIMENSIONS
+        if dimension not in result
+    }
     return result
 
 
@@ -127,12 +130,7 @@ def post_list(
         known = ", ".join(column.name for column in POST_COLUMNS)
         raise UsageError(f"unknown post column(s) {', '.join(unknown)}; choose from {known}")
     chosen = [POST_COLUMNS_BY_NAME[name] for name in dict.fromkeys(["post_id", *columns])]
-    personal = account.account_type == "personal"
-    selected = ", ".join(
-        f"NULL AS {column.name}" if column.business_only and personal
-        else f"{settings.fill(column.sql)} AS {column.name}"
-        for column in chosen
-    )  # fmt: skip
+    selected = ", ".join(f"{settings.fill(column.sql)} AS {column.name}" for column in chosen)
     sort_column = POST_COLUMNS_BY_NAME[sort.lstrip("-")]
     direction = "DESC" if sort.startswith("-") else "ASC"
     order = settings.fill(sort_column.sql)

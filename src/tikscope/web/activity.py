@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter
 
+from tikscope.metrics.missing import why_missing
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.sections import activity_heatmap
 from tikscope.metrics.studio import SOURCES, data_freshness, traffic_sources, viewer_territories
-from tikscope.reports.model import NO_DATA, PERSONAL
 from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
 
@@ -63,19 +63,19 @@ def activity(
         "traffic_sources": source_rows,
         "territories": territories,
         "unavailable": {
-            "heatmap": why_missing(account, bool(heatmap)),
-            "traffic_sources": why_missing(account, any(row["share"] for row in source_rows)),
-            "territories": why_missing(account, bool(territories)),
+            "heatmap": why_missing(
+                has_data=bool(heatmap), needs=("follower_activity.active_followers",)
+            ),
+            "traffic_sources": why_missing(
+                has_data=any(row["share"] for row in source_rows),
+                needs=("post_snapshots.source_for_you",),
+            ),
+            "territories": why_missing(
+                has_data=bool(territories), needs=("post_snapshots.viewer_countries",)
+            ),
         },
         "freshness": data_freshness(connection, account),
     }
-
-
-def why_missing(account: Account, has_data: bool) -> str | None:
-    """Why a part of the page is empty, or None when it has data."""
-    if account.account_type == "personal":
-        return PERSONAL
-    return None if has_data else NO_DATA
 
 
 def local_heatmap(
