@@ -207,7 +207,7 @@ def compute_scope(
     """The simple and ratio metrics of one scope, and its data-quality notes, in one query."""
     metrics = [m for m in METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
     needed = list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
-    extra = [sql for sql, _ in FLAGS[scope]] + [sql for sql, _ in VALUE_NOTES.get(scope, ())]
+    extra = [sql for sql, _ in FLAGS[scope]] + [sql for _, sql in VALUE_NOTES.get(scope, ())]
     expressions = [f"{settings.fill(m.sql)} AS {m.name}" for m in metrics]
     expressions += ["count(*)", *(f"count({column})" for column in needed), *extra]
     row = connection.execute(
