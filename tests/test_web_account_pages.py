@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from html import unescape
 from typing import Any
 
 import httpx
@@ -26,7 +27,14 @@ from web_support import WebStore, bearer, login
 BUSINESS = "/api/workspaces/agency/accounts/casa_verde_demo"
 PERSONAL = "/api/workspaces/rival/accounts/other_brand"
 PERIOD = Period(date(2026, 10, 24), date(2026, 11, 20))  # the default: the last 28 days
-UNAVAILABLE = "not available for personal accounts"
+UNAVAILABLE = "not in the store for this period: connect the Business API"
+FROM_FOLLOWERS = (
+    "not in the store for this period: import Studio's Followers export or connect the Business API"
+)
+NO_DEMOGRAPHICS = (
+    "no demographics in the store up to the period's end: import Studio's Followers export or "
+    "connect the Business API"
+)
 PUBLISHED_COLUMNS = (
     "caption", "link", "type", "published", "views", "likes", "comments", "shares", "reach",
 )  # fmt: skip
@@ -104,7 +112,7 @@ def test_community_api_of_a_personal_account_says_what_is_unavailable(
         "followers_balance": (None, UNAVAILABLE),
     }  # fmt: skip
     assert data["balance_unavailable"] == UNAVAILABLE
-    assert data["demographics"] == {"unavailable": "personal accounts have no demographics source"}
+    assert data["demographics"] == {"unavailable": NO_DEMOGRAPHICS}
     assert {row["gained"] for row in data["growth"]["day"]} == {None}
 
 
@@ -221,7 +229,7 @@ def test_activity_api_of_a_personal_account_is_unavailable_throughout(
 ) -> None:
     _, store = web_server
     data = fetch(client, store, f"{PERSONAL}/activity", "rita")
-    assert data["unavailable"] == {"heatmap": UNAVAILABLE, "traffic_sources": UNAVAILABLE,
+    assert data["unavailable"] == {"heatmap": FROM_FOLLOWERS, "traffic_sources": UNAVAILABLE,
                                    "territories": UNAVAILABLE}  # fmt: skip
     assert (data["heatmap"], data["best_hours"], data["territories"]) == ([], [], [])
     assert {row["share"] for row in data["traffic_sources"]} == {None}
@@ -242,10 +250,9 @@ def test_account_pages_of_a_personal_account_show_the_unavailable_states(
     assert login(client, "rita").status_code == 303
     pages = {name: client.get(f"/workspaces/rival/accounts/other_brand/{name}").text
              for name in ("community", "content", "activity")}  # fmt: skip
-    assert "Demographics are not available: personal accounts have no demographics source." in (
-        pages["community"])  # fmt: skip
+    assert f"Demographics are not available: {NO_DEMOGRAPHICS}." in unescape(pages["community"])
     assert f"Followers gained and lost per day: {UNAVAILABLE}." in pages["community"]
-    assert f"Follower activity: {UNAVAILABLE}." in pages["activity"]
+    assert f"Follower activity: {FROM_FOLLOWERS}." in unescape(pages["activity"])
     assert f"Traffic sources: {UNAVAILABLE}." in pages["activity"]
     assert f"Territories: {UNAVAILABLE}." in pages["activity"]
     assert 'data-figure="top_posts"' in pages["content"]  # views gained exist without Business
