@@ -26,12 +26,12 @@ from metrics_fixture import (
     small_batch,
 )
 from tikscope.errors import UsageError
+from tikscope.metrics.activity import utc_heatmap
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Account, MetricValue, Settings, compute_metrics, find_account
 from tikscope.metrics.registry import METRICS, METRICS_BY_NAME, POST_COLUMNS
 from tikscope.metrics.run import MetricLine, metric_rows
 from tikscope.metrics.sections import (
-    activity_heatmap,
     data_flags,
     demographics,
     follower_series,
@@ -666,7 +666,7 @@ def test_demographics_threshold_is_100_followers(store: DuckDBPyConnection) -> N
 def test_activity_heatmap_averages_by_weekday_and_hour(
     connection: DuckDBPyConnection, business: Account
 ) -> None:
-    assert activity_heatmap(connection, business, MAIN_PERIOD) == [
+    assert utc_heatmap(connection, business, MAIN_PERIOD) == [
         {"weekday": 0, "hour": 20, "active_followers": 150.0},  # Mondays 03-23, 03-30: (100+200)/2
         {"weekday": 0, "hour": 21, "active_followers": 200.0},  # (150 + 250) / 2
         {"weekday": 1, "hour": 9, "active_followers": 40.0},  # Tuesday 03-31 only

@@ -15,11 +15,12 @@ from playwright.sync_api import Page
 
 from browser_support import screenshot, wait_for_figures
 from tikscope.metrics import studio
+from tikscope.metrics.activity import utc_heatmap
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Settings, find_account
 from tikscope.metrics.registry import COMMUNITY, PUBLISHED, VIEWED
 from tikscope.metrics.run import metric_rows
-from tikscope.metrics.sections import activity_heatmap, demographics, follower_series, post_list
+from tikscope.metrics.sections import demographics, follower_series, post_list
 from tikscope.reports.account import PUBLISHED_SUMMARY
 from tikscope.store.db import open_store
 from web_support import WebStore, bearer, login
@@ -168,7 +169,7 @@ def test_activity_api_turns_utc_hours_into_the_account_time_zone(
     data = fetch(client, store, f"{BUSINESS}/activity", "vera", start=period.start,
                  end=period.end)  # fmt: skip
     utc = direct(store, "casa_verde_demo", lambda connection, account:
-                 activity_heatmap(connection, account, period))  # fmt: skip
+                 utc_heatmap(connection, account, period))  # fmt: skip
     by_slot = {(row["weekday"], row["hour"]): row["active_followers"] for row in utc}
     assert len(data["heatmap"]) == len(utc) == 168
     for row in data["heatmap"]:
@@ -261,7 +262,7 @@ def test_account_pages_of_a_personal_account_show_the_unavailable_states(
 def test_activity_offsets_of_unusual_zones() -> None:
     # NOTE: imported here: importing a web module registers its navigation link, so importing
     # it at collection time would reorder every page's navigation.
-    from tikscope.web.activity import offset_stretches, offset_text
+    from tikscope.metrics.activity import offset_stretches, offset_text
 
     period = Period(date(2026, 3, 28), date(2026, 3, 30))
     assert offset_stretches("Asia/Kolkata", period)[1][0].offset_minutes == 330

@@ -14,6 +14,7 @@ from tikscope.cli.output import OutputFormat, print_rows, rows_csv, rows_json, w
 from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
+from tikscope.metrics.activity import WEEKDAYS
 from tikscope.metrics.model import Unit
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS
 
@@ -105,11 +106,10 @@ def metrics(
 
 
 COMPOSITE_SECTIONS = ("series", "demographics", "activity")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def peak_hours(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per weekday, the busiest and quietest UTC hours: the heatmap in terminal width."""
+    """Per weekday, the busiest and quietest hours (account's time zone), in terminal width."""
     rows = []
     for weekday, name in enumerate(WEEKDAYS):
         day = sorted(
@@ -118,7 +118,7 @@ def peak_hours(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if day:
             rows.append({
                 "weekday": name,
-                "busiest hours (UTC)": ", ".join(f"{c['hour']:02d}h" for c in day[:3]),
+                "busiest hours": ", ".join(f"{c['hour']:02d}h" for c in day[:3]),
                 "active then": round(day[0]["active_followers"]),
                 "quietest hour": f"{day[-1]['hour']:02d}h",
                 "active then ": round(day[-1]["active_followers"]),

@@ -251,6 +251,19 @@ METRICS: tuple[Metric, ...] = (
         column="returning_viewers",
         section=STUDIO,
     ),
+    ratio(
+        "new_viewers_share",
+        "New viewers %",
+        "Share of the period's views, on every post, that came from people who had not watched "
+        "the account in the past year (each post's share weighted by its views gained).",
+        numerator="sum(views_gained * viewers_new) FILTER (WHERE viewers_new IS NOT NULL)",
+        denominator="sum(views_gained) FILTER (WHERE viewers_new IS NOT NULL)",
+        scope=Scope.VIEWED,
+        section=STUDIO,
+        unit=Unit.FRACTION,
+        sources=("post_snapshots.viewers_new",),
+        over_posts="views-weighted mean",
+    ),
     gained("views_gained", "Views gained by posts", counter="views"),
     gained("likes_gained", "Likes gained by posts", counter="likes"),
     gained("comments_gained", "Comments gained by posts", counter="comments"),
@@ -332,19 +345,6 @@ METRICS: tuple[Metric, ...] = (
     source_share("hashtag", "Hashtag"),
     source_share("sound", "Sound"),
     source_share("direct_message", "Direct Message"),
-    ratio(
-        "new_viewers_share",
-        "New viewers %",
-        "Share of the period's views, on every post, that came from people who had not watched "
-        "the account in the past year (each post's share weighted by its views gained).",
-        numerator="sum(views_gained * viewers_new) FILTER (WHERE viewers_new IS NOT NULL)",
-        denominator="sum(views_gained) FILTER (WHERE viewers_new IS NOT NULL)",
-        scope=Scope.VIEWED,
-        section=STUDIO,
-        unit=Unit.FRACTION,
-        sources=("post_snapshots.viewers_new",),
-        over_posts="views-weighted mean",
-    ),
 )
 
 METRICS_BY_NAME = {metric.name: metric for metric in METRICS}

@@ -100,21 +100,6 @@ def demographics(
     return result
 
 
-def activity_heatmap(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
-    """Average active followers by day of week (0 = Monday) and hour (UTC) over the period."""
-    return fetch_rows(
-        connection.execute(
-            """
-            SELECT isodow(date) - 1 AS weekday, hour, avg(active_followers) AS active_followers
-            FROM follower_activity
-            WHERE account_id = $account AND date BETWEEN $start AND $end
-            GROUP BY ALL ORDER BY weekday, hour
-            """,
-            {"account": account.account_id, "start": period.start, "end": period.end},
-        )
-    )
-
-
 def post_list(
     connection: DuckDBPyConnection,
     account: Account,

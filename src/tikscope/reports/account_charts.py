@@ -127,6 +127,7 @@ def published_charts(data: AccountReportData) -> list[ChartSpec]:
 def studio_charts(data: AccountReportData) -> list[ChartSpec]:
     """Daily overview, follower activity, traffic, territories, viewers and top posts."""
     traffic = data.traffic_sources
+    zone = data.heatmap_zone["name"]
     new = data.row("new_viewers_share")
     return [
         chart("studio_overview", "Overview: daily totals",
@@ -135,7 +136,7 @@ def studio_charts(data: AccountReportData) -> list[ChartSpec]:
                            needs=("account_daily.video_views",)),
               height=10),
         chart("studio_follower_activity", "When followers are active: average by weekday and "
-              "hour (UTC)", partial(draw_heatmap, rows=data.heatmap),
+              f"hour ({zone})", partial(draw_heatmap, rows=data.heatmap, zone=zone),
               data.missing(has_data=bool(data.heatmap),
                            needs=("follower_activity.active_followers",)), height=5),
         chart("studio_traffic_sources", "Traffic sources: share of all the period's views",

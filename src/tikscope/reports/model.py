@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import studio
+from tikscope.metrics.activity import local_heatmap
 from tikscope.metrics.missing import why_missing
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, last_day
 from tikscope.metrics.registry import POST_COLUMNS
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import (
-    activity_heatmap,
     demographics,
     follower_series,
     post_list,
@@ -43,7 +43,8 @@ class AccountReportData:
         last_day: the last day the store has data for.
         series: follower and daily series, one row per day.
         demographics: audience shares by dimension, or `unavailable` with the reason.
-        heatmap: average active followers by weekday and hour.
+        heatmap: average active followers by weekday and hour, in the account's time zone.
+        heatmap_zone: that time zone: name, UTC offsets over the period, a sentence saying so.
         posts: the posts published in the period with every post column and their flags.
         top_posts: the posts that gained the most views in the period.
         traffic_sources: share of the period's views by source.
@@ -61,6 +62,7 @@ class AccountReportData:
     series: list[Row]
     demographics: dict[str, Any]
     heatmap: list[Row]
+    heatmap_zone: Row
     posts: list[Row]
     top_posts: list[Row]
     traffic_sources: Row
@@ -85,6 +87,7 @@ def gather_account_report(
 ) -> AccountReportData:
     """Read everything the account report shows from the store."""
     columns = [column.name for column in POST_COLUMNS]
+    heatmap, zone = local_heatmap(connection, account, period)
     rows, flags = metric_report(connection, account, period, settings, compare=True)
     return AccountReportData(
         account=account,
@@ -96,7 +99,8 @@ def gather_account_report(
         last_day=last_day(connection, account),
         series=follower_series(connection, account, period),
         demographics=demographics(connection, account, period),
-        heatmap=activity_heatmap(connection, account, period),
+        heatmap=heatmap,
+        heatmap_zone=zone,
         posts=post_list(connection, account, period, settings, columns=columns),
         top_posts=studio.top_posts(connection, account, period),
         traffic_sources=studio.traffic_sources(connection, account, period),
