@@ -97,14 +97,14 @@ BUSINESS_EXPECTED: dict[str, float | None] = {
 PERSONAL_EXPECTED: dict[str, float | None] = {
     "followers": 70,  # followers_count on 04-01
     "followers_growth": 20,  # 70 - 50 (03-22)
-    # Q2 (03-27) and Q3 (04-01 21:00 New York); Q3 did not exist yet at S10, so its counters
-    # there are 0, but it was published in the period.
+    # Q2 (03-27) and Q3 (04-01 21:00 New York); Q3 was first read after S10, by the sync at
+    # 04-02 06:00: its counters are read there (and flagged), not left out.
     "posts_published": 2,
-    "published_views": 300,  # Q2 300 + Q3 0
-    "published_likes": 30,
-    "published_comments": 6,
-    "published_shares": 4,
-    "published_interactions": 40,  # 30 + 6 + 4
+    "published_views": 320,  # Q2 300 + Q3 20
+    "published_likes": 32,  # 30 + 2
+    "published_comments": 6,  # 6 + 0
+    "published_shares": 4,  # 4 + 0
+    "published_interactions": 42,  # (30 + 6 + 4) + (2 + 0 + 0)
     "average_duration_seconds": 25,  # (Q2 30 + Q3 20) / 2
     "views_gained": 400,  # Q1 200 - 100 + Q2 300 (Q3's first read is after S10)
     "likes_gained": 40,  # (20 - 10) + 30
@@ -724,14 +724,14 @@ def test_post_list_business_columns_empty_on_personal_account(
     connection: DuckDBPyConnection, personal: Account
 ) -> None:
     rows = post_list(connection, personal, MAIN_PERIOD, Settings(), columns=("views", "reach"))
-    # Q2, then Q3: published 04-01 21:00 New York, in the period but with no reading by its end
+    # Q2, then Q3: published 04-01 21:00 New York, in the period, first read after its end
     assert rows == [
         {"post_id": "7100000000000000002", "views": 300, "reach": None, "flags": ""},
         {
             "post_id": "7100000000000000003",
-            "views": None,
+            "views": 20,
             "reach": None,
-            "flags": "no counters captured by the period's end yet",
+            "flags": "counters as of 2026-04-02, after the period's end",
         },
     ]
 

@@ -16,7 +16,7 @@ from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
 from tikscope.metrics.activity import WEEKDAYS
 from tikscope.metrics.model import Unit
-from tikscope.metrics.sections import DEFAULT_POST_COLUMNS
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS
 
 AccountOption = Annotated[
     str | None, typer.Option("--account", help="Handle of the account (needed if several).")
@@ -143,13 +143,17 @@ def print_composite(name: str, data: Any, output: OutputFormat, *, title: str) -
         return
     rows = [
         {"dimension": dimension, "value": item["value"], "share": item["share"]}
-        for dimension, items in data.items()
-        if dimension != "snapshot_date"
-        for item in items
+        for dimension in DIMENSIONS
+        for item in data.get(dimension, [])
     ]
     if output is OutputFormat.table:
         rows = [{**row, "share": f"{row['share']:.1%}"} for row in rows]
     print_rows(rows, output, title=f"{title} (snapshot of {data['snapshot_date']})")
+    if output is OutputFormat.table:
+        notes = [data["note"]] if data.get("note") else []
+        notes += [f"{name}: {reason}" for name, reason in data.get("missing", {}).items()]
+        for note in notes:
+            typer.echo(f"note: {note}")
 
 
 def whole_counts(row: dict[str, Any]) -> dict[str, Any]:

@@ -156,6 +156,9 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
          "{} posts with no snapshot at the period's start (their gains count from zero)"),
     ),
     Scope.PUBLISHED: (
+        ("count(*) FILTER (WHERE read_after_end)",
+         "{} posts published in the period whose counters were first captured after the "
+         "period's end: read at that first capture"),
         ("count(*) FILTER (WHERE insights_as_of < counters_as_of)",
          "{} posts published in the period whose reach and watch time are last known from "
          "before the period's end (TikTok stops reporting them after 7 idle days)"),
@@ -350,15 +353,25 @@ AS_OF = ", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)
 GAINED = ("views", "likes", "comments", "shares")
 
 # NOTE: the post filter is pushed into the snapshot aggregation so that a short period reads
-# the snapshots of its own posts only.
+# the snapshots of its own posts only. A post first captured after the period's end (a Studio
+# Content export, an API connected later) is read at that first capture and flagged, rather than
+# shown without numbers.
 PUBLISHED_SQL = f"""
 WITH chosen AS (
     SELECT post_id, media_type, create_time, caption, duration_seconds, is_deleted, is_filtered,
            is_ad, coalesce(share_url, $post_url_prefix || post_id) AS link
     FROM posts
     WHERE account_id = $account AND create_time >= $utc_start AND create_time < $utc_end
+),
+first_capture AS (
+    SELECT post_id, min(captured_at) AS first_at
+    FROM post_snapshots
+    WHERE account_id = $account AND post_id IN (SELECT post_id FROM chosen)
+      AND captured_at >= $utc_start  -- a post has no snapshot from before it was published
+    GROUP BY post_id
 )
 SELECT c.*, s.*, s.likes + s.comments + s.shares AS interactions,
+       s.counters_as_of > $snap_end AS read_after_end,
        (SELECT arg_max(followers_count, date) FROM account_daily
          WHERE account_id = $account AND date < $snap_end::DATE) AS followers_at_end
 FROM chosen c
@@ -368,10 +381,9 @@ LEFT JOIN (
            {AS_OF},
            max(captured_at) FILTER (WHERE reach IS NOT NULL) AS insights_as_of,
            {LAST_KNOWN}
-    FROM post_snapshots
-    WHERE account_id = $account AND captured_at <= $snap_end
-      AND captured_at >= $utc_start  -- a post has no snapshot from before it was published
-      AND post_id IN (SELECT post_id FROM chosen)
+    FROM post_snapshots JOIN first_capture USING (post_id)
+    WHERE account_id = $account AND captured_at >= first_capture.first_at
+      AND captured_at <= greatest($snap_end, first_capture.first_at)
     GROUP BY post_id
 ) s USING (post_id)
 """

@@ -61,8 +61,9 @@ def demographics(
 ) -> dict[str, Any]:
     """Audience shares by gender, age, country and city from the last snapshot in the period.
 
-    Shown only when the account has at least 100 followers, as TikTok does; otherwise the
-    reason is given instead.
+    With no snapshot up to the period's end, the first one after it is used and `note` says so
+    (a Studio Followers export is dated the day it was downloaded). Shown only when the account
+    has at least 100 followers, as TikTok does; otherwise the reason is given instead.
     """
     followers = connection.execute(
         "SELECT arg_max(followers_count, date) FROM account_daily "
@@ -76,9 +77,11 @@ def demographics(
         connection.execute(
             """
             SELECT snapshot_date, dimension, value, share FROM audience_snapshots
-            WHERE account_id = $account AND snapshot_date = (
-                SELECT max(snapshot_date) FROM audience_snapshots
-                WHERE account_id = $account AND snapshot_date <= $end)
+            WHERE account_id = $account AND snapshot_date = coalesce(
+                (SELECT max(snapshot_date) FROM audience_snapshots
+                 WHERE account_id = $account AND snapshot_date <= $end),
+                (SELECT min(snapshot_date) FROM audience_snapshots
+                 WHERE account_id = $account))
             ORDER BY dimension, share DESC, value
             """,
             {"account": account.account_id, "end": period.end},
@@ -88,6 +91,11 @@ def demographics(
         how = how_to_get(f"audience_snapshots.{name}" for name in ("gender", "country"))
         return {"unavailable": f"no demographics in the store up to the period's end: {how}"}
     result: dict[str, Any] = {"snapshot_date": rows[0]["snapshot_date"]}
+    if rows[0]["snapshot_date"] > period.end:
+        result["note"] = (
+            f"no snapshot up to the period's end: the first one after it, of "
+            f"{rows[0]['snapshot_date']}, is shown"
+        )
     for row in rows:
         result.setdefault(row["dimension"], []).append(
             {"value": row["value"], "share": row["share"]}
@@ -122,6 +130,7 @@ def post_list(
     rows = fetch_rows(
         connection.execute(
             f"SELECT {selected}, counters_as_of IS NULL AS not_captured, "
+            f"strftime(counters_as_of, '%Y-%m-%d') AS read_on, read_after_end, "
             f"insights_as_of < counters_as_of AS insights_stale, "
             f"is_deleted, is_filtered FROM ({PUBLISHED_SQL}) "
             f"ORDER BY {order} {direction} NULLS LAST, post_id",
@@ -133,10 +142,12 @@ def post_list(
 
 def with_flags(row: Row) -> Row:
     """A post row with its data-quality flags folded into one `flags` cell."""
+    read_on = row.pop("read_on")
     flags = [
         text
         for key, text in (
-            ("not_captured", "no counters captured by the period's end yet"),
+            ("not_captured", "no counters captured yet"),
+            ("read_after_end", f"counters as of {read_on}, after the period's end"),
             (
                 "insights_stale",
                 "reach/watch time last reported before the period's end (idle > 7 days)",
