@@ -59,12 +59,17 @@ def test_metrics_json_values_match_hand_values(
     assert (code, err) == (0, "")
     rows = json.loads(out)
     assert {row["metric"]: row["value"] for row in rows} == pytest.approx(BUSINESS_EXPECTED)
-    assert list(rows[0]) == ["section", "metric", "label", "value", "unit", "note"]
+    assert list(rows[0]) == ["section", "metric", "label", "value", "unit", "note", "missing"]
     notes = {row["metric"]: row["note"] for row in rows if row["note"]}
+    viewers = "not in the store for this period: import Studio's Viewers export"
     assert notes == {
         "engagement": "engagement = mean over posts of (likes + comments + shares) / reach × 100",
-        "views_from_sound": "no data in the period",
+        "views_from_sound": "not in the store for this period: connect the Business API",
+        "viewers": f"{viewers} or connect the Business API",
+        "new_viewers": viewers,
+        "returning_viewers": viewers,
     }
+    assert {row["metric"] for row in rows if row["missing"]} == set(notes) - {"engagement"}
 
 
 def test_metrics_json_and_csv_write_whole_counts_as_integers(
@@ -76,13 +81,13 @@ def test_metrics_json_and_csv_write_whole_counts_as_integers(
     assert json.loads(out)[0] == {
         "section": "community", "metric": "followers", "label": "Followers", "value": 1055,
         "unit": "count", "note": "", "previous": 1035, "change": 20,
-        "change_percent": pytest.approx(20 / 1035 * 100),
+        "change_percent": pytest.approx(20 / 1035 * 100), "missing": None,
     }  # fmt: skip
     assert '"value": 1055,' in out and '"previous": 1035,' in out
     _, out, _ = run_cli(capsys, *common, "--format", "csv")
     # a negative number is a number, not a formula: no leading '
     assert out.splitlines()[2] == (
-        "community,followers_growth,Follower growth,20,count,35,-15,-42.857142857142854,"
+        "community,followers_growth,Follower growth,20,count,35,-15,-42.857142857142854,,"
     )
 
 
@@ -118,7 +123,7 @@ def test_metrics_compare_section(capsys: pytest.CaptureFixture[str], fixture_db:
         "--format", "json",
     )  # fmt: skip
     assert (code, err) == (0, "")
-    community = {"section": "community", "unit": "count", "note": ""}
+    community = {"section": "community", "unit": "count", "note": "", "missing": None}
     # 03-28 .. 04-01 vs 03-23 .. 03-27; see test_metric_rows_compare_with_previous_period
     assert json.loads(out) == [
         {**community, "metric": "followers", "label": "Followers", "value": 1055.0,
@@ -178,26 +183,26 @@ def test_metrics_table_notes_go_under_the_table(
     )  # fmt: skip
     assert code == 0
     assert visible(out)[1:22] == [
-        "section          label                    value  note",
-        "─" * 53,
-        "posts published  Views                      900",
-        "posts published  Likes                       89",
-        "posts published  Comments                    10",
-        "posts published  Shares                      11",
-        "posts published  Interactions               110",
-        "posts published  Average reach per post     210",
-        "posts published  Engagement               20.00  [1]",
-        "posts published  Average watch time      10.5 s",
-        "posts published  Average duration        17.5 s",
-        "posts published  For You %                60.0%",
-        "posts published  Follow %                 20.0%",
-        "posts published  Personal Profile %       10.0%",
-        "posts published  Search %                 10.0%",
-        "posts published  Hashtag %                 5.0%",
-        "posts published  Sound %                      —  [2]",
-        "posts published  Direct Message %          0.0%",
+        "section          label                         value  note",
+        "─" * 58,
+        "posts published  Views of posts published        900",
+        "posts published  Likes of posts published         89",
+        "posts published  Comments of posts published      10",
+        "posts published  Shares of posts published        11",
+        "posts published  Interactions                    110",
+        "posts published  Average reach per post          210",
+        "posts published  Engagement                    20.00  [1]",
+        "posts published  Average watch time           10.5 s",
+        "posts published  Average duration             17.5 s",
+        "posts published  For You %                     60.0%",
+        "posts published  Follow %                      20.0%",
+        "posts published  Personal Profile %            10.0%",
+        "posts published  Search %                      10.0%",
+        "posts published  Hashtag %                      5.0%",
+        "posts published  Sound %                           —  [2]",
+        "posts published  Direct Message %               0.0%",
         "[1] engagement = mean over posts of (likes + comments + shares) / reach × 100",
-        "[2] no data in the period",
+        "[2] not in the store for this period: connect the Business API",
         "note: provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
     ]
 

@@ -26,12 +26,12 @@ from metrics_fixture import (
     small_batch,
 )
 from tikscope.errors import UsageError
+from tikscope.metrics.activity import utc_heatmap
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Account, MetricValue, Settings, compute_metrics, find_account
 from tikscope.metrics.registry import METRICS, METRICS_BY_NAME, POST_COLUMNS
-from tikscope.metrics.run import change, metric_rows
+from tikscope.metrics.run import MetricLine, metric_rows
 from tikscope.metrics.sections import (
-    activity_heatmap,
     data_flags,
     demographics,
     follower_series,
@@ -43,7 +43,7 @@ from tikscope.store.ingest import ingest
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-NOT_FOR_PERSONAL = "not available for personal accounts"
+NOT_STORED = "not in the store for this period: "
 
 # MAIN_PERIOD (2026-03-23 .. 2026-04-01, Madrid) for @casa_verde.
 BUSINESS_EXPECTED: dict[str, float | None] = {
@@ -77,6 +77,10 @@ BUSINESS_EXPECTED: dict[str, float | None] = {
     "views_from_search": 0.1,  # (600 × 0.1 + 200 × 0.1) / (600 + 200): P3 does not list it
     "views_from_hashtag": 0.05,  # 200 × 0.05 / 200: only P4 lists it
     "views_from_sound": None,  # no post lists it: missing, not 0
+    # viewers: the Business API fixture has no Studio Viewers export
+    "viewers": None,
+    "new_viewers": None,
+    "returning_viewers": None,
     "views_from_direct_message": 0.0,  # only P3 lists it, at 0: 100 × 0 / 100
     # viewed scope: lifetime at S10 minus lifetime at S0 (0 where no snapshot yet)
     "views_gained": 950,  # P1 1040 - 1000 + P2 600 - 50 + P3 100 + P4 200 + P5 60 = 40+550+100+200+60
@@ -93,14 +97,14 @@ BUSINESS_EXPECTED: dict[str, float | None] = {
 PERSONAL_EXPECTED: dict[str, float | None] = {
     "followers": 70,  # followers_count on 04-01
     "followers_growth": 20,  # 70 - 50 (03-22)
-    # Q2 (03-27) and Q3 (04-01 21:00 New York); Q3 did not exist yet at S10, so its counters
-    # there are 0, but it was published in the period.
+    # Q2 (03-27) and Q3 (04-01 21:00 New York); Q3 was first read after S10, by the sync at
+    # 04-02 06:00: its counters are read there (and flagged), not left out.
     "posts_published": 2,
-    "published_views": 300,  # Q2 300 + Q3 0
-    "published_likes": 30,
-    "published_comments": 6,
-    "published_shares": 4,
-    "published_interactions": 40,  # 30 + 6 + 4
+    "published_views": 320,  # Q2 300 + Q3 20
+    "published_likes": 32,  # 30 + 2
+    "published_comments": 6,  # 6 + 0
+    "published_shares": 4,  # 4 + 0
+    "published_interactions": 42,  # (30 + 6 + 4) + (2 + 0 + 0)
     "average_duration_seconds": 25,  # (Q2 30 + Q3 20) / 2
     "views_gained": 400,  # Q1 200 - 100 + Q2 300 (Q3's first read is after S10)
     "likes_gained": 40,  # (20 - 10) + 30
@@ -149,8 +153,12 @@ def days_of(period: Period) -> list[date]:
 def test_compute_metrics_business_account_matches_hand_value(
     name: str, business_values: dict[str, MetricValue]
 ) -> None:
-    value = business_values[name]
-    assert (value.value, value.unavailable) == (pytest.approx(BUSINESS_EXPECTED[name]), None)
+    value, expected = business_values[name], BUSINESS_EXPECTED[name]
+    if expected is None:
+        # nothing in the store for it: missing, never 0, with what would provide it
+        assert value.value is None and (value.unavailable or "").startswith(NOT_STORED), name
+    else:
+        assert (value.value, value.unavailable) == (pytest.approx(expected), None)
 
 
 @pytest.mark.parametrize("name", [metric.name for metric in METRICS])
@@ -158,15 +166,15 @@ def test_compute_metrics_personal_account_matches_hand_value(
     name: str, personal_values: dict[str, MetricValue]
 ) -> None:
     value = personal_values[name]
-    if METRICS_BY_NAME[name].business_only:
-        assert (value.value, value.unavailable) == (None, NOT_FOR_PERSONAL)
+    if name not in PERSONAL_EXPECTED:
+        assert value.value is None and (value.unavailable or "").startswith(NOT_STORED), name
     else:
         assert (value.value, value.unavailable) == (pytest.approx(PERSONAL_EXPECTED[name]), None)
 
 
 def test_expected_values_cover_exactly_the_registry() -> None:
     assert set(BUSINESS_EXPECTED) == {metric.name for metric in METRICS}
-    assert set(PERSONAL_EXPECTED) == {m.name for m in METRICS if not m.business_only}
+    assert set(PERSONAL_EXPECTED) <= {metric.name for metric in METRICS}
 
 
 def test_compute_metrics_no_posts_published_sums_to_zero(
@@ -274,6 +282,7 @@ def test_metric_rows_engagement_note_is_the_formula(
         "value": pytest.approx(150.0),  # mean(0.1, 0.2, 0.15) × 1000
         "unit": "per 100 or per 1000 (setting)",
         "note": "engagement = mean over posts of (likes + comments + shares) / views × 1000",
+        "missing": None,
     }
 
 
@@ -341,7 +350,13 @@ def test_change_of_a_value_with_itself_is_zero(business_values: dict[str, Metric
         else:
             percent = None if value.value == 0 else 0.0
             expected = {"previous": value.value, "change": 0.0, "change_percent": percent}
-        assert change(value, value) == expected, name
+        line = MetricLine(
+            metric=value.metric, value=value.value, missing=value.unavailable, note=None,
+            compared=True, previous=value.value,
+        )  # fmt: skip
+        got = {"previous": line.previous, "change": line.change,
+               "change_percent": line.change_percent}  # fmt: skip
+        assert got == expected, name
 
 
 def test_metric_rows_same_period_twice_is_identical(
@@ -362,26 +377,32 @@ PERIODS = (
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=str)
-def test_compute_metrics_business_only_unavailable_on_personal_account(
+def test_compute_metrics_data_not_stored_names_what_would_provide_it(
     connection: DuckDBPyConnection, personal: Account, period: Period
 ) -> None:
+    # The personal fixture has follower counts and post counters, no insights and no
+    # daily Overview numbers: what it lacks is missing with a reason naming the sources.
     values = compute_metrics(connection, personal, period, Settings())
-    unavailable = {name for name, value in values.items() if value.unavailable}
-    assert unavailable == {metric.name for metric in METRICS if metric.business_only}
-    assert {values[name].value for name in unavailable} == {None}
-    assert {values[name].unavailable for name in unavailable} == {NOT_FOR_PERSONAL}
+    stored = {name for name, value in values.items() if value.value is not None}
+    assert stored <= set(PERSONAL_EXPECTED)
+    for name in set(METRICS_BY_NAME) - set(PERSONAL_EXPECTED):
+        reason = values[name].unavailable or ""
+        assert values[name].value is None, name
+        assert reason == "no posts published in the period" or (
+            reason.startswith(NOT_STORED) and ("import Studio" in reason or "connect the" in reason)
+        ), (name, reason)
     rows = metric_rows(connection, personal, period, Settings(), compare=True)
     for row in rows:
-        if METRICS_BY_NAME[row["metric"]].business_only:
-            assert (row["value"], row["previous"], row["change"], row["note"]) == (
-                None, None, None, NOT_FOR_PERSONAL,
-            )  # fmt: skip
+        if row["metric"] not in PERSONAL_EXPECTED:
+            assert (row["value"], row["previous"], row["change"]) == (None, None, None)
+            assert row["missing"] == row["note"] and row["note"], row["metric"]
 
 
-def test_compute_metrics_business_only_available_on_business_account(
+def test_compute_metrics_business_account_misses_only_what_the_fixture_lacks(
     business_values: dict[str, MetricValue],
 ) -> None:
-    assert [name for name, value in business_values.items() if value.unavailable] == []
+    missing = [name for name, value in business_values.items() if value.unavailable]
+    assert sorted(missing) == sorted(n for n, value in BUSINESS_EXPECTED.items() if value is None)
 
 
 def test_metric_rows_compare_with_previous_period(
@@ -396,7 +417,7 @@ def test_metric_rows_compare_with_previous_period(
         compare=True,
         section="community",
     )
-    community = {"section": "community", "unit": "count", "note": ""}
+    community = {"section": "community", "unit": "count", "note": "", "missing": None}
     assert rows == [
         # 1055 (04-01) vs 1035 (03-27)
         {**community, "metric": "followers", "label": "Followers", "value": 1055.0,
@@ -599,11 +620,18 @@ def test_demographics_from_the_last_snapshot_up_to_the_period_end(
             {"value": "male", "share": 0.35},
             {"value": "other", "share": 0.05},
         ],
+        "missing": {},
     }
     earlier = Period(date(2026, 3, 23), date(2026, 3, 25))
     assert demographics(connection, business, earlier) == {
         "snapshot_date": date(2026, 3, 23),
         "gender": [{"value": "female", "share": 0.5}, {"value": "male", "share": 0.5}],
+        "missing": {
+            "age": "not in the store: connect the Business API",
+            "city": "not in the store: connect the Business API",
+            "country": "not in the store: import Studio's Followers export or connect the "
+            "Business API",
+        },
     }
 
 
@@ -626,13 +654,19 @@ def test_demographics_threshold_is_100_followers(store: DuckDBPyConnection) -> N
     assert demographics(store, account, on_100) == {
         "snapshot_date": date(2026, 3, 31),
         "gender": [{"value": "female", "share": 0.75}, {"value": "male", "share": 0.25}],
+        "missing": {
+            "age": "not in the store: connect the Business API",
+            "city": "not in the store: connect the Business API",
+            "country": "not in the store: import Studio's Followers export or connect the "
+            "Business API",
+        },
     }
 
 
 def test_activity_heatmap_averages_by_weekday_and_hour(
     connection: DuckDBPyConnection, business: Account
 ) -> None:
-    assert activity_heatmap(connection, business, MAIN_PERIOD) == [
+    assert utc_heatmap(connection, business, MAIN_PERIOD) == [
         {"weekday": 0, "hour": 20, "active_followers": 150.0},  # Mondays 03-23, 03-30: (100+200)/2
         {"weekday": 0, "hour": 21, "active_followers": 200.0},  # (150 + 250) / 2
         {"weekday": 1, "hour": 9, "active_followers": 40.0},  # Tuesday 03-31 only
@@ -690,14 +724,14 @@ def test_post_list_business_columns_empty_on_personal_account(
     connection: DuckDBPyConnection, personal: Account
 ) -> None:
     rows = post_list(connection, personal, MAIN_PERIOD, Settings(), columns=("views", "reach"))
-    # Q2, then Q3: published 04-01 21:00 New York, in the period but with no reading by its end
+    # Q2, then Q3: published 04-01 21:00 New York, in the period, first read after its end
     assert rows == [
         {"post_id": "7100000000000000002", "views": 300, "reach": None, "flags": ""},
         {
             "post_id": "7100000000000000003",
-            "views": None,
+            "views": 20,
             "reach": None,
-            "flags": "no counters captured by the period's end yet",
+            "flags": "counters as of 2026-04-02, after the period's end",
         },
     ]
 
@@ -769,7 +803,13 @@ def test_compute_metrics_missing_start_counts_lifetime(
     values = compute_metrics(connection, business, MAIN_PERIOD.previous(), Settings())
     # 03-13 .. 03-22: S0 is the only reading by the end: P1 1000 views, P2 50 views, from zero
     assert (values["views_gained"].value, values["posts_viewed"].value) == (1050, 2)
-    assert (values["followers"].value, values["followers_growth"].value) == (1000, None)
+    # the day before (03-12) is unknown: growth from the first known day, saying so
+    growth = values["followers_growth"]
+    assert (values["followers"].value, growth.value) == (1000, 0)
+    assert growth.note == (
+        "from 2026-03-22, the first day of the period with a follower count (the day before "
+        "the period is not in the store)"
+    )
 
 
 def test_metric_rows_missing_value_has_a_note(
@@ -777,7 +817,9 @@ def test_metric_rows_missing_value_has_a_note(
 ) -> None:
     rows = metric_rows(connection, business, MAIN_PERIOD, Settings(), section="posts published")
     sound = next(row for row in rows if row["metric"] == "views_from_sound")
-    assert (sound["value"], sound["note"]) == (None, "no data in the period")
+    assert (sound["value"], sound["note"], sound["missing"]) == (
+        None, f"{NOT_STORED}connect the Business API", f"{NOT_STORED}connect the Business API"
+    )  # fmt: skip
 
 
 def test_find_account_needs_a_handle_when_several(connection: DuckDBPyConnection) -> None:

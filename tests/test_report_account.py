@@ -27,7 +27,7 @@ from tikscope.store.db import open_store
 
 END = date(2026, 11, 21)
 PERIOD = last_days(28, until=END)
-PERSONAL = "not available for personal accounts"
+NOT_STORED = "not in the store for this period: "
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KINDS: tuple[AccountType, ...] = ("business", "personal")
 TIKTOK_POST = re.compile(r"https://www\.tiktok\.com/@casa_verde_demo/video/[0-9]+")
@@ -186,7 +186,7 @@ def test_report_account_has_every_section_and_metric(reports: dict[str, Report],
     )
     for metric in METRICS:
         cells = metric_row(report, metric.section, metric.label)
-        assert len(cells) == (3 if cells[1] == PERSONAL else 5), metric.name
+        assert len(cells) == (3 if cells[1].startswith(NOT_STORED) else 5), metric.name
     text = unescape("".join(report.parsed.text))
     for column in POST_COLUMNS:
         assert column.name == "link" or column.label in text
@@ -221,7 +221,7 @@ def test_report_account_business_shows_values_compared_with_previous_period(
     reports: dict[str, Report],
 ) -> None:
     report = reports["business"]
-    assert PERSONAL not in report.html
+    assert "personal accounts" not in report.html
     assert metric_row(report, "community", "Followers") == ["", "2,000", "1,915", "+4.4%", ""]
     assert metric_row(report, "posts published", "Engagement")[1:] == [
         "8.59",
@@ -233,14 +233,23 @@ def test_report_account_business_shows_values_compared_with_previous_period(
 
 
 def test_report_account_personal_says_what_is_not_available(reports: dict[str, Report]) -> None:
+    # The simulated personal account has what the Display API gives: follower counts and
+    # post counters. Every other number is missing and names what would provide it.
     report = reports["personal"]
+    missing = set()
     for metric in METRICS:
         cells = metric_row(report, metric.section, metric.label)
-        assert (cells[1] == PERSONAL) is metric.business_only, metric.name
-        if metric.business_only:
+        if cells[1].startswith(NOT_STORED):
+            missing.add(metric.name)
+            assert "import Studio" in cells[1] or "connect the" in cells[1], metric.name
             assert cells[2] == "", "the note does not repeat it"
-    assert "unavailable: personal accounts have no demographics source" in report.html
-    assert report.html.count(f"unavailable: {PERSONAL}") == 9
+    assert {"video_views", "profile_views", "followers_gained", "views_from_for_you"} <= missing
+    assert {"followers", "posts_published", "views_gained", "likes_gained"}.isdisjoint(missing)
+    assert (
+        "unavailable: no demographics in the store up to the period's end: import Studio's "
+        "Followers export or connect the Business API" in unescape(report.html)
+    )
+    assert "personal accounts" not in report.html
     assert metric_row(report, "community", "Followers")[1:4] == ["2,000", "1,915", "+4.4%"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from html import unescape
 from typing import Any
 
 import httpx
@@ -14,11 +15,12 @@ from playwright.sync_api import Page
 
 from browser_support import screenshot, wait_for_figures
 from tikscope.metrics import studio
+from tikscope.metrics.activity import utc_heatmap
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Settings, find_account
 from tikscope.metrics.registry import COMMUNITY, PUBLISHED, VIEWED
 from tikscope.metrics.run import metric_rows
-from tikscope.metrics.sections import activity_heatmap, demographics, follower_series, post_list
+from tikscope.metrics.sections import demographics, follower_series, post_list
 from tikscope.reports.account import PUBLISHED_SUMMARY
 from tikscope.store.db import open_store
 from web_support import WebStore, bearer, login
@@ -26,7 +28,14 @@ from web_support import WebStore, bearer, login
 BUSINESS = "/api/workspaces/agency/accounts/casa_verde_demo"
 PERSONAL = "/api/workspaces/rival/accounts/other_brand"
 PERIOD = Period(date(2026, 10, 24), date(2026, 11, 20))  # the default: the last 28 days
-UNAVAILABLE = "not available for personal accounts"
+UNAVAILABLE = "not in the store for this period: connect the Business API"
+FROM_FOLLOWERS = (
+    "not in the store for this period: import Studio's Followers export or connect the Business API"
+)
+NO_DEMOGRAPHICS = (
+    "no demographics in the store up to the period's end: import Studio's Followers export or "
+    "connect the Business API"
+)
 PUBLISHED_COLUMNS = (
     "caption", "link", "type", "published", "views", "likes", "comments", "shares", "reach",
 )  # fmt: skip
@@ -104,7 +113,7 @@ def test_community_api_of_a_personal_account_says_what_is_unavailable(
         "followers_balance": (None, UNAVAILABLE),
     }  # fmt: skip
     assert data["balance_unavailable"] == UNAVAILABLE
-    assert data["demographics"] == {"unavailable": "personal accounts have no demographics source"}
+    assert data["demographics"] == {"unavailable": NO_DEMOGRAPHICS}
     assert {row["gained"] for row in data["growth"]["day"]} == {None}
 
 
@@ -160,7 +169,7 @@ def test_activity_api_turns_utc_hours_into_the_account_time_zone(
     data = fetch(client, store, f"{BUSINESS}/activity", "vera", start=period.start,
                  end=period.end)  # fmt: skip
     utc = direct(store, "casa_verde_demo", lambda connection, account:
-                 activity_heatmap(connection, account, period))  # fmt: skip
+                 utc_heatmap(connection, account, period))  # fmt: skip
     by_slot = {(row["weekday"], row["hour"]): row["active_followers"] for row in utc}
     assert len(data["heatmap"]) == len(utc) == 168
     for row in data["heatmap"]:
@@ -221,7 +230,7 @@ def test_activity_api_of_a_personal_account_is_unavailable_throughout(
 ) -> None:
     _, store = web_server
     data = fetch(client, store, f"{PERSONAL}/activity", "rita")
-    assert data["unavailable"] == {"heatmap": UNAVAILABLE, "traffic_sources": UNAVAILABLE,
+    assert data["unavailable"] == {"heatmap": FROM_FOLLOWERS, "traffic_sources": UNAVAILABLE,
                                    "territories": UNAVAILABLE}  # fmt: skip
     assert (data["heatmap"], data["best_hours"], data["territories"]) == ([], [], [])
     assert {row["share"] for row in data["traffic_sources"]} == {None}
@@ -242,10 +251,9 @@ def test_account_pages_of_a_personal_account_show_the_unavailable_states(
     assert login(client, "rita").status_code == 303
     pages = {name: client.get(f"/workspaces/rival/accounts/other_brand/{name}").text
              for name in ("community", "content", "activity")}  # fmt: skip
-    assert "Demographics are not available: personal accounts have no demographics source." in (
-        pages["community"])  # fmt: skip
+    assert f"Demographics are not available: {NO_DEMOGRAPHICS}." in unescape(pages["community"])
     assert f"Followers gained and lost per day: {UNAVAILABLE}." in pages["community"]
-    assert f"Follower activity: {UNAVAILABLE}." in pages["activity"]
+    assert f"Follower activity: {FROM_FOLLOWERS}." in unescape(pages["activity"])
     assert f"Traffic sources: {UNAVAILABLE}." in pages["activity"]
     assert f"Territories: {UNAVAILABLE}." in pages["activity"]
     assert 'data-figure="top_posts"' in pages["content"]  # views gained exist without Business
@@ -254,7 +262,7 @@ def test_account_pages_of_a_personal_account_show_the_unavailable_states(
 def test_activity_offsets_of_unusual_zones() -> None:
     # NOTE: imported here: importing a web module registers its navigation link, so importing
     # it at collection time would reorder every page's navigation.
-    from tikscope.web.activity import offset_stretches, offset_text
+    from tikscope.metrics.activity import offset_stretches, offset_text
 
     period = Period(date(2026, 3, 28), date(2026, 3, 30))
     assert offset_stretches("Asia/Kolkata", period)[1][0].offset_minutes == 330

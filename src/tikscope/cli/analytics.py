@@ -14,8 +14,9 @@ from tikscope.cli.output import OutputFormat, print_rows, rows_csv, rows_json, w
 from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
+from tikscope.metrics.activity import WEEKDAYS
 from tikscope.metrics.model import Unit
-from tikscope.metrics.sections import DEFAULT_POST_COLUMNS
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS
 
 AccountOption = Annotated[
     str | None, typer.Option("--account", help="Handle of the account (needed if several).")
@@ -105,11 +106,10 @@ def metrics(
 
 
 COMPOSITE_SECTIONS = ("series", "demographics", "activity")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def peak_hours(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per weekday, the busiest and quietest UTC hours: the heatmap in terminal width."""
+    """Per weekday, the busiest and quietest hours (account's time zone), in terminal width."""
     rows = []
     for weekday, name in enumerate(WEEKDAYS):
         day = sorted(
@@ -118,7 +118,7 @@ def peak_hours(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if day:
             rows.append({
                 "weekday": name,
-                "busiest hours (UTC)": ", ".join(f"{c['hour']:02d}h" for c in day[:3]),
+                "busiest hours": ", ".join(f"{c['hour']:02d}h" for c in day[:3]),
                 "active then": round(day[0]["active_followers"]),
                 "quietest hour": f"{day[-1]['hour']:02d}h",
                 "active then ": round(day[-1]["active_followers"]),
@@ -143,13 +143,17 @@ def print_composite(name: str, data: Any, output: OutputFormat, *, title: str) -
         return
     rows = [
         {"dimension": dimension, "value": item["value"], "share": item["share"]}
-        for dimension, items in data.items()
-        if dimension != "snapshot_date"
-        for item in items
+        for dimension in DIMENSIONS
+        for item in data.get(dimension, [])
     ]
     if output is OutputFormat.table:
         rows = [{**row, "share": f"{row['share']:.1%}"} for row in rows]
     print_rows(rows, output, title=f"{title} (snapshot of {data['snapshot_date']})")
+    if output is OutputFormat.table:
+        notes = [data["note"]] if data.get("note") else []
+        notes += [f"{name}: {reason}" for name, reason in data.get("missing", {}).items()]
+        for note in notes:
+            typer.echo(f"note: {note}")
 
 
 def whole_counts(row: dict[str, Any]) -> dict[str, Any]:

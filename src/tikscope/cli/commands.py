@@ -8,12 +8,12 @@ from typing import Any
 
 from tikscope.cli.progress import simulation_progress
 from tikscope.errors import UsageError
+from tikscope.metrics.activity import local_heatmap
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Settings, find_account, last_day
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import (
     DEFAULT_POST_COLUMNS,
-    activity_heatmap,
     demographics,
     follower_series,
     post_list,
@@ -175,8 +175,8 @@ def composite_section(
         elif section == "demographics":
             data, title = demographics(connection, account, period), "Demographics"
         else:
-            data = activity_heatmap(connection, account, period)
-            title = f"Active followers by weekday (0 = Monday) and UTC hour, {period}"
+            data, zone = local_heatmap(connection, account, period)
+            title = f"Active followers by weekday and hour ({zone['name']}), {period}"
     return f"@{account.handle}: {title}", data
 
 

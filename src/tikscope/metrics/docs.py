@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tikscope.metrics.model import Scope
 from tikscope.metrics.registry import METRICS, POST_COLUMNS
+from tikscope.sources.catalog import sources_of
 
 HEADER = """# Metrics
 
@@ -15,9 +16,14 @@ Generated from `src/tikscope/metrics/registry.py` by `make docs`; do not edit by
 
 Every number tikscope shows for an account is one of these metrics, computed for one account and
 one period (days in the account's time zone; see docs/reconciliation.md for why a number can
-differ from TikTok Studio's). "Business only" metrics read "not available for personal accounts"
-on personal accounts, never 0. Engagement's multiplier (100 or 1000) and denominator (reach,
-views or followers) are settings, and every output names the formula it used.
+differ from TikTok Studio's). Whether a metric has a value depends on what the store holds for
+the account and period, not on the account's type: a missing value is never shown as 0, and its
+reason names what would provide it (the "provided by" column). Engagement's multiplier (100 or
+1000) and denominator (reach, views or followers) are settings, and every output names the
+formula it used.
+
+Kinds: **simple** (one aggregate over the scope's rows), **ratio** (one aggregate divided by
+another), **derived** (computed from other metrics' values, whose names it lists).
 """
 
 
@@ -29,27 +35,35 @@ def render_metrics_markdown() -> str:
     for section in sections:
         lines += ["", f"## {section.capitalize()}", ""]
         lines += [
-            "| metric | label | meaning | unit | scope | over days | over posts | sources "
-            "| accounts |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| metric | label | meaning | unit | kind | scope | over days | over posts | data "
+            "| provided by |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for metric in (m for m in METRICS if m.section == section):
-            sources = ", ".join(f"`{source}`" for source in metric.sources)
-            accounts = "business only" if metric.business_only else "business and personal"
+            data = ", ".join(f"`{name}`" for name in (*metric.sources, *metric.inputs))
             lines.append(
                 f"| `{metric.name}` | {metric.label} | {metric.description} | {metric.unit.value} "
-                f"| {metric.scope.name.lower()} | {metric.over_days} | {metric.over_posts} "
-                f"| {sources} | {accounts} |"
+                f"| {metric.kind.value} | {metric.scope.name.lower()} | {metric.over_days} "
+                f"| {metric.over_posts} | {data} | {providers(metric.sources)} |"
             )
-    lines += ["", "## List of posts: columns", "", "| column | label | meaning | unit | accounts |"]
-    lines.append("| --- | --- | --- | --- | --- |")
+    lines += ["", "## List of posts: columns", ""]
+    lines += [
+        "| column | label | meaning | unit | provided by |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for column in POST_COLUMNS:
-        accounts = "business only" if column.business_only else "business and personal"
         lines.append(
             f"| `{column.name}` | {column.label} | {column.description} | {column.unit.value} "
-            f"| {accounts} |"
+            f"| {providers(column.sources) if column.sources else 'every source of posts'} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def providers(sources: tuple[str, ...]) -> str:
+    """The sources that provide a metric's data, in words ("from its inputs" when none)."""
+    if not sources:
+        return "from its inputs"
+    return ", ".join(source.label for source in sources_of(sources)) or "—"
 
 
 if __name__ == "__main__":

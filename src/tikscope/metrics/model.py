@@ -1,7 +1,8 @@
-"""What a metric is: defined once, read by the CLI, reports, docs and tests."""
+"""What a metric is: defined once, read by the CLI, reports, web pages, docs and tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,29 +21,53 @@ class Unit(StrEnum):
 class Scope(StrEnum):
     """Which rows a metric is computed over, for one account and one period."""
 
-    DAYS = "account days in the period (UTC days of the Business API series)"
+    DAYS = "account days in the period (UTC days of the daily series)"
     PUBLISHED = "posts published in the period, counters as of the period's end"
     VIEWED = "every post, counters gained during the period"
 
 
-@dataclass(frozen=True)
+class Kind(StrEnum):
+    """How a metric is computed.
+
+    - simple: one aggregate over its scope's rows.
+    - ratio: one aggregate divided by another over the same rows.
+    - derived: computed from other metrics' values, never from SQL of its own.
+    """
+
+    SIMPLE = "simple"
+    RATIO = "ratio"
+    DERIVED = "derived"
+
+
+Combine = Callable[[float, float], float]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     """One metric.
 
     Attributes:
         name: identifier, snake_case, unique.
-        label: what a person reads in a table or chart.
+        label: what a person reads in a table or chart; unique, so that two numbers never
+            look alike.
         description: what it means, in one or two sentences.
         unit: how the value is measured.
         scope: which rows it is computed over.
-        sql: an aggregate SQL expression over the scope's rows (see metrics/query.py for the
-            columns each scope offers). `{rate}` stands for the engagement multiplier.
-        sources: the store columns it needs, as table.column.
+        kind: simple, ratio or derived.
+        section: key of the section it belongs to (`reports.sections.SECTIONS`).
+        sql: for simple and ratio metrics, an aggregate SQL expression over the scope's rows
+            (metrics/query.py lists the columns each scope offers). `{rate}` and `{basis}` stand
+            for the engagement multiplier and denominator.
+        inputs: for derived metrics, the names of the metrics it is computed from.
+        combine: for derived metrics, the function of the inputs' values.
+        sources: the stored data it needs, as `table.column`; when none of it is in the store
+            for the period, the metric is missing and names the sources that would provide it
+            (`sources.catalog`).
         over_days: how it aggregates over days of a period, in words.
         over_posts: how it aggregates over posts, in words.
-        section: the report section it belongs to.
-        business_only: personal accounts have no source for it.
+        zero_when_empty: an empty scope (no posts published, say) gives 0 rather than nothing.
         lower_is_better: a rise is bad news (unfollows): changes are coloured the other way.
+        headline: shown among the few numbers at the top of an overview.
     """
 
     name: str
@@ -50,13 +75,17 @@ class Metric:
     description: str
     unit: Unit
     scope: Scope
-    sql: str
-    sources: tuple[str, ...]
-    over_days: str
-    over_posts: str
+    kind: Kind
     section: str
-    business_only: bool = False
+    sql: str = ""
+    inputs: tuple[str, ...] = ()
+    combine: Combine | None = None
+    sources: tuple[str, ...] = ()
+    over_days: str = ""
+    over_posts: str = ""
+    zero_when_empty: bool = False
     lower_is_better: bool = False
+    headline: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +98,7 @@ class PostColumn:
         description: what it means.
         unit: how it is measured.
         sql: expression over one row of the `published` relation (see metrics/query.py).
-        business_only: personal accounts have no source for it.
+        sources: the stored data it needs, as `table.column` (see `Metric.sources`).
     """
 
     name: str
@@ -77,4 +106,4 @@ class PostColumn:
     description: str
     unit: Unit
     sql: str
-    business_only: bool = False
+    sources: tuple[str, ...] = ()

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
-from tikscope.metrics.model import Metric, Scope
+from tikscope.metrics.missing import NO_DATA, not_stored
+from tikscope.metrics.model import Kind, Metric, Scope
 from tikscope.metrics.periods import Period
 from tikscope.metrics.registry import METRICS
+from tikscope.sources.catalog import how_to_get
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
@@ -74,11 +76,19 @@ class Account:
 
 @dataclass(frozen=True)
 class MetricValue:
-    """A metric's value, or why there is none."""
+    """A metric's value, or why there is none, and a note on how it was computed.
+
+    Attributes:
+        metric: the metric.
+        value: its value; None when missing.
+        unavailable: why it is missing, naming what would provide it; None when it has a value.
+        note: how this value was computed when that differs from the metric's description.
+    """
 
     metric: Metric
     value: float | None
     unavailable: str | None = None
+    note: str | None = None
 
 
 def find_account(connection: DuckDBPyConnection, handle: str | None) -> Account:
@@ -146,6 +156,9 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
          "{} posts with no snapshot at the period's start (their gains count from zero)"),
     ),
     Scope.PUBLISHED: (
+        ("count(*) FILTER (WHERE read_after_end)",
+         "{} posts published in the period whose counters were first captured after the "
+         "period's end: read at that first capture"),
         ("count(*) FILTER (WHERE insights_as_of < counters_as_of)",
          "{} posts published in the period whose reach and watch time are last known from "
          "before the period's end (TikTok stops reporting them after 7 idle days)"),
@@ -170,38 +183,117 @@ def compute_period(
     *,
     with_corrections: bool = True,
 ) -> tuple[dict[str, MetricValue], list[str]]:
-    """Every registry metric, and the data-quality notes of the period, one query per scope."""
+    """Every registry metric, and the data-quality notes of the period, one query per scope.
+
+    Whether a metric has a value is decided by what the store holds for the account and period,
+    whatever the account's type: a missing value says why and names what would provide it.
+    """
     values: dict[str, MetricValue] = {}
-    flags: dict[Scope, list[str]] = {scope: [] for scope in FLAGS}
+    notes: dict[Scope, list[str]] = {}
     for scope in Scope:
-        metrics = [m for m in METRICS if m.scope is scope]
-        available = [
-            m for m in metrics if not (m.business_only and account.account_type == "personal")
-        ]
-        for metric in metrics:
-            if metric not in available:
-                values[metric.name] = MetricValue(
-                    metric, None, "not available for personal accounts"
-                )
-        expressions = [f"{settings.fill(m.sql)} AS {m.name}" for m in available]
-        expressions += [sql for sql, _ in FLAGS[scope]]
-        row = connection.execute(
-            f"SELECT {', '.join(expressions)} FROM ({scope_sql(scope)})",
-            parameters_for(scope_sql(scope), account, period),
-        ).fetchall()[0]
-        for metric, value in zip(available, row, strict=False):
-            values[metric.name] = MetricValue(metric, None if value is None else float(value))
-        for (_, text), count in zip(FLAGS[scope], row[len(available) :], strict=True):
-            if count:
-                flags[scope].append(
-                    text.format(", ".join(count))
-                    if isinstance(count, list)
-                    else counted(text, count)
-                )
+        scope_values, notes[scope] = compute_scope(connection, account, period, settings, scope)
+        values |= scope_values
+    for metric in METRICS:
+        if metric.kind is Kind.DERIVED:
+            values[metric.name] = derive(metric, values)
     corrected = count_corrected(connection, account, period) if with_corrections else 0
     if corrected:
-        flags[Scope.VIEWED].insert(0, counted(CORRECTED, corrected))
-    return values, [flag for scope in FLAGS for flag in flags[scope]]
+        notes[Scope.VIEWED].insert(0, counted(CORRECTED, corrected))
+    ordered = [note for scope in FLAGS for note in notes[scope] if note]
+    return {metric.name: values[metric.name] for metric in METRICS}, ordered
+
+
+def compute_scope(
+    connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings,
+    scope: Scope,
+) -> tuple[dict[str, MetricValue], list[str]]:  # fmt: skip
+    """The simple and ratio metrics of one scope, and its data-quality notes, in one query."""
+    metrics = [m for m in METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
+    needed = list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
+    extra = [sql for sql, _ in FLAGS[scope]] + [sql for _, sql in VALUE_NOTES.get(scope, ())]
+    expressions = [f"{settings.fill(m.sql)} AS {m.name}" for m in metrics]
+    expressions += ["count(*)", *(f"count({column})" for column in needed), *extra]
+    row = connection.execute(
+        f"SELECT {', '.join(expressions)} FROM ({scope_sql(scope)})",
+        parameters_for(scope_sql(scope), account, period),
+    ).fetchall()[0]
+    results = iter(row)
+    raw = {metric.name: next(results) for metric in metrics}
+    rows = int(next(results))
+    present = {column: int(next(results)) > 0 for column in needed}
+    notes = [flag_text(text, next(results)) for _, text in FLAGS[scope]]
+    value_notes = {name: next(results) for name, _ in VALUE_NOTES.get(scope, ())}
+    values = {
+        metric.name: judge(
+            metric, raw[metric.name], rows, present, note=value_notes.get(metric.name)
+        )
+        for metric in metrics
+    }
+    return values, notes
+
+
+def relation_column(scope: Scope, source: str) -> str:
+    """The column of a scope's relation that holds a stored `table.column`."""
+    column = source.split(".", 1)[1]
+    return f"{column}_gained" if scope is Scope.VIEWED and column in GAINED else column
+
+
+EMPTY = {
+    Scope.DAYS: "no daily account data for this period in the store",
+    Scope.PUBLISHED: "no posts published in the period",
+    Scope.VIEWED: "no post counters captured during the period",
+}
+
+
+def judge(
+    metric: Metric, value: Any, rows: int, present: dict[str, bool], *, note: str | None = None
+) -> MetricValue:
+    """A metric's value from its query, or the reason it has none."""
+    if value is None and rows == 0 and metric.zero_when_empty:
+        value = 0
+    if value is not None:
+        return MetricValue(metric, float(value), note=note)
+    how = how_to_get(metric.sources)
+    if rows == 0:
+        reason = EMPTY[metric.scope] + ("" if metric.scope is Scope.PUBLISHED else f": {how}")
+    elif not any(present[relation_column(metric.scope, s)] for s in metric.sources):
+        reason = not_stored(metric.sources)
+    elif metric.kind is Kind.RATIO:
+        reason = "not defined for this period: nothing to divide by"
+    else:
+        reason = NO_DATA
+    return MetricValue(metric, None, reason)
+
+
+def derive(metric: Metric, values: dict[str, MetricValue]) -> MetricValue:
+    """A derived metric from its inputs' values; missing, with the first input's reason."""
+    inputs = [values[name] for name in metric.inputs]
+    missing = next((value for value in inputs if value.value is None), None)
+    if missing is not None:
+        return MetricValue(metric, None, missing.unavailable)
+    assert metric.combine is not None
+    return MetricValue(metric, metric.combine(*(value.value or 0.0 for value in inputs)))
+
+
+def flag_text(text: str, count: Any) -> str:
+    """A data-quality note with its count or list; empty when there is nothing to say."""
+    if not count:
+        return ""
+    return text.format(", ".join(count)) if isinstance(count, list) else counted(text, count)
+
+
+# Notes on how one value was computed, in the same query as its scope: (metric, SQL of the text).
+VALUE_NOTES: dict[Scope, tuple[tuple[str, str], ...]] = {
+    Scope.DAYS: (
+        ("followers_growth",
+         "CASE WHEN any_value(followers_before) IS NOT NULL THEN NULL "
+         "WHEN count(followers_count) > 0 THEN 'from ' || strftime(min(date) FILTER "
+         "(WHERE followers_count IS NOT NULL), '%Y-%m-%d') || ', the first day of the period "
+         "with a follower count (the day before the period is not in the store)' "
+         "WHEN count(daily_total_followers) > 0 THEN 'the sum of the daily changes in "
+         "followers (no follower count in the store for this period)' END"),
+    ),
+}  # fmt: skip
 
 
 def counted(text: str, count: int) -> str:
@@ -261,15 +353,25 @@ AS_OF = ", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)
 GAINED = ("views", "likes", "comments", "shares")
 
 # NOTE: the post filter is pushed into the snapshot aggregation so that a short period reads
-# the snapshots of its own posts only.
+# the snapshots of its own posts only. A post first captured after the period's end (a Studio
+# Content export, an API connected later) is read at that first capture and flagged, rather than
+# shown without numbers.
 PUBLISHED_SQL = f"""
 WITH chosen AS (
     SELECT post_id, media_type, create_time, caption, duration_seconds, is_deleted, is_filtered,
            is_ad, coalesce(share_url, $post_url_prefix || post_id) AS link
     FROM posts
     WHERE account_id = $account AND create_time >= $utc_start AND create_time < $utc_end
+),
+first_capture AS (
+    SELECT post_id, min(captured_at) AS first_at
+    FROM post_snapshots
+    WHERE account_id = $account AND post_id IN (SELECT post_id FROM chosen)
+      AND captured_at >= $utc_start  -- a post has no snapshot from before it was published
+    GROUP BY post_id
 )
-SELECT c.*, s.*,
+SELECT c.*, s.*, s.likes + s.comments + s.shares AS interactions,
+       s.counters_as_of > $snap_end AS read_after_end,
        (SELECT arg_max(followers_count, date) FROM account_daily
          WHERE account_id = $account AND date < $snap_end::DATE) AS followers_at_end
 FROM chosen c
@@ -279,10 +381,9 @@ LEFT JOIN (
            {AS_OF},
            max(captured_at) FILTER (WHERE reach IS NOT NULL) AS insights_as_of,
            {LAST_KNOWN}
-    FROM post_snapshots
-    WHERE account_id = $account AND captured_at <= $snap_end
-      AND captured_at >= $utc_start  -- a post has no snapshot from before it was published
-      AND post_id IN (SELECT post_id FROM chosen)
+    FROM post_snapshots JOIN first_capture USING (post_id)
+    WHERE account_id = $account AND captured_at >= first_capture.first_at
+      AND captured_at <= greatest($snap_end, first_capture.first_at)
     GROUP BY post_id
 ) s USING (post_id)
 """

@@ -1,13 +1,24 @@
-"""Every metric tikscope computes, defined once. Everything else reads `METRICS`."""
+"""Every metric tikscope computes, defined once. Everything else reads `METRICS`.
+
+Entries are built by four constructors, one per way of computing: `daily` (a sum of the daily
+series), `gained` (what every post gained in the period), `published` (over the posts published
+in the period), and `derived` (from other metrics). `check_registry` states the rules a test
+keeps: unique names and labels, inputs that exist and come first, every entry described.
+"""
 
 from __future__ import annotations
 
-from tikscope.metrics.model import Metric, PostColumn, Scope, Unit
+import operator
+from typing import Any
+
+from tikscope.metrics.model import Combine, Kind, Metric, PostColumn, Scope, Unit
 
 SUM_DAYS = "sum of the days"
 LAST_DAY = "value on the last day"
 NOT_BY_POST = "not per post"
 SUM_POSTS = "sum over posts"
+AT_END = "as of the period's end"
+LIFETIME = "lifetime total at the period's end"
 
 COMMUNITY, ACCOUNT, VIEWED, PUBLISHED, STUDIO = (
     "community", "account", "posts viewed", "posts published", "studio",
@@ -15,239 +26,317 @@ COMMUNITY, ACCOUNT, VIEWED, PUBLISHED, STUDIO = (
 
 
 def daily(
-    name: str, label: str, description: str, column: str, section: str, *,
-    lower_is_better: bool = False,
-) -> Metric:  # fmt: skip
-    """A business-only sum of a column of the Business API's daily series."""
+    name: str, label: str, description: str, *, column: str, section: str, **flags: Any
+) -> Metric:
+    """A sum over the period's days of one column of the daily account series."""
     return Metric(
-        name, label, description, Unit.COUNT, Scope.DAYS, f"sum({column})",
-        (f"account_daily.{column}",), SUM_DAYS, NOT_BY_POST, section, business_only=True,
-        lower_is_better=lower_is_better,
+        name=name, label=label, description=description, unit=Unit.COUNT, scope=Scope.DAYS,
+        kind=Kind.SIMPLE, section=section, sql=f"sum({column})",
+        sources=(f"account_daily.{column}",), over_days=SUM_DAYS, over_posts=NOT_BY_POST,
+        **flags,
     )  # fmt: skip
 
 
-def gained(name: str, label: str, counter: str) -> Metric:
+def gained(name: str, label: str, *, counter: str) -> Metric:
     """What every post gained of a lifetime counter during the period, whatever its age."""
     return Metric(
-        name, label,
-        f"{label}: the {counter} every post gained during the period, whatever its publish date "
-        "(difference of its lifetime counter between the period's end and start).",
-        Unit.COUNT, Scope.VIEWED, f"sum({counter}_gained)", (f"post_snapshots.{counter}",),
-        "difference of lifetime counters at the period's ends", SUM_POSTS, VIEWED,
+        name=name, label=label,
+        description=f"The {counter} every post gained during the period, whatever its publish "
+        "date (difference of its lifetime counter between the period's end and start).",
+        unit=Unit.COUNT, scope=Scope.VIEWED, kind=Kind.SIMPLE, section=VIEWED,
+        sql=f"sum({counter}_gained)", sources=(f"post_snapshots.{counter}",),
+        over_days="difference of lifetime counters at the period's ends", over_posts=SUM_POSTS,
     )  # fmt: skip
 
 
-def published_sum(name: str, label: str, counter: str, *, business_only: bool = False) -> Metric:
-    """A lifetime counter summed over the posts published in the period."""
+def published(
+    name: str, label: str, description: str, *, sql: str, sources: tuple[str, ...],
+    unit: Unit = Unit.COUNT, over_days: str = LIFETIME, over_posts: str = SUM_POSTS,
+    section: str = PUBLISHED, **flags: Any,
+) -> Metric:  # fmt: skip
+    """An aggregate over the posts published in the period."""
     return Metric(
-        name, label,
-        f"{label} of the posts published in the period, lifetime totals at the period's end.",
-        Unit.COUNT, Scope.PUBLISHED, f"coalesce(sum({counter}), 0)", (f"post_snapshots.{counter}",),
-        "lifetime total at the period's end", SUM_POSTS, PUBLISHED, business_only=business_only,
+        name=name, label=label, description=description, unit=unit, scope=Scope.PUBLISHED,
+        kind=Kind.SIMPLE, section=section, sql=sql, sources=sources, over_days=over_days,
+        over_posts=over_posts, **flags,
+    )  # fmt: skip
+
+
+def ratio(
+    name: str, label: str, description: str, *, numerator: str, denominator: str,
+    scope: Scope, section: str, sources: tuple[str, ...], unit: Unit, over_posts: str,
+) -> Metric:  # fmt: skip
+    """One aggregate divided by another over the same rows (nothing where the second is 0)."""
+    return Metric(
+        name=name, label=label, description=description, unit=unit, scope=scope,
+        kind=Kind.RATIO, section=section, sql=f"({numerator}) / nullif({denominator}, 0)",
+        sources=sources, over_days=AT_END, over_posts=over_posts,
+    )  # fmt: skip
+
+
+def derived(
+    name: str, label: str, description: str, *, inputs: tuple[str, ...], combine: Combine,
+    section: str, unit: Unit = Unit.COUNT, **flags: Any,
+) -> Metric:  # fmt: skip
+    """A metric computed from other metrics' values; missing when any input is."""
+    return Metric(
+        name=name, label=label, description=description, unit=unit, scope=Scope.DAYS,
+        kind=Kind.DERIVED, section=section, inputs=inputs, combine=combine,
+        over_days="from " + " and ".join(inputs), over_posts=NOT_BY_POST, **flags,
+    )  # fmt: skip
+
+
+def summed(counter: str, label: str) -> Metric:
+    """A lifetime counter summed over the posts published in the period."""
+    return published(
+        f"published_{counter}", label,
+        f"{counter.capitalize()} of the posts published in the period, lifetime totals at the "
+        "period's end.",
+        sql=f"sum({counter})", sources=(f"post_snapshots.{counter}",), zero_when_empty=True,
     )  # fmt: skip
 
 
 def source_share(source: str, label: str) -> Metric:
     """Share of the views of posts published in the period that came from one source."""
     column = f"source_{source}"
-    return Metric(
+    return ratio(
         f"views_from_{source}", f"{label} %",
         f"Share of the views of posts published in the period that came from {label} "
         "(each post's share weighted by its views).",
-        Unit.FRACTION, Scope.PUBLISHED,
-        f"sum(views * {column}) FILTER (WHERE {column} IS NOT NULL)"
-        f" / nullif(sum(views) FILTER (WHERE {column} IS NOT NULL), 0)",
-        (f"post_snapshots.{column}", "post_snapshots.views"),
-        "as of the period's end", "views-weighted mean", PUBLISHED, business_only=True,
+        numerator=f"sum(views * {column}) FILTER (WHERE {column} IS NOT NULL)",
+        denominator=f"sum(views) FILTER (WHERE {column} IS NOT NULL)",
+        scope=Scope.PUBLISHED, section=PUBLISHED, unit=Unit.FRACTION,
+        sources=(f"post_snapshots.{column}",), over_posts="views-weighted mean",
     )  # fmt: skip
 
 
+FOLLOWERS_GROWTH_SQL = (
+    "coalesce(arg_max(followers_count, date) FILTER (WHERE followers_count IS NOT NULL)"
+    " - coalesce(any_value(followers_before),"
+    " arg_min(followers_count, date) FILTER (WHERE followers_count IS NOT NULL)),"
+    " sum(daily_total_followers))"
+)
+"""Followers at the end minus the day before the period; else the first day with a count in it;
+else, without any count, the sum of the daily net changes (Studio's "New followers")."""
+
 METRICS: tuple[Metric, ...] = (
     Metric(
-        "followers",
-        "Followers",
-        "Followers at the end of the period.",
-        Unit.COUNT,
-        Scope.DAYS,
-        "arg_max(followers_count, date)",
-        ("account_daily.followers_count",),
-        LAST_DAY,
-        NOT_BY_POST,
-        COMMUNITY,
+        name="followers",
+        label="Followers",
+        description="Followers at the end of the period.",
+        unit=Unit.COUNT,
+        scope=Scope.DAYS,
+        kind=Kind.SIMPLE,
+        section=COMMUNITY,
+        sql="arg_max(followers_count, date) FILTER (WHERE followers_count IS NOT NULL)",
+        sources=("account_daily.followers_count",),
+        over_days=LAST_DAY,
+        over_posts=NOT_BY_POST,
+        headline=True,
     ),
     Metric(
-        "followers_growth",
-        "Follower growth",
-        "Followers at the end of the period minus followers the day before it started.",
-        Unit.COUNT,
-        Scope.DAYS,
-        "arg_max(followers_count, date) - any_value(followers_before)",
-        ("account_daily.followers_count",),
-        "last day minus the day before the first",
-        NOT_BY_POST,
-        COMMUNITY,
+        name="followers_growth",
+        label="Follower growth",
+        description="Followers at the end of the period minus followers the day before it "
+        "started (the change in the follower count). When the day before is not in the store, "
+        "from the first day of the period with a count, and the note says so.",
+        unit=Unit.COUNT,
+        scope=Scope.DAYS,
+        kind=Kind.SIMPLE,
+        section=COMMUNITY,
+        sql=FOLLOWERS_GROWTH_SQL,
+        sources=("account_daily.followers_count",),
+        over_days="last day minus the day before the first",
+        over_posts=NOT_BY_POST,
+        headline=True,
     ),
     daily(
         "followers_gained",
         "Followers gained",
         "New follows during the period; someone who unfollows and follows again counts again.",
-        "daily_new_followers",
-        COMMUNITY,
+        column="daily_new_followers",
+        section=COMMUNITY,
     ),
     daily(
         "followers_lost",
         "Followers lost",
         "Unfollows during the period.",
-        "daily_lost_followers",
-        COMMUNITY,
+        column="daily_lost_followers",
+        section=COMMUNITY,
         lower_is_better=True,
     ),
-    Metric(
+    derived(
         "followers_balance",
         "Balance of followers",
-        "Followers gained minus followers lost (each follow and unfollow event counts, as in "
-        "Metricool).",
-        Unit.COUNT,
-        Scope.DAYS,
-        "sum(daily_new_followers) - sum(daily_lost_followers)",
-        ("account_daily.daily_new_followers", "account_daily.daily_lost_followers"),
-        SUM_DAYS,
-        NOT_BY_POST,
-        COMMUNITY,
-        business_only=True,
+        "Followers gained minus followers lost: every follow and unfollow event counts, as in "
+        "Metricool. It differs from follower growth when TikTok removes accounts from the count "
+        "without an unfollow, or when days are missing from the store.",
+        inputs=("followers_gained", "followers_lost"),
+        combine=operator.sub,
+        section=COMMUNITY,
     ),
-    Metric(
+    published(
         "posts_published",
-        "Posts",
+        "Posts published",
         "Posts published in the period (account's time zone).",
-        Unit.COUNT,
-        Scope.PUBLISHED,
-        "count(*)",
-        ("posts.create_time",),
-        SUM_DAYS,
-        "count",
-        ACCOUNT,
+        sql="count(*)",
+        sources=("posts.create_time",),
+        over_days=SUM_DAYS,
+        over_posts="count",
+        section=ACCOUNT,
+        headline=True,
     ),
     daily(
         "profile_views",
         "Profile views",
         "Visits to the profile during the period.",
-        "profile_views",
-        ACCOUNT,
+        column="profile_views",
+        section=ACCOUNT,
+        headline=True,
     ),
     daily(
         "video_views",
         "Video views",
-        "Views of all videos during the period (daily series).",
-        "video_views",
-        STUDIO,
+        "Views of all the account's videos during the period, from the daily account series "
+        '(TikTok Studio\'s "Post views"). It can differ a little from "Views gained by posts", '
+        "which reads each post's own counter at UTC midnights.",
+        column="video_views",
+        section=STUDIO,
+        headline=True,
     ),
     daily(
         "likes",
         "Likes",
         "Likes received during the period (gross: un-likes not subtracted).",
-        "likes",
-        STUDIO,
+        column="likes",
+        section=STUDIO,
+        headline=True,
     ),
-    daily("comments", "Comments", "Comments received during the period.", "comments", STUDIO),
+    daily(
+        "comments",
+        "Comments",
+        "Comments received during the period.",
+        column="comments",
+        section=STUDIO,
+        headline=True,
+    ),
     daily(
         "shares",
         "Shares",
         "Shares during the period, including sends to friends.",
-        "shares",
-        STUDIO,
+        column="shares",
+        section=STUDIO,
+        headline=True,
     ),
-    gained("views_gained", "Views", "views"),
-    gained("likes_gained", "Likes", "likes"),
-    gained("comments_gained", "Comments", "comments"),
-    gained("shares_gained", "Shares", "shares"),
-    Metric(
-        "posts_viewed",
-        "Posts viewed",
-        "Posts that gained at least one view during the period.",
-        Unit.COUNT,
-        Scope.VIEWED,
-        "count(*) FILTER (WHERE views_gained > 0)",
-        ("post_snapshots.views",),
-        "any view in the period",
-        "count",
-        VIEWED,
+    daily(
+        "viewers",
+        "Viewers (sum of days)",
+        "Unique viewers of each day, added up over the period: someone who watched on two days "
+        "counts twice (Studio's Viewers export gives them per day).",
+        column="unique_video_views",
+        section=STUDIO,
     ),
-    published_sum("published_views", "Views", "views"),
-    published_sum("published_likes", "Likes", "likes"),
-    published_sum("published_comments", "Comments", "comments"),
-    published_sum("published_shares", "Shares", "shares"),
+    daily(
+        "new_viewers",
+        "New viewers (sum of days)",
+        "Viewers of each day who had not watched the account's posts in the past year, added up "
+        "over the period.",
+        column="new_viewers",
+        section=STUDIO,
+    ),
+    daily(
+        "returning_viewers",
+        "Returning viewers (sum of days)",
+        "Viewers of each day who had watched the account's posts before, added up over the period.",
+        column="returning_viewers",
+        section=STUDIO,
+    ),
+    ratio(
+        "new_viewers_share",
+        "New viewers %",
+        "Share of the period's views, on every post, that came from people who had not watched "
+        "the account in the past year (each post's share weighted by its views gained).",
+        numerator="sum(views_gained * viewers_new) FILTER (WHERE viewers_new IS NOT NULL)",
+        denominator="sum(views_gained) FILTER (WHERE viewers_new IS NOT NULL)",
+        scope=Scope.VIEWED,
+        section=STUDIO,
+        unit=Unit.FRACTION,
+        sources=("post_snapshots.viewers_new",),
+        over_posts="views-weighted mean",
+    ),
+    gained("views_gained", "Views gained by posts", counter="views"),
+    gained("likes_gained", "Likes gained by posts", counter="likes"),
+    gained("comments_gained", "Comments gained by posts", counter="comments"),
+    gained("shares_gained", "Shares gained by posts", counter="shares"),
     Metric(
+        name="posts_viewed",
+        label="Posts viewed",
+        description="Posts that gained at least one view during the period.",
+        unit=Unit.COUNT,
+        scope=Scope.VIEWED,
+        kind=Kind.SIMPLE,
+        section=VIEWED,
+        sql="count(*) FILTER (WHERE views_gained > 0)",
+        sources=("post_snapshots.views",),
+        over_days="any view in the period",
+        over_posts="count",
+    ),
+    summed("views", "Views of posts published"),
+    summed("likes", "Likes of posts published"),
+    summed("comments", "Comments of posts published"),
+    summed("shares", "Shares of posts published"),
+    published(
         "published_interactions",
         "Interactions",
         "Likes + comments + shares of the posts published in the period.",
-        Unit.COUNT,
-        Scope.PUBLISHED,
-        "coalesce(sum(likes + comments + shares), 0)",
-        ("post_snapshots.likes", "post_snapshots.comments", "post_snapshots.shares"),
-        "lifetime total at the period's end",
-        SUM_POSTS,
-        PUBLISHED,
+        sql="sum(interactions)",
+        sources=("post_snapshots.likes", "post_snapshots.comments", "post_snapshots.shares"),
+        zero_when_empty=True,
     ),
-    Metric(
+    published(
         "average_reach_per_post",
         "Average reach per post",
         "Mean number of unique viewers per post published in the period (posts whose reach is "
         "known).",
-        Unit.COUNT,
-        Scope.PUBLISHED,
-        "avg(reach)",
-        ("post_snapshots.reach",),
-        "lifetime total at the period's end",
-        "mean over posts",
-        PUBLISHED,
-        business_only=True,
+        sql="avg(reach)",
+        sources=("post_snapshots.reach",),
+        over_posts="mean over posts",
     ),
-    Metric(
+    published(
         "engagement",
         "Engagement",
-        "Mean over posts published in the period of (likes + comments + shares) / reach, "
-        "times 100 or 1000 (Metricool's definition; the denominator is a setting).",
-        Unit.RATE,
-        Scope.PUBLISHED,
-        "avg((likes + comments + shares) / nullif({basis}, 0)) * {rate}",
-        (
-            "post_snapshots.likes",
-            "post_snapshots.comments",
-            "post_snapshots.shares",
-            "post_snapshots.reach",
-        ),
-        "as of the period's end",
-        "mean over posts",
-        PUBLISHED,
-        business_only=True,
+        "Mean over posts published in the period of their interactions (likes + comments + "
+        "shares) divided by reach, times 100 or 1000 (Metricool's definition; the denominator is "
+        "a setting).",
+        unit=Unit.RATE,
+        sql="avg(interactions / nullif({basis}, 0)) * {rate}",
+        sources=("post_snapshots.reach",),
+        over_days=AT_END,
+        over_posts="mean over posts",
+        headline=True,
     ),
-    Metric(
+    ratio(
         "average_watch_time_seconds",
         "Average watch time",
         "Total time watched divided by views, over posts published in the period whose watch "
         "time is known.",
-        Unit.SECONDS,
-        Scope.PUBLISHED,
-        "sum(total_time_watched_seconds) / nullif(sum(views) FILTER "
-        "(WHERE total_time_watched_seconds IS NOT NULL), 0)",
-        ("post_snapshots.total_time_watched_seconds", "post_snapshots.views"),
-        "as of the period's end",
-        "views-weighted mean",
-        PUBLISHED,
-        business_only=True,
+        numerator="sum(total_time_watched_seconds)",
+        denominator="sum(views) FILTER (WHERE total_time_watched_seconds IS NOT NULL)",
+        scope=Scope.PUBLISHED,
+        section=PUBLISHED,
+        unit=Unit.SECONDS,
+        sources=("post_snapshots.total_time_watched_seconds",),
+        over_posts="views-weighted mean",
     ),
-    Metric(
+    published(
         "average_duration_seconds",
         "Average duration",
         "Mean duration of the videos and carousels published in the period.",
-        Unit.SECONDS,
-        Scope.PUBLISHED,
-        "avg(duration_seconds)",
-        ("posts.duration_seconds",),
-        "—",
-        "mean over posts",
-        PUBLISHED,
+        unit=Unit.SECONDS,
+        sql="avg(duration_seconds)",
+        sources=("posts.duration_seconds",),
+        over_days="—",
+        over_posts="mean over posts",
     ),
     source_share("for_you", "For You"),
     source_share("follow", "Follow"),
@@ -256,31 +345,38 @@ METRICS: tuple[Metric, ...] = (
     source_share("hashtag", "Hashtag"),
     source_share("sound", "Sound"),
     source_share("direct_message", "Direct Message"),
-    Metric(
-        "new_viewers_share",
-        "New viewers %",
-        "Share of the period's views, on every post, that came from people who had not watched "
-        "the account in the past year (each post's share weighted by its views gained).",
-        Unit.FRACTION,
-        Scope.VIEWED,
-        "sum(views_gained * viewers_new) FILTER (WHERE viewers_new IS NOT NULL)"
-        " / nullif(sum(views_gained) FILTER (WHERE viewers_new IS NOT NULL), 0)",
-        ("post_snapshots.viewers_new",),
-        "as of the period's end",
-        "views-weighted mean",
-        STUDIO,
-        business_only=True,
-    ),
 )
 
 METRICS_BY_NAME = {metric.name: metric for metric in METRICS}
+
+
+def check_registry(metrics: tuple[Metric, ...] = METRICS) -> list[str]:
+    """What breaks the registry's rules; empty when it keeps them all."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for field in ("name", "label"):
+        values = [getattr(metric, field) for metric in metrics]
+        problems += [f"{field} {value!r} is used twice" for value in set(values)
+                     if values.count(value) > 1]  # fmt: skip
+    for metric in metrics:
+        if not metric.description.strip():
+            problems.append(f"{metric.name} has no description")
+        if metric.kind is Kind.DERIVED:
+            if metric.sql or metric.combine is None or not metric.inputs:
+                problems.append(f"{metric.name} is derived: inputs and combine, no SQL")
+            problems += [f"{metric.name} needs {name}, which is not defined before it"
+                         for name in metric.inputs if name not in seen]  # fmt: skip
+        elif not metric.sql or metric.inputs or not metric.sources:
+            problems.append(f"{metric.name} is {metric.kind}: SQL and sources, no inputs")
+        seen.add(metric.name)
+    return problems
 
 
 def post_share(source: str, label: str) -> PostColumn:
     """A post's share of views from one impression source."""
     return PostColumn(
         f"{source}_share", f"{label} %", f"Share of the post's views that came from {label}.",
-        Unit.FRACTION, f"source_{source}", business_only=True,
+        Unit.FRACTION, f"source_{source}", (f"post_snapshots.source_{source}",),
     )  # fmt: skip
 
 
@@ -292,22 +388,29 @@ POST_COLUMNS: tuple[PostColumn, ...] = (
     PostColumn("type", "Type", "video, image or carousel.", Unit.TEXT, "media_type"),
     PostColumn("published", "Published", "When it was published (UTC).", Unit.TIME,
                "create_time"),
-    PostColumn("views", "Views", "Lifetime views.", Unit.COUNT, "views"),
-    PostColumn("likes", "Likes", "Lifetime likes.", Unit.COUNT, "likes"),
-    PostColumn("comments", "Comments", "Lifetime comments.", Unit.COUNT, "comments"),
-    PostColumn("shares", "Shares", "Lifetime shares.", Unit.COUNT, "shares"),
+    PostColumn("views", "Views", "Lifetime views.", Unit.COUNT, "views",
+               ("post_snapshots.views",)),
+    PostColumn("likes", "Likes", "Lifetime likes.", Unit.COUNT, "likes",
+               ("post_snapshots.likes",)),
+    PostColumn("comments", "Comments", "Lifetime comments.", Unit.COUNT, "comments",
+               ("post_snapshots.comments",)),
+    PostColumn("shares", "Shares", "Lifetime shares.", Unit.COUNT, "shares",
+               ("post_snapshots.shares",)),
     PostColumn("reach", "Reach", "Unique viewers (last known).", Unit.COUNT, "reach",
-               business_only=True),
-    PostColumn("duration", "Duration", "Length in seconds.", Unit.SECONDS, "duration_seconds"),
+               ("post_snapshots.reach",)),
+    PostColumn("duration", "Duration", "Length in seconds.", Unit.SECONDS, "duration_seconds",
+               ("posts.duration_seconds",)),
     PostColumn("engagement", "Engagement", "(likes + comments + shares) / reach × rate.",
-               Unit.RATE, "(likes + comments + shares) / nullif({basis}, 0) * {rate}",
-               business_only=True),
+               Unit.RATE, "interactions / nullif({basis}, 0) * {rate}",
+               ("post_snapshots.reach",)),
     PostColumn("full_watch_rate", "Full video watched %", "Viewers who watched it all.",
-               Unit.FRACTION, "full_video_watched_rate", business_only=True),
+               Unit.FRACTION, "full_video_watched_rate",
+               ("post_snapshots.full_video_watched_rate",)),
     PostColumn("total_watch_time", "Total time watched", "Seconds watched in all.", Unit.SECONDS,
-               "total_time_watched_seconds", business_only=True),
+               "total_time_watched_seconds", ("post_snapshots.total_time_watched_seconds",)),
     PostColumn("average_watch_time", "Average time watched", "Seconds watched per view.",
-               Unit.SECONDS, "average_time_watched_seconds", business_only=True),
+               Unit.SECONDS, "average_time_watched_seconds",
+               ("post_snapshots.average_time_watched_seconds",)),
     post_share("for_you", "For You"),
     post_share("follow", "Follow"),
     post_share("hashtag", "Hashtag"),

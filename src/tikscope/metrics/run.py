@@ -1,11 +1,13 @@
-"""The account analytics an interface asks for: metric rows with comparison, in one call."""
+"""The account metrics an interface asks for: one typed line per metric, with comparison."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tikscope.errors import UsageError
+from tikscope.metrics.model import Metric, Unit
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import (
     Account,
@@ -20,9 +22,74 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 SECTIONS = tuple(dict.fromkeys(metric.section for metric in METRICS))
+Json = str | int | float | bool | None
 
 
-def metric_rows(
+@dataclass(frozen=True)
+class MetricLine:
+    """One metric of a period as every output shows it.
+
+    Attributes:
+        metric: the registry entry (name, label, unit, description, section).
+        value: the period's value; None when missing.
+        missing: why it is missing, naming what would provide it.
+        note: how it was computed where a setting or the data chose (engagement formula,
+            growth from the first known day); None otherwise.
+        compared: whether the previous period was computed.
+        previous: the previous period's value.
+    """
+
+    metric: Metric
+    value: float | None
+    missing: str | None
+    note: str | None
+    compared: bool = False
+    previous: float | None = None
+
+    @property
+    def change(self) -> float | None:
+        """Absolute change from the previous period; None where undefined."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_percent(self) -> float | None:
+        """% change from the previous period; None where undefined (or from 0)."""
+        change = self.change
+        if change is None or not self.previous:
+            return None
+        return change / abs(self.previous) * 100
+
+    @property
+    def remark(self) -> str:
+        """What a table's note column shows: why it is missing, or how it was computed."""
+        return self.missing or self.note or ""
+
+    def as_json(self) -> dict[str, Json]:
+        """The line as the JSON outputs give it (CLI `--format json` and the web API)."""
+        metric = self.metric
+        values: dict[str, Json] = {
+            "section": metric.section, "metric": metric.name, "label": metric.label,
+            "value": plain_number(self.value, metric.unit), "unit": metric.unit.value,
+        }  # fmt: skip
+        if self.compared:
+            values |= {
+                "previous": plain_number(self.previous, metric.unit),
+                "change": plain_number(self.change, metric.unit),
+                "change_percent": self.change_percent,
+            }
+        return values | {"note": self.remark, "missing": self.missing}
+
+
+def plain_number(value: float | None, unit: Unit) -> float | int | None:
+    """A count as an int (50000, not 50000.0); other units as they are."""
+    if value is not None and unit is Unit.COUNT and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def metric_lines(
     connection: DuckDBPyConnection,
     account: Account,
     period: Period,
@@ -30,21 +97,8 @@ def metric_rows(
     *,
     compare: bool = False,
     section: str | None = None,
-) -> list[dict[str, Any]]:
-    """One row per metric: value, and with `compare` the previous period and the change."""
-    return metric_report(connection, account, period, settings, compare=compare, section=section)[0]
-
-
-def metric_report(
-    connection: DuckDBPyConnection,
-    account: Account,
-    period: Period,
-    settings: Settings,
-    *,
-    compare: bool = False,
-    section: str | None = None,
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Metric rows (see `metric_rows`) and the period's data-quality notes."""
+) -> tuple[list[MetricLine], list[str]]:
+    """One line per registry metric (of one section, if given) and the period's notes."""
     if section is not None and section not in SECTIONS:
         raise UsageError(f"unknown section {section!r}; choose from {', '.join(SECTIONS)}")
     previous: dict[str, MetricValue] = {}
@@ -55,48 +109,57 @@ def metric_report(
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 later = pool.submit(compute_metrics, cursor, account, period.previous(), settings)
-                current, flags = compute_period(connection, account, period, settings)
+                current, notes = compute_period(connection, account, period, settings)
                 previous = later.result()
         finally:
             cursor.close()
     else:
-        current, flags = compute_period(connection, account, period, settings)
-    rows = []
-    for metric in METRICS:
-        if section is not None and metric.section != section:
-            continue
-        value = current[metric.name]
-        row: dict[str, Any] = {
-            "section": metric.section,
-            "metric": metric.name,
-            "label": metric.label,
-            "value": value.value,
-            "unit": metric.unit.value,
-        }
-        if compare:
-            row |= change(value, previous[metric.name])
-        row["note"] = note(value, settings)
-        rows.append(row)
-    return rows, flags
+        current, notes = compute_period(connection, account, period, settings)
+    lines = [
+        line_of(current[metric.name], previous.get(metric.name), settings, compared=compare)
+        for metric in METRICS
+        if section is None or metric.section == section
+    ]
+    return lines, notes
 
 
-def change(current: MetricValue, previous: MetricValue) -> dict[str, Any]:
-    """Previous value, absolute change and % change (None where undefined)."""
-    if current.value is None or previous.value is None:
-        return {"previous": previous.value, "change": None, "change_percent": None}
-    difference = current.value - previous.value
-    percent = None if previous.value == 0 else difference / abs(previous.value) * 100
-    return {"previous": previous.value, "change": difference, "change_percent": percent}
+def line_of(
+    value: MetricValue, previous: MetricValue | None, settings: Settings, *, compared: bool
+) -> MetricLine:
+    """A metric's line: its value, the previous one, and its reason or note."""
+    note = value.note
+    if value.metric.name == "engagement" and value.value is not None:
+        note = settings.engagement_formula
+    return MetricLine(
+        metric=value.metric, value=value.value, missing=value.unavailable, note=note,
+        compared=compared, previous=previous.value if previous else None,
+    )  # fmt: skip
 
 
-def note(value: MetricValue, settings: Settings) -> str:
-    """Why a value is missing, or the formula where one was chosen by a setting."""
-    if value.unavailable:
-        return value.unavailable
-    if value.metric.name == "engagement":
-        return settings.engagement_formula
-    if value.value is None and value.metric.name == "followers_growth":
-        return "no follower count for the day before the period"
-    if value.value is None:
-        return "no data in the period"
-    return ""
+def metric_report(
+    connection: DuckDBPyConnection,
+    account: Account,
+    period: Period,
+    settings: Settings,
+    *,
+    compare: bool = False,
+    section: str | None = None,
+) -> tuple[list[dict[str, Json]], list[str]]:
+    """Metric lines as JSON rows (see `MetricLine.as_json`) and the period's notes."""
+    lines, notes = metric_lines(
+        connection, account, period, settings, compare=compare, section=section
+    )
+    return [line.as_json() for line in lines], notes
+
+
+def metric_rows(
+    connection: DuckDBPyConnection,
+    account: Account,
+    period: Period,
+    settings: Settings,
+    *,
+    compare: bool = False,
+    section: str | None = None,
+) -> list[dict[str, Json]]:
+    """One JSON row per metric: value, and with `compare` the previous period and the change."""
+    return metric_report(connection, account, period, settings, compare=compare, section=section)[0]

@@ -15,6 +15,7 @@ from tikscope.metrics.query import (
     parameters_for,
 )
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
+from tikscope.sources.catalog import how_to_get
 from tikscope.store.summary import fetch_rows
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 GRANULARITIES = ("day", "week", "month")
 DEMOGRAPHICS_MINIMUM_FOLLOWERS = 100
+DIMENSIONS = ("gender", "age", "country", "city")
 DEFAULT_POST_COLUMNS = (
     "type", "published", "views", "likes", "comments", "shares", "reach", "engagement",
 )  # fmt: skip
@@ -59,8 +61,9 @@ def demographics(
 ) -> dict[str, Any]:
     """Audience shares by gender, age, country and city from the last snapshot in the period.
 
-    Shown only when the account has at least 100 followers, as TikTok does; otherwise the
-    reason is given instead.
+    With no snapshot up to the period's end, the first one after it is used and `note` says so
+    (a Studio Followers export is dated the day it was downloaded). Shown only when the account
+    has at least 100 followers, as TikTok does; otherwise the reason is given instead.
     """
     followers = connection.execute(
         "SELECT arg_max(followers_count, date) FROM account_daily "
@@ -74,42 +77,35 @@ def demographics(
         connection.execute(
             """
             SELECT snapshot_date, dimension, value, share FROM audience_snapshots
-            WHERE account_id = $account AND snapshot_date = (
-                SELECT max(snapshot_date) FROM audience_snapshots
-                WHERE account_id = $account AND snapshot_date <= $end)
+            WHERE account_id = $account AND snapshot_date = coalesce(
+                (SELECT max(snapshot_date) FROM audience_snapshots
+                 WHERE account_id = $account AND snapshot_date <= $end),
+                (SELECT min(snapshot_date) FROM audience_snapshots
+                 WHERE account_id = $account))
             ORDER BY dimension, share DESC, value
             """,
             {"account": account.account_id, "end": period.end},
         )
     )
     if not rows:
-        reason = (
-            "personal accounts have no demographics source"
-            if account.account_type == "personal"
-            else "no demographic snapshot in the store up to the period's end"
-        )
-        return {"unavailable": reason}
+        how = how_to_get(f"audience_snapshots.{name}" for name in ("gender", "country"))
+        return {"unavailable": f"no demographics in the store up to the period's end: {how}"}
     result: dict[str, Any] = {"snapshot_date": rows[0]["snapshot_date"]}
+    if rows[0]["snapshot_date"] > period.end:
+        result["note"] = (
+            f"no snapshot up to the period's end: the first one after it, of "
+            f"{rows[0]['snapshot_date']}, is shown"
+        )
     for row in rows:
         result.setdefault(row["dimension"], []).append(
             {"value": row["value"], "share": row["share"]}
         )
+    result["missing"] = {
+        dimension: f"not in the store: {how_to_get([f'audience_snapshots.{dimension}'])}"
+        for dimension in DIMENSIONS
+        if dimension not in result
+    }
     return result
-
-
-def activity_heatmap(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
-    """Average active followers by day of week (0 = Monday) and hour (UTC) over the period."""
-    return fetch_rows(
-        connection.execute(
-            """
-            SELECT isodow(date) - 1 AS weekday, hour, avg(active_followers) AS active_followers
-            FROM follower_activity
-            WHERE account_id = $account AND date BETWEEN $start AND $end
-            GROUP BY ALL ORDER BY weekday, hour
-            """,
-            {"account": account.account_id, "start": period.start, "end": period.end},
-        )
-    )
 
 
 def post_list(
@@ -127,18 +123,14 @@ def post_list(
         known = ", ".join(column.name for column in POST_COLUMNS)
         raise UsageError(f"unknown post column(s) {', '.join(unknown)}; choose from {known}")
     chosen = [POST_COLUMNS_BY_NAME[name] for name in dict.fromkeys(["post_id", *columns])]
-    personal = account.account_type == "personal"
-    selected = ", ".join(
-        f"NULL AS {column.name}" if column.business_only and personal
-        else f"{settings.fill(column.sql)} AS {column.name}"
-        for column in chosen
-    )  # fmt: skip
+    selected = ", ".join(f"{settings.fill(column.sql)} AS {column.name}" for column in chosen)
     sort_column = POST_COLUMNS_BY_NAME[sort.lstrip("-")]
     direction = "DESC" if sort.startswith("-") else "ASC"
     order = settings.fill(sort_column.sql)
     rows = fetch_rows(
         connection.execute(
             f"SELECT {selected}, counters_as_of IS NULL AS not_captured, "
+            f"strftime(counters_as_of, '%Y-%m-%d') AS read_on, read_after_end, "
             f"insights_as_of < counters_as_of AS insights_stale, "
             f"is_deleted, is_filtered FROM ({PUBLISHED_SQL}) "
             f"ORDER BY {order} {direction} NULLS LAST, post_id",
@@ -150,10 +142,12 @@ def post_list(
 
 def with_flags(row: Row) -> Row:
     """A post row with its data-quality flags folded into one `flags` cell."""
+    read_on = row.pop("read_on")
     flags = [
         text
         for key, text in (
-            ("not_captured", "no counters captured by the period's end yet"),
+            ("not_captured", "no counters captured yet"),
+            ("read_after_end", f"counters as of {read_on}, after the period's end"),
             (
                 "insights_stale",
                 "reach/watch time last reported before the period's end (idle > 7 days)",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tikscope.metrics.missing import not_stored
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import (
@@ -22,7 +23,6 @@ from tikscope.reports import account_charts
 from tikscope.reports.charts import Chart, ChartSpec, render_charts
 from tikscope.reports.html import render_page
 from tikscope.reports.model import (
-    PERSONAL,
     POSTS_SECTION,
     SECTION_INTROS,
     AccountReportData,
@@ -30,20 +30,14 @@ from tikscope.reports.model import (
     section_order,
     section_title,
 )
+from tikscope.reports.sections import HEADLINE, SECTIONS_BY_KEY
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 Row = dict[str, Any]
 PAGE = "index.html"
-HEADLINE = (
-    "followers", "followers_growth", "video_views", "profile_views", "posts_published",
-    "engagement",
-)  # fmt: skip
-PUBLISHED_SUMMARY = (
-    "posts_published", "published_views", "published_interactions", "average_reach_per_post",
-    "engagement", "average_watch_time_seconds",
-)  # fmt: skip
+PUBLISHED_SUMMARY = SECTIONS_BY_KEY[PUBLISHED].cards
 CHARTS: dict[str, Callable[[AccountReportData], list[ChartSpec]]] = {
     COMMUNITY: account_charts.community_charts,
     ACCOUNT: account_charts.account_charts,
@@ -101,7 +95,7 @@ def build_sections(data: AccountReportData, out_dir: Path) -> list[Section]:
             intro=SECTION_INTROS.get(key, ""),
             rows=[] if key == POSTS_SECTION else data.section_rows(key),
             charts=[next(drawn) for _ in specs[key]],
-            cards=[data.row(name) for name in PUBLISHED_SUMMARY] if key == PUBLISHED else [],
+            cards=[data.row(name) for name in SECTIONS_BY_KEY[key].cards],
         )
         for key in keys
     ]
@@ -123,12 +117,19 @@ def page_context(data: AccountReportData, sections: list[Section]) -> dict[str, 
         "metrics": METRICS_BY_NAME,
         "posts": data.posts,
         "post_columns": [column for column in POST_COLUMNS if column.name != "link"],
-        "personal_columns": [c.label for c in POST_COLUMNS if c.business_only]
-        if data.is_personal
-        else [],
-        "personal": PERSONAL,
+        "empty_columns": empty_columns(data),
+        "post_columns_by_name": {column.name: column for column in POST_COLUMNS},
         "text_columns": ("post_id", "caption", "type", "published"),
         "anchor": anchor,
+    }
+
+
+def empty_columns(data: AccountReportData) -> dict[str, str]:
+    """Post columns with no value in any post, and what would provide them."""
+    return {
+        column.name: not_stored(column.sources)
+        for column in POST_COLUMNS
+        if column.sources and data.posts and all(post[column.name] is None for post in data.posts)
     }
 
 

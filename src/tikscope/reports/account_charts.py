@@ -63,10 +63,12 @@ def community_charts(data: AccountReportData) -> list[ChartSpec]:
     return [
         chart("community_followers", "Followers at the end of each day",
               partial(draw_followers, series=data.series),
-              data.missing(business_only=False, has_data=has_series(data, "followers"))),
+              data.missing(has_data=has_series(data, "followers"),
+                           needs=("account_daily.followers_count",))),
         chart("community_balance", "Followers gained, lost and net per day",
               partial(draw_balance, series=data.series),
-              data.missing(business_only=True, has_data=has_series(data, "gained"))),
+              data.missing(has_data=has_series(data, "gained"),
+                           needs=("account_daily.daily_new_followers",))),
         chart("community_demographics", demographics_title(data.demographics),
               partial(draw_demographics, demographics=data.demographics),
               data.demographics.get("unavailable"), height=8.5),
@@ -78,7 +80,8 @@ def account_charts(data: AccountReportData) -> list[ChartSpec]:
     return [
         chart("account_profile_views", "Profile views per day",
               partial(draw_daily, series=data.series, key="profile_views", label="Profile views"),
-              data.missing(business_only=True, has_data=has_series(data, "profile_views"))),
+              data.missing(has_data=has_series(data, "profile_views"),
+                           needs=("account_daily.profile_views",))),
     ]  # fmt: skip
 
 
@@ -89,7 +92,8 @@ def viewed_charts(data: AccountReportData) -> list[ChartSpec]:
     return [
         chart("viewed_gains", "Gained by all posts: this period vs the previous one",
               partial(draw_comparison, rows=rows),
-              data.missing(business_only=False, has_data=rows[0]["value"] is not None)),
+              data.missing(has_data=rows[0]["value"] is not None,
+                           needs=("post_snapshots.views",))),
     ]  # fmt: skip
 
 
@@ -102,48 +106,56 @@ def published_charts(data: AccountReportData) -> list[ChartSpec]:
     return [
         chart("published_interactions", "Interactions of each post published in the period",
               partial(draw_interactions, posts=data.posts),
-              data.missing(business_only=False, has_data=bool(data.posts)),
+              data.missing(has_data=bool(data.posts),
+                           needs=("posts.create_time",)),
               height=interactions_height(len(data.posts))),
         chart("published_sources", "Where the views of posts published in the period came from",
               partial(draw_sources, labels=[row["label"].removesuffix(" %") for row in sources],
                       current=[row["value"] for row in sources],
                       previous=[row["previous"] for row in sources]),
-              data.missing(business_only=True,
-                           has_data=any(row["value"] is not None for row in sources))),
+              data.missing(has_data=any(row["value"] is not None for row in sources),
+                           needs=("post_snapshots.source_for_you",))),
         chart("published_watch_time", "Average watch time against video duration",
               partial(draw_watch_time, posts=watched,
                       average=data.row("average_watch_time_seconds")["value"],
                       duration=data.row("average_duration_seconds")["value"]),
-              data.missing(business_only=True, has_data=bool(watched)), height=5.5),
+              data.missing(has_data=bool(watched),
+                           needs=("post_snapshots.average_time_watched_seconds",)), height=5.5),
     ]  # fmt: skip
 
 
 def studio_charts(data: AccountReportData) -> list[ChartSpec]:
     """Daily overview, follower activity, traffic, territories, viewers and top posts."""
     traffic = data.traffic_sources
+    zone = data.heatmap_zone["name"]
     new = data.row("new_viewers_share")
     return [
         chart("studio_overview", "Overview: daily totals",
               partial(draw_overview, series=data.series),
-              data.missing(business_only=True, has_data=has_series(data, "video_views")),
+              data.missing(has_data=has_series(data, "video_views"),
+                           needs=("account_daily.video_views",)),
               height=10),
         chart("studio_follower_activity", "When followers are active: average by weekday and "
-              "hour (UTC)", partial(draw_heatmap, rows=data.heatmap),
-              data.missing(business_only=True, has_data=bool(data.heatmap)), height=5),
+              f"hour ({zone})", partial(draw_heatmap, rows=data.heatmap, zone=zone),
+              data.missing(has_data=bool(data.heatmap),
+                           needs=("follower_activity.active_followers",)), height=5),
         chart("studio_traffic_sources", "Traffic sources: share of all the period's views",
               partial(draw_sources, labels=list(SOURCES.values()),
                       current=[traffic[source] for source in SOURCES], previous=None),
-              data.missing(business_only=True,
-                           has_data=any(value is not None for value in traffic.values()))),
+              data.missing(has_data=any(value is not None for value in traffic.values()),
+                           needs=("post_snapshots.source_for_you",))),
         chart("studio_territories", "Top territories of the period's viewers",
               partial(draw_territories, rows=data.territories),
-              data.missing(business_only=True, has_data=bool(data.territories))),
+              data.missing(has_data=bool(data.territories),
+                           needs=("post_snapshots.viewer_countries",))),
         chart("studio_viewers", "New and returning viewers",
               partial(draw_new_viewers, current=new["value"], previous=new["previous"]),
-              data.missing(business_only=True, has_data=new["value"] is not None), height=3.2),
+              data.missing(has_data=new["value"] is not None,
+                           needs=("account_daily.new_viewers",)), height=3.2),
         chart("studio_top_posts", "Top posts by views gained in the period",
               partial(draw_top_posts, posts=data.top_posts),
-              data.missing(business_only=False, has_data=bool(data.top_posts)), height=5.5),
+              data.missing(has_data=bool(data.top_posts),
+                           needs=("post_snapshots.views",)), height=5.5),
     ]  # fmt: skip
 
 

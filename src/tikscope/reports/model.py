@@ -7,51 +7,26 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import studio
+from tikscope.metrics.activity import local_heatmap
+from tikscope.metrics.missing import why_missing
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, last_day
-from tikscope.metrics.registry import (
-    ACCOUNT,
-    COMMUNITY,
-    POST_COLUMNS,
-    PUBLISHED,
-    STUDIO,
-    VIEWED,
-)
-from tikscope.metrics.run import SECTIONS, metric_report
+from tikscope.metrics.registry import POST_COLUMNS
+from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import (
-    activity_heatmap,
     demographics,
     follower_series,
     post_list,
 )
+from tikscope.reports.sections import POSTS, SECTIONS
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 Row = dict[str, Any]
-PERSONAL = "not available for personal accounts"
-NO_DATA = "no data in the period"
-POSTS_SECTION = "posts"
-SECTION_TITLES = {
-    COMMUNITY: "Community",
-    ACCOUNT: "Account",
-    VIEWED: "Posts viewed in the period",
-    PUBLISHED: "Posts published in the period",
-    POSTS_SECTION: "List of posts",
-    STUDIO: "Studio-style views",
-}
-SECTION_INTROS = {
-    COMMUNITY: "Followers over the period, follows and unfollows per day (UTC days of the "
-    "Business API), and who the followers are.",
-    ACCOUNT: "Posts published and visits to the profile.",
-    VIEWED: "What every post gained during the period, whatever its publish date.",
-    PUBLISHED: "Posts published in the period (account's time zone), with lifetime totals as "
-    "of the period's end.",
-    POSTS_SECTION: "Every post published in the period, most viewed first, with its "
-    "data-quality flags.",
-    STUDIO: "The views of TikTok Studio's analytics: daily overview, when followers are "
-    "active, where views come from, and which posts were watched most.",
-}
+POSTS_SECTION = POSTS
+SECTION_TITLES = {section.key: section.title for section in SECTIONS}
+SECTION_INTROS = {section.key: section.intro for section in SECTIONS}
 
 
 @dataclass(frozen=True)
@@ -68,7 +43,8 @@ class AccountReportData:
         last_day: the last day the store has data for.
         series: follower and daily series, one row per day.
         demographics: audience shares by dimension, or `unavailable` with the reason.
-        heatmap: average active followers by weekday and hour.
+        heatmap: average active followers by weekday and hour, in the account's time zone.
+        heatmap_zone: that time zone: name, UTC offsets over the period, a sentence saying so.
         posts: the posts published in the period with every post column and their flags.
         top_posts: the posts that gained the most views in the period.
         traffic_sources: share of the period's views by source.
@@ -86,16 +62,12 @@ class AccountReportData:
     series: list[Row]
     demographics: dict[str, Any]
     heatmap: list[Row]
+    heatmap_zone: Row
     posts: list[Row]
     top_posts: list[Row]
     traffic_sources: Row
     territories: list[Row]
     generated_at: datetime
-
-    @property
-    def is_personal(self) -> bool:
-        """Whether the account is personal (no Business API data)."""
-        return self.account.account_type == "personal"
 
     def section_rows(self, section: str) -> list[Row]:
         """The metric rows of one registry section, in registry order."""
@@ -105,11 +77,9 @@ class AccountReportData:
         """The metric row of one metric."""
         return next(row for row in self.rows if row["metric"] == metric)
 
-    def missing(self, *, business_only: bool, has_data: bool) -> str | None:
-        """Why a chart cannot be drawn, or None when it can."""
-        if business_only and self.is_personal:
-            return PERSONAL
-        return None if has_data else NO_DATA
+    def missing(self, *, has_data: bool, needs: tuple[str, ...] = ()) -> str | None:
+        """Why a chart cannot be drawn, naming what would provide its data; None when it can."""
+        return why_missing(has_data=has_data, needs=needs)
 
 
 def gather_account_report(
@@ -117,6 +87,7 @@ def gather_account_report(
 ) -> AccountReportData:
     """Read everything the account report shows from the store."""
     columns = [column.name for column in POST_COLUMNS]
+    heatmap, zone = local_heatmap(connection, account, period)
     rows, flags = metric_report(connection, account, period, settings, compare=True)
     return AccountReportData(
         account=account,
@@ -128,7 +99,8 @@ def gather_account_report(
         last_day=last_day(connection, account),
         series=follower_series(connection, account, period),
         demographics=demographics(connection, account, period),
-        heatmap=activity_heatmap(connection, account, period),
+        heatmap=heatmap,
+        heatmap_zone=zone,
         posts=post_list(connection, account, period, settings, columns=columns),
         top_posts=studio.top_posts(connection, account, period),
         traffic_sources=studio.traffic_sources(connection, account, period),
@@ -138,9 +110,8 @@ def gather_account_report(
 
 
 def section_order() -> list[str]:
-    """The report's sections in page order: the registry's, with the list of posts added."""
-    order = [section for section in SECTIONS if section != STUDIO]
-    return [*order, POSTS_SECTION, *([STUDIO] if STUDIO in SECTIONS else [])]
+    """The report's sections in page order."""
+    return [section.key for section in SECTIONS]
 
 
 def section_title(section: str) -> str:

@@ -103,8 +103,8 @@ def draw_watch_time(
     axes.legend(loc="upper left")
 
 
-def draw_heatmap(figure: Figure, *, rows: Sequence[Row]) -> None:
-    """Average active followers, weekdays down and UTC hours across, each cell labelled."""
+def draw_heatmap(figure: Figure, *, rows: Sequence[Row], zone: str) -> None:
+    """Average active followers, weekdays down and hours (of `zone`) across, labelled cells."""
     grid = [[0.0] * 24 for _ in WEEKDAYS]
     for row in rows:
         grid[int(row["weekday"])][int(row["hour"])] = float(row["active_followers"])
@@ -119,7 +119,7 @@ def draw_heatmap(figure: Figure, *, rows: Sequence[Row]) -> None:
                       color="white" if dark_cell else DARK)  # fmt: skip
     axes.set_yticks(range(len(WEEKDAYS)), labels=WEEKDAYS)
     axes.set_xticks(range(24), labels=[f"{hour:02d}" for hour in range(24)])
-    axes.set_xlabel("Hour of the day (UTC)")
+    axes.set_xlabel(f"Hour of the day ({zone})")
     axes.grid(False)
     colorbar = figure.colorbar(image, ax=axes, pad=0.01)
     colorbar.set_label("Active followers (average)")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 
+from tikscope.metrics.missing import why_missing
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import COMMUNITY
@@ -13,7 +14,6 @@ from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import GRANULARITIES, demographics, follower_series
 from tikscope.metrics.studio import data_freshness
 from tikscope.reports.account_charts import DIMENSIONS, age_rank
-from tikscope.reports.model import NO_DATA, PERSONAL
 from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
 
@@ -47,18 +47,14 @@ def community(
     return {
         "metrics": rows,
         "growth": growth,
-        "balance_unavailable": balance_unavailable(account, growth["day"]),
+        "balance_unavailable": why_missing(
+            has_data=any(row["gained"] is not None for row in growth["day"]),
+            needs=("account_daily.daily_new_followers",),
+        ),
         "demographics": demographics(connection, account, period),
         "notes": notes,
         "freshness": data_freshness(connection, account),
     }
-
-
-def balance_unavailable(account: Account, daily: list[dict[str, Any]]) -> str | None:
-    """Why follows and unfollows per day cannot be shown, or None when they can."""
-    if account.account_type == "personal":
-        return PERSONAL
-    return None if any(row["gained"] is not None for row in daily) else NO_DATA
 
 
 def community_figures(data: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tikscope.metrics.missing import not_stored
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
@@ -44,9 +45,9 @@ PAGE_PATH = "/workspaces/{workspace}/accounts/{handle}/posts"
 API_PATH = "/api/workspaces/{workspace}/accounts/{handle}/posts"
 DEFAULT_SORT = "-views"
 NAMING = ("caption", "link")
-FLAGS = {
+FLAGS: dict[str, Any] = {
     "name": "flags", "label": "Data quality", "unit": None,
-    "description": "Why a number may differ from TikTok Studio.", "business_only": False,
+    "description": "Why a number may differ from TikTok Studio.", "sources": [],
 }  # fmt: skip
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -126,7 +127,7 @@ def describe_column(name: str) -> dict[str, Any]:
         return FLAGS
     column = POST_COLUMNS_BY_NAME[name]
     return {"name": column.name, "label": column.label, "unit": column.unit.value,
-            "description": column.description, "business_only": column.business_only}  # fmt: skip
+            "description": column.description, "sources": list(column.sources)}  # fmt: skip
 
 
 POSTS_VIEW = AccountView(
@@ -171,21 +172,33 @@ def posts_page(
     context = page_context(request, access, account=handle)
     return render(request, POSTS_VIEW.template, {
         **context, "view": POSTS_VIEW, "query": query, "figures": {}, "table": table,
-        "picker": picker_columns(table, personal=data["account"]["account_type"] == "personal"),
+        "picker": picker_columns(table, empty=empty_columns(data["posts"], table.columns)),
         "links": table_links(access.workspace, handle, query, table),
         "default_columns": DEFAULT_POST_COLUMNS,
         "flagged": sum(1 for post in data["posts"] if post["flags"]), **data,
     })  # fmt: skip
 
 
-def picker_columns(table: TableQuery, *, personal: bool) -> list[dict[str, Any]]:
+def empty_columns(posts: list[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, str]:
+    """Shown columns that no post of the period has a value for, and what would provide them."""
+    return {
+        name: not_stored(POST_COLUMNS_BY_NAME[name].sources)
+        for name in columns
+        if name in POST_COLUMNS_BY_NAME
+        and POST_COLUMNS_BY_NAME[name].sources
+        and posts
+        and all(post.get(name) is None for post in posts)
+    }
+
+
+def picker_columns(table: TableQuery, *, empty: dict[str, str]) -> list[dict[str, Any]]:
     """Every post column for the picker: chosen ones first, in their order, then the rest."""
     order = [*dict.fromkeys(["post_id", *table.columns, *POST_COLUMNS_BY_NAME])]
     return [
         {"name": name, "label": POST_COLUMNS_BY_NAME[name].label,
          "description": POST_COLUMNS_BY_NAME[name].description,
          "checked": name == "post_id" or name in table.columns, "fixed": name == "post_id",
-         "unavailable": personal and POST_COLUMNS_BY_NAME[name].business_only}
+         "unavailable": empty.get(name)}
         for name in order
     ]  # fmt: skip
 
