@@ -255,10 +255,10 @@ def test_metrics_last_more_days_than_held_is_cut_to_the_data_with_a_note(
         "--section", "account",
     )  # fmt: skip
     assert (code, err) == (0, "")
-    # 1000 days up to 04-01 would start on 2023-07-07; the period note comes first under the table
+    # the period note comes first under the table
     assert visible(out)[0] == "@casa_verde (business), 2026-03-10 to 2026-04-01"
     assert visible(out)[5:7] == [
-        f"note: {HELD}; the period starts there instead of 2023-07-07 (23 days instead of 1000)",
+        f"note: {HELD}; the period starts there (23 days instead of the last 1,000)",
         "note: provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
     ]
 
@@ -269,8 +269,8 @@ def test_metrics_json_keeps_its_rows_and_says_the_period_note_on_stderr(
     common = ("metrics", "--db", str(fixture_db), "--account", "casa_verde", "--format", "json",
               "--section", "community")  # fmt: skip
     code, cut, err = run_cli(capsys, *common, "--last", "1000")
-    assert (code, err) == (0, f"note: {HELD}; the period starts there instead of 2023-07-07 "
-                              "(23 days instead of 1000)\n")  # fmt: skip
+    assert (code, err) == (0, f"note: {HELD}; the period starts there (23 days instead of the "
+                              "last 1,000)\n")  # fmt: skip
     _, held, _ = run_cli(capsys, *common, "--from", "2026-03-10", "--to", "2026-04-01")
     assert json.loads(cut) == json.loads(held)
 

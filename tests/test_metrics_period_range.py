@@ -144,12 +144,15 @@ def test_fit_period_defaults_to_the_last_28_days_with_data() -> None:
     assert fit(AskedPeriod()) == ChosenPeriod(period("2026-11-03", "2026-11-30"))
 
 
-def test_fit_period_cuts_more_days_than_held_to_the_first_day() -> None:
-    # 1000 days up to 2026-11-30 start on 2024-03-06 (2024 is a leap year)
-    assert fit(AskedPeriod(days=1000)) == ChosenPeriod(
+@pytest.mark.parametrize(
+    ("days", "written"),
+    [(184, "184"), (1000, "1,000"), (10_000_000, "10,000,000")],  # the last is before year 1
+)
+def test_fit_period_cuts_more_days_than_held_to_the_first_day(days: int, written: str) -> None:
+    assert fit(AskedPeriod(days=days)) == ChosenPeriod(
         period("2026-06-01", "2026-11-30"),
-        "the store holds data from 2026-06-01; the period starts there instead of 2024-03-06 "
-        "(183 days instead of 1000)",
+        "the store holds data from 2026-06-01; the period starts there (183 days instead of the "
+        f"last {written})",
     )
 
 
@@ -242,8 +245,8 @@ def test_resolve_period_fits_the_asked_period_to_the_store(
     )
     assert resolve_period(connection, account, AskedPeriod(days=1000)) == ChosenPeriod(
         period("2026-03-10", "2026-04-01"),
-        "the store holds data from 2026-03-10; the period starts there instead of 2023-07-07 "
-        "(23 days instead of 1000)",
+        "the store holds data from 2026-03-10; the period starts there (23 days instead of the "
+        "last 1,000)",
     )
     with pytest.raises(UsageError) as error:
         resolve_period(connection, account, between("2020-01-01", "2020-02-01"))

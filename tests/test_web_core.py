@@ -306,8 +306,10 @@ def test_web_bad_period_page_keeps_the_frame_and_says_what_is_wrong(
 
 
 # casa_verde_demo's data runs from 2026-07-24 to 2026-11-20 (120 days)
-CUT = ("the store holds data from 2026-07-24; the period starts there instead of 2024-02-25 "
-       "(120 days instead of 1000)")  # fmt: skip
+CUT = (
+    "the store holds data from 2026-07-24; the period starts there (120 days instead of the "
+    "last 1,000)"
+)
 OUTSIDE = (
     "@casa_verde_demo: the store holds data from 2026-07-24 to 2026-11-20; "
     "2020-01-01 to 2020-02-01 is outside it"

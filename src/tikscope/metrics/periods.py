@@ -113,6 +113,11 @@ class HeldDays:
     first: date
     last: date
 
+    @property
+    def days(self) -> int:
+        """Number of days from the first to the last, both included."""
+        return (self.last - self.first).days + 1
+
     def __str__(self) -> str:
         return f"from {self.first} to {self.last}"
 
@@ -138,10 +143,30 @@ def fit_period(
     if held is None:
         raise UsageError(f"@{handle} has no data yet")
     if fixed is None:
-        return cut_to(last_days(asked.days or DEFAULT_DAYS, until=held.last), held)
+        return last_held_days(asked.days or DEFAULT_DAYS, held)
     if fixed.end < held.first or fixed.start > held.last:
         raise UsageError(f"@{handle}: the store holds data {held}; {fixed} is outside it")
     return cut_to(fixed, held)
+
+
+def last_held_days(days: int, held: HeldDays) -> ChosenPeriod:
+    """The last `days` days with data; all the held days, with a note, when they are fewer.
+
+    # NOTE: the held days are taken without counting back `days` days from the last one: a
+    # million days back is before the year 1, which `date` cannot hold.
+    """
+    if days <= held.days:
+        return ChosenPeriod(last_days(days, until=held.last))
+    return ChosenPeriod(
+        Period(held.first, held.last),
+        f"the store holds data from {held.first}; the period starts there "
+        f"({count_days(held.days)} instead of the last {days:,})",
+    )
+
+
+def count_days(days: int) -> str:
+    """`1 day`, `2 days`."""
+    return f"{days:,} day{'' if days == 1 else 's'}"
 
 
 def cut_to(wanted: Period, held: HeldDays) -> ChosenPeriod:
@@ -155,5 +180,6 @@ def cut_to(wanted: Period, held: HeldDays) -> ChosenPeriod:
         change = f"data from {held.first}; the period starts there instead of {wanted.start}"
     else:
         change = f"data up to {held.last}; the period ends there instead of {wanted.end}"
-    days = f"{period.days} day{'' if period.days == 1 else 's'}"
-    return ChosenPeriod(period, f"the store holds {change} ({days} instead of {wanted.days})")
+    return ChosenPeriod(
+        period, f"the store holds {change} ({count_days(period.days)} instead of {wanted.days:,})"
+    )
