@@ -248,6 +248,74 @@ def test_metrics_bad_options_are_one_line_errors(
     assert (code, out, err) == (2, "", message)
 
 
+# @casa_verde's data runs from 03-10 (P1's publish day) to 04-01 (see test_metrics_period_range)
+HELD = "the store holds data from 2026-03-10"
+
+
+def test_metrics_last_more_days_than_held_is_cut_to_the_data_with_a_note(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    code, out, err = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde", "--last", "1000",
+        "--section", "account",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    # the period note comes first under the table
+    assert visible(out)[0] == "@casa_verde (business), 2026-03-10 to 2026-04-01"
+    assert visible(out)[5:7] == [
+        f"note: {HELD}; the period starts there (23 days instead of the last 1,000)",
+        "note: provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
+    ]
+
+
+def test_metrics_json_keeps_its_rows_and_says_the_period_note_on_stderr(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    common = ("metrics", "--db", str(fixture_db), "--account", "casa_verde", "--format", "json",
+              "--section", "community")  # fmt: skip
+    code, cut, err = run_cli(capsys, *common, "--last", "1000")
+    assert (code, err) == (0, f"note: {HELD}; the period starts there (23 days instead of the "
+                              "last 1,000)\n")  # fmt: skip
+    _, held, _ = run_cli(capsys, *common, "--from", "2026-03-10", "--to", "2026-04-01")
+    assert json.loads(cut) == json.loads(held)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2020-01-01", "--to", "2020-02-01"], "2020-01-01 to 2020-02-01"),
+        (["--from", "2026-04-02", "--to", "2026-04-30"], "2026-04-02 to 2026-04-30"),
+        (["--from", "2020-01-01", "--to", "2020-02-01", "--section", "series"],
+         "2020-01-01 to 2020-02-01"),
+    ],
+)  # fmt: skip
+def test_metrics_period_outside_the_data_is_a_one_line_error_naming_the_held_days(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path, args: list[str], message: str
+) -> None:
+    code, out, err = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde", *args
+    )
+    assert (code, out, err) == (
+        2, "", f"error: @casa_verde: {HELD} to 2026-04-01; {message} is outside it\n"
+    )  # fmt: skip
+
+
+def test_posts_period_partly_outside_the_data_notes_the_cut(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    code, out, err = run_cli(
+        capsys, "posts", "--db", str(fixture_db), "--account", "casa_verde",
+        "--from", "2026-03-23", "--to", "2026-04-30", "--columns", "views",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    lines = visible(out)
+    assert lines[0] == "Posts of @casa_verde published 2026-03-23 to 2026-04-01"
+    assert lines[-1] == (
+        "note: the store holds data up to 2026-04-01; the period ends there instead of "
+        "2026-04-30 (10 days instead of 39)"
+    )
+
+
 def test_metrics_needs_account_when_several(
     capsys: pytest.CaptureFixture[str], fixture_db: Path
 ) -> None:

@@ -295,6 +295,35 @@ def test_report_account_command_writes_the_page(
     assert "(likes + comments + shares) / views × 1000" in page.words
 
 
+def test_report_account_command_notes_a_period_cut_to_the_data(
+    reports: dict[str, Report], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the simulated store holds 60 days: 2026-09-23 to 2026-11-21
+    store, out = reports["business"].store, tmp_path / "september"
+    code = main(["report", "account", "--db", str(store), "--out", str(out),
+                 "--from", "2026-09-01", "--to", "2026-09-30"])  # fmt: skip
+    note = (
+        "the store holds data from 2026-09-23; the period starts there instead of 2026-09-01 "
+        "(8 days instead of 30)"
+    )
+    assert (code, capsys.readouterr().out) == (0, f"wrote {out / 'index.html'}\nnote: {note}\n")
+    words = parse((out / "index.html").read_text("utf-8")).words
+    assert f"Account report for 2026-09-23 to 2026-09-30 Period: {note}." in words
+    assert "Period 2026-09-23 to 2026-09-30 (8 days)" in words
+
+
+def test_report_account_command_refuses_a_period_outside_the_data(
+    reports: dict[str, Report], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, out = reports["business"].store, tmp_path / "old"
+    code = main(["report", "account", "--db", str(store), "--out", str(out),
+                 "--from", "2025-01-01", "--to", "2025-01-31"])  # fmt: skip
+    assert (code, capsys.readouterr().err) == (2, (
+        "error: @casa_verde_demo: the store holds data from 2026-09-23 to 2026-11-21; "
+        "2025-01-01 to 2025-01-31 is outside it\n"))  # fmt: skip
+    assert not out.exists()
+
+
 def test_report_trend_reads_a_rise_in_unfollows_as_bad_news() -> None:
     from tikscope.reports.html import trend
 

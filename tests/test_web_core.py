@@ -126,6 +126,7 @@ def test_web_overview_api_compares_with_the_previous_period(
         "start": "2026-11-14",
         "end": "2026-11-20",
         "days": 7,
+        "note": None,
         "previous": {"start": "2026-11-07", "end": "2026-11-13"},
     }
     followers = data["headline"][0]
@@ -301,6 +302,67 @@ def test_web_bad_period_page_keeps_the_frame_and_says_what_is_wrong(
     assert '<nav class="pages" aria-label="Account pages">' in page
     assert 'data-menu="account"' in page and 'data-menu="workspace"' in page
     assert f'<a href="{PAGE}" aria-current="page">Overview</a>' in page
+    assert f'<a href="{PAGE}">Show overview for the last 28 days</a>' in page
+
+
+# casa_verde_demo's data runs from 2026-07-24 to 2026-11-20 (120 days)
+CUT = (
+    "the store holds data from 2026-07-24; the period starts there (120 days instead of the "
+    "last 1,000)"
+)
+OUTSIDE = (
+    "@casa_verde_demo: the store holds data from 2026-07-24 to 2026-11-20; "
+    "2020-01-01 to 2020-02-01 is outside it"
+)
+
+
+def test_web_api_cuts_more_days_than_held_to_the_data_and_says_so(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    response = client.get(OVERVIEW, params={"days": 1000}, headers=bearer(store.tokens["vera"]))
+    assert response.status_code == 200
+    assert response.json()["period"] == {
+        "start": "2026-07-24", "end": "2026-11-20", "days": 120, "note": CUT,
+        "previous": {"start": "2026-03-26", "end": "2026-07-23"},
+    }  # fmt: skip
+
+
+def test_web_api_refuses_a_period_outside_the_data_naming_the_held_days(
+    client: httpx.Client, web_server: tuple[str, WebStore]
+) -> None:
+    _, store = web_server
+    asked = {"start": "2020-01-01", "end": "2020-02-01"}
+    for path in (OVERVIEW, OVERVIEW.replace("overview", "posts")):
+        response = client.get(path, params=asked, headers=bearer(store.tokens["vera"]))
+        assert (response.status_code, response.json()) == (422, {"detail": OUTSIDE})
+    both = client.get(OVERVIEW, params={**asked, "days": 7}, headers=bearer(store.tokens["vera"]))
+    assert (both.status_code, both.json()) == (
+        422, {"detail": "give either days or start/end, not both"}
+    )  # fmt: skip
+
+
+def test_web_page_shows_the_note_of_a_period_cut_to_the_data(client: httpx.Client) -> None:
+    from html import unescape
+
+    login(client, "vera")
+    response = client.get(PAGE, params={"days": 1000})
+    assert response.status_code == 200
+    page = unescape(response.text)
+    assert "2026-07-24 to 2026-11-20 (120 days)" in page
+    assert f'<p class="period-note" role="note" data-period-note>Period: {CUT}.</p>' in page
+    assert "data-period-note" not in client.get(PAGE, params={"days": 7}).text
+
+
+def test_web_page_refuses_a_period_outside_the_data_in_the_frame(client: httpx.Client) -> None:
+    from html import unescape
+
+    login(client, "vera")
+    response = client.get(PAGE, params={"start": "2020-01-01", "end": "2020-02-01"})
+    assert response.status_code == 422
+    page = unescape(response.text)
+    assert f'<p class="error" role="alert">{OUTSIDE}</p>' in page
+    assert '<nav class="pages" aria-label="Account pages">' in page
     assert f'<a href="{PAGE}">Show overview for the last 28 days</a>' in page
 
 

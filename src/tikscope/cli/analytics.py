@@ -82,27 +82,39 @@ def metrics(
     from tikscope.cli import commands
 
     if section in COMPOSITE_SECTIONS:
-        title, data = commands.composite_section(
+        title, data, period_note = commands.composite_section(
             db, account, start, end, last, section=section, granularity=series
         )  # fmt: skip
         print_composite(section, data, output, title=title)
+        print_period_note(period_note, output)
         return
-    rows, title, flags = commands.metrics(
+    rows, title, flags, period_note = commands.metrics(
         db, account, start, end, last, compare=compare, section=section,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
     rows = [readable(row) if output is OutputFormat.table else whole_counts(row) for row in rows]
     columns = ["section", "label", "value", *(["previous", "change_%"] if compare else []), "note"]
     print_rows(rows, output, title=title, table_columns=columns, footnotes=("note",))
+    print_period_note(period_note, output)
     if output is OutputFormat.table:
         for flag in flags:
             typer.echo(f"note: {flag}")
     if output is OutputFormat.table and section is None:
         for name in COMPOSITE_SECTIONS:
-            title, data = commands.composite_section(
+            title, data, _ = commands.composite_section(
                 db, account, start, end, last, section=name, granularity=series
             )  # fmt: skip
             print_composite(name, data, output, title=title)
+
+
+def print_period_note(note: str | None, output: str) -> None:
+    """Say how the period was cut to the store's data: under the table, or on standard error.
+
+    # NOTE: JSON and CSV on standard output stay exactly the rows, so that they still parse; the
+    # note goes to standard error, where a person running the command sees it.
+    """
+    if note is not None:
+        typer.echo(f"note: {note}", err=output != OutputFormat.table.value)
 
 
 COMPOSITE_SECTIONS = ("series", "demographics", "activity")
@@ -222,7 +234,7 @@ def posts(
     file_format = posts_format(output, out)
     chosen = [name.strip() for name in columns.split(",") if name.strip()] if columns else None
     shown = chosen or (TABLE_POST_COLUMNS if file_format == "table" else DEFAULT_POST_COLUMNS)
-    rows, title = commands.posts(
+    rows, title, period_note = commands.posts(
         db, account, start, end, last, columns=list(shown), sort=sort,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
@@ -230,10 +242,13 @@ def posts(
         names = list(dict.fromkeys(["post_id", *shown, "flags"]))
         write_file(out, posts_file(rows, names, file_format))
         typer.echo(f"wrote {len(rows)} posts to {out}")
+        print_period_note(period_note, OutputFormat.table)
     elif file_format == "table":
         print_table(terminal_posts(rows, shown), title=title, footnotes=("flags",))
+        print_period_note(period_note, OutputFormat.table)
     else:
         print_rows(rows, OutputFormat(file_format))
+        print_period_note(period_note, file_format)
 
 
 TABLE_POST_COLUMNS = ("caption", *DEFAULT_POST_COLUMNS)

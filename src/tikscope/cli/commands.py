@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from tikscope.cli.progress import simulation_progress
-from tikscope.errors import UsageError
 from tikscope.metrics.activity import local_heatmap
-from tikscope.metrics.periods import Period, last_days
-from tikscope.metrics.query import Settings, find_account, last_day
+from tikscope.metrics.period_range import resolve_period
+from tikscope.metrics.periods import AskedPeriod, ChosenPeriod
+from tikscope.metrics.query import Settings, find_account
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import (
     DEFAULT_POST_COLUMNS,
@@ -76,35 +76,34 @@ def demo_facts(db: Path) -> tuple[Row, Row]:
 
 def choose_period(
     connection: Any, account: Any, start: date | None, end: date | None, last: int | None
-) -> Period:
-    """The period from --from/--to or --last (default: the last 28 days with data)."""
-    if last is not None and (start or end):
-        raise UsageError("give either --last or --from/--to, not both")
-    if start or end:
-        if not (start and end):
-            raise UsageError("--from and --to go together")
-        return Period(start, end)
-    until = last_day(connection, account)
-    if until is None:
-        raise UsageError(f"@{account.handle} has no data yet")
-    return last_days(last or 28, until=until)
+) -> ChosenPeriod:
+    """The period from --from/--to or --last (default: the last 28 days with data).
+
+    Fitted to the days the store holds: refused wholly outside them, cut with a note partly.
+    """
+    return resolve_period(connection, account, AskedPeriod(days=last, start=start, end=end))
 
 
 def metrics(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, compare: bool, section: str | None, rate: int, basis: str,
-) -> tuple[list[Row], str, list[str]]:  # fmt: skip
-    """Metric rows, a title naming account and period, and the data-quality notes."""
+) -> tuple[list[Row], str, list[str], str | None]:  # fmt: skip
+    """Metric rows, a title naming account and period, the data-quality notes, the period's note.
+
+    The period's note says how the period was cut to the store's data (None when it was not).
+    """
     settings = Settings(engagement_rate=rate, engagement_basis=basis)
     with open_store(db) as connection:
         account = find_account(connection, handle)
-        period = choose_period(connection, account, start, end, last)
+        chosen = choose_period(connection, account, start, end, last)
+        period = chosen.period
         rows, flags = metric_report(
             connection, account, period, settings, compare=compare, section=section
         )
         fresh = freshness_line(data_freshness(connection, account))
     versus = f" vs {period.previous()}" if compare else ""
-    return rows, f"@{account.handle} ({account.account_type}), {period}{versus}", [*flags, fresh]
+    title = f"@{account.handle} ({account.account_type}), {period}{versus}"
+    return rows, title, [*flags, fresh], chosen.note
 
 
 def freshness_line(fresh: Row) -> str:
@@ -129,46 +128,54 @@ def freshness_line(fresh: Row) -> str:
 def posts(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, columns: list[str] | None, sort: str, rate: int, basis: str,
-) -> tuple[list[Row], str]:  # fmt: skip
-    """The list of posts published in the period."""
+) -> tuple[list[Row], str, str | None]:  # fmt: skip
+    """The list of posts published in the period, a title, and the period's note."""
     settings = Settings(engagement_rate=rate, engagement_basis=basis)
     with open_store(db) as connection:
         account = find_account(connection, handle)
-        period = choose_period(connection, account, start, end, last)
-        chosen = tuple(columns) if columns else DEFAULT_POST_COLUMNS
-        rows = post_list(connection, account, period, settings, columns=chosen, sort=sort)
-    return rows, f"Posts of @{account.handle} published {period}"
+        chosen = choose_period(connection, account, start, end, last)
+        shown = tuple(columns) if columns else DEFAULT_POST_COLUMNS
+        rows = post_list(connection, account, chosen.period, settings, columns=shown, sort=sort)
+    return rows, f"Posts of @{account.handle} published {chosen.period}", chosen.note
 
 
 def report_account(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, out: Path, rate: int, basis: str,
-) -> Path:  # fmt: skip
-    """Write the account report for the period into `out`; return the page's path."""
+) -> tuple[Path, str | None]:  # fmt: skip
+    """Write the account report for the period into `out`; return the page and the period's note."""
     from tikscope.reports.account import write_account_report
 
     settings = Settings(engagement_rate=rate, engagement_basis=basis)
     with open_store(db) as connection:
         account = find_account(connection, handle)
-        period = choose_period(connection, account, start, end, last)
-        return write_account_report(connection, account, period, settings, out)
+        chosen = choose_period(connection, account, start, end, last)
+        page = write_account_report(
+            connection, account, chosen.period, settings, out, period_note=chosen.note
+        )
+    return page, chosen.note
 
 
 def write_demo_report(db: Path, directory: Path) -> Path:
     """Write the demo account's report for its last 28 days into `directory/report/`."""
-    return report_account(
+    page, _ = report_account(
         db, None, None, None, None, out=directory / "report", rate=100, basis="reach"
     )
+    return page
 
 
 def composite_section(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, section: str, granularity: str,
-) -> tuple[str, Any]:  # fmt: skip
-    """The follower and daily series, the demographics, or the activity heatmap of a period."""
+) -> tuple[str, Any, str | None]:  # fmt: skip
+    """The follower and daily series, the demographics, or the activity heatmap of a period.
+
+    Returns a title, the data, and the period's note.
+    """
     with open_store(db) as connection:
         account = find_account(connection, handle)
-        period = choose_period(connection, account, start, end, last)
+        chosen = choose_period(connection, account, start, end, last)
+        period = chosen.period
         if section == "series":
             data: Any = follower_series(connection, account, period, granularity)
             title = f"Followers and daily totals by {granularity}, {period}"
@@ -177,7 +184,7 @@ def composite_section(
         else:
             data, zone = local_heatmap(connection, account, period)
             title = f"Active followers by weekday and hour ({zone['name']}), {period}"
-    return f"@{account.handle}: {title}", data
+    return f"@{account.handle}: {title}", data, chosen.note
 
 
 def audience_report(

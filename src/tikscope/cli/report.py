@@ -44,7 +44,9 @@ def account_report(
     """The account report for a period: every metric vs the previous period, with charts."""
     from tikscope.cli import commands
 
-    page = commands.report_account(
+    page, period_note = commands.report_account(
         db, account, start, end, last, out=out, rate=engagement_rate, basis=engagement_basis
     )
     typer.echo(f"wrote {page}")
+    if period_note is not None:
+        typer.echo(f"note: {period_note}")

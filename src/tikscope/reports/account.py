@@ -65,6 +65,8 @@ def write_account_report(
     period: Period,
     settings: Settings,
     out_dir: Path,
+    *,
+    period_note: str | None = None,
 ) -> Path:
     """Write `out_dir/index.html` and its charts (`out_dir/charts/*.png`); return the page.
 
@@ -74,12 +76,14 @@ def write_account_report(
         period: the period; every metric is compared with `period.previous()`.
         settings: engagement rate and basis.
         out_dir: the folder to write to, made if needed; files of an earlier report are replaced.
+        period_note: how the period asked for was cut to the store's data, shown by the period.
     """
     data = gather_account_report(connection, account, period, settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = build_sections(data, out_dir)
     page = out_dir / PAGE
-    page.write_text(render_page("account.html.j2", page_context(data, sections)), "utf-8")
+    context = {**page_context(data, sections), "period_note": period_note}
+    page.write_text(render_page("account.html.j2", context), "utf-8")
     return page
 
 

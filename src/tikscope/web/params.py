@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import HTTPException, Query
 
-from tikscope.errors import UsageError
-from tikscope.metrics.periods import Period, last_days
-from tikscope.metrics.query import Account, Settings, last_day
+from tikscope.metrics.period_range import resolve_period
+from tikscope.metrics.periods import QUERY_NAMES, AskedPeriod, ChosenPeriod
+from tikscope.metrics.query import Account, Settings
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -46,16 +46,10 @@ class PeriodQuery:
         """The engagement settings asked for."""
         return Settings(engagement_rate=self.rate, engagement_basis=self.basis.value)
 
-    def period(self, connection: DuckDBPyConnection, account: Account) -> Period:
-        """The period asked for; by default the last 28 days with data."""
-        if self.start or self.end:
-            if not (self.start and self.end):
-                raise UsageError("start and end go together")
-            return Period(self.start, self.end)
-        until = last_day(connection, account)
-        if until is None:
-            raise UsageError(f"@{account.handle} has no data yet")
-        return last_days(self.days or 28, until=until)
+    def resolve(self, connection: DuckDBPyConnection, account: Account) -> ChosenPeriod:
+        """The period asked for (by default the last 28 days with data), fitted to the store's."""
+        asked = AskedPeriod(days=self.days, start=self.start, end=self.end)
+        return resolve_period(connection, account, asked, names=QUERY_NAMES)
 
     def as_query(self) -> dict[str, Any]:
         """The parameters as a query string mapping (for links between pages)."""

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tikscope.access import memberships, role_in, workspace_handles
 from tikscope.errors import TikscopeError
-from tikscope.metrics.periods import Period
+from tikscope.metrics.periods import ChosenPeriod, Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.web.params import PeriodQuery, period_query
 from tikscope.web.render import encode_json, render
@@ -113,10 +113,11 @@ def view_data(
     state = server_state(request)
     account = workspace_account(request, access, handle)
     try:
-        period = state.lookup(query.period, account)
+        chosen: ChosenPeriod = state.lookup(query.resolve, account)
         settings = query.settings()
     except TikscopeError as error:
         raise HTTPException(422, str(error)) from error
+    period = chosen.period
     key = (view.name, account, period, settings, query.compare)
 
     def compute() -> dict[str, Any]:
@@ -127,7 +128,7 @@ def view_data(
     return {
         "account": {"handle": account.handle, "account_type": account.account_type,
                     "time_zone": account.time_zone},
-        "period": describe_period(period, compare=query.compare),
+        "period": describe_period(chosen, compare=query.compare),
         "settings": {"engagement_rate": settings.engagement_rate,
                      "engagement_basis": settings.engagement_basis,
                      "engagement_formula": settings.engagement_formula},
@@ -135,9 +136,14 @@ def view_data(
     }  # fmt: skip
 
 
-def describe_period(period: Period, *, compare: bool) -> dict[str, Any]:
-    """The period (and the one it is compared with) as JSON."""
-    described: dict[str, Any] = {"start": period.start, "end": period.end, "days": period.days}
+def describe_period(chosen: ChosenPeriod, *, compare: bool) -> dict[str, Any]:
+    """The period (and the one it is compared with) as JSON.
+
+    `note` says how the period asked for was cut to the store's data, or is None.
+    """
+    period = chosen.period
+    described: dict[str, Any] = {"start": period.start, "end": period.end, "days": period.days,
+                                 "note": chosen.note}  # fmt: skip
     if compare:
         previous = period.previous()
         described["previous"] = {"start": previous.start, "end": previous.end}
