@@ -32,7 +32,7 @@ from tikscope.reports.model import (
 )
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 Row = dict[str, Any]
 PAGE = "index.html"

@@ -26,7 +26,7 @@ from tikscope.metrics.sections import (
 )
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 Row = dict[str, Any]
 PERSONAL = "not available for personal accounts"

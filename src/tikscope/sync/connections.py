@@ -27,10 +27,9 @@ from tikscope.store.ingest import Batch, ingest
 from tikscope.sync.batches import account_id_of
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.oauth import HttpClient, Identity
     from tikscope.sources.tokens import Token, TokenCipher
+    from tikscope.store.db import DuckDBPyConnection
 
 Status = Literal["active", "needs_reauthorization"]
 REFRESH_AHEAD = timedelta(minutes=10)

@@ -24,10 +24,9 @@ from tikscope.sync.batches import write_extract
 from tikscope.sync.log import load_daily_state, record_sync
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.http import ApiSession
     from tikscope.sources.research import Page, ResearchClient
+    from tikscope.store.db import DuckDBPyConnection
     from tikscope.sync.connections import Connection
     from tikscope.sync.run import SyncOutcome
 

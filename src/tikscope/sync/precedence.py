@@ -20,7 +20,7 @@ from tikscope.ids import AccountId
 from tikscope.sources.families import FAMILIES
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 SOURCE_RANKS: dict[str, int] = {
     **{family.source: family.precedence for family in FAMILIES},

@@ -25,9 +25,8 @@ from tikscope.store.db import fetch_value
 from tikscope.sync.log import load_daily_state
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.research import ResearchClient
+    from tikscope.store.db import DuckDBPyConnection
     from tikscope.sync.connections import Connection
 
 DAILY_VIDEO_CALLS = 1_000

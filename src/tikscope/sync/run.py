@@ -25,9 +25,8 @@ from tikscope.sync.batches import write_extract
 from tikscope.sync.log import record_sync
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.http import ApiSession, RetryPolicy
+    from tikscope.store.db import DuckDBPyConnection
     from tikscope.sync.connections import Connection
 
 BACKFILL_DAYS = 60

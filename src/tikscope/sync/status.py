@@ -11,7 +11,7 @@ from tikscope.sources.families import FAMILIES_BY_KEY
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 RECENT_SYNCS = 10
 NEVER_SYNCED = "never synced from TikTok's API: simulated or imported data"
