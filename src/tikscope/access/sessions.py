@@ -11,7 +11,7 @@ from tikscope.access.passwords import hash_token
 from tikscope.access.users import User
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 SESSION_LIFETIME = timedelta(days=7)
 

@@ -9,7 +9,7 @@ from tikscope.access.passwords import hash_token, new_token
 from tikscope.access.users import User, next_id
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 
 def create_api_token(

@@ -24,7 +24,7 @@ from tikscope.errors import ConflictError, UsageError
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 # NOTE: verified when a username is unknown, so that a login takes as long either way.

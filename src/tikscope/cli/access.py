@@ -18,7 +18,7 @@ from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import ConflictError, UsageError
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 Result = TypeVar("Result")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,9 +14,10 @@ from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, print_rows
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
+from tikscope.sources.families import FAMILIES_BY_KEY, Api, api_help
 
 if TYPE_CHECKING:
-    from tikscope.sources.oauth import Api, AuthorizeApi, Identity
+    from tikscope.sources.oauth import Identity
     from tikscope.sources.tokens import Token
 
 CLIENT_KEY_ENV_VAR = "TIKSCOPE_CLIENT_KEY"
@@ -25,22 +25,9 @@ CLIENT_SECRET_ENV_VAR = "TIKSCOPE_CLIENT_SECRET"
 KEY_FILE_ENV_VAR = "TIKSCOPE_KEY_FILE"
 
 
-class ApiChoice(StrEnum):
-    """The TikTok APIs a connection can use."""
-
-    business = "business"
-    display = "display"
-    research = "research"
-
-
-ApiOption = Annotated[
-    ApiChoice,
-    typer.Option(
-        "--api",
-        help="business: Business API (TikTok Accounts); display: Display API (Login Kit); "
-        "research: Research API (academic, client credentials).",
-    ),
-]
+# NOTE: typer offers the `Api` literal's values as the choices; a test checks they are the
+# registry's keys.
+ApiOption = Annotated[Api, typer.Option("--api", help=api_help())]
 ClientKeyOption = Annotated[
     str | None,
     typer.Option(
@@ -116,9 +103,9 @@ def connect(
 
     key, secret = app_credentials(client_key, client_secret)
     wanted = handle.strip().lstrip("@").lower() if handle else None
-    if api is ApiChoice.research:
+    if FAMILIES_BY_KEY[api].names_account:
         if not wanted:
-            raise UsageError("--handle is required with --api research: name the account to crawl")
+            raise UsageError(f"--handle is required with --api {api}: name the account to crawl")
         token = oauth.client_credentials(
             base_url=base_url, client_key=key, client_secret=secret, issued_at=utc_now()
         )
@@ -126,7 +113,7 @@ def connect(
     else:
         requested = tuple(s.strip() for s in scopes.split(",") if s.strip()) if scopes else None
         token, identity = authorize(
-            cast("AuthorizeApi", api.value), key, secret, base_url=base_url, port=port,
+            api, key, secret, base_url=base_url, port=port,
             scopes=requested, open_browser=not no_browser, timeout=timeout,
         )  # fmt: skip
         if wanted and identity.handle != wanted:
@@ -147,7 +134,7 @@ def app_credentials(client_key: str | None, client_secret: str | None) -> tuple[
 
 
 def authorize(
-    api: AuthorizeApi,
+    api: Api,
     client_key: str,
     client_secret: str,
     *,
@@ -164,11 +151,12 @@ def authorize(
     from tikscope.sources.callback import CallbackServer
 
     state = secrets.token_urlsafe(24)
-    verifier, challenge = oauth.make_pkce_pair() if api == "display" else (None, None)
+    family = oauth.authorized_family(api)
+    verifier, challenge = oauth.make_pkce_pair() if family.uses_pkce else (None, None)
     with CallbackServer(port, state=state) as server:
         url = oauth.authorize_url(
             api, base_url=base_url, client_key=client_key, redirect_uri=server.redirect_uri,
-            state=state, scopes=scopes or oauth.DEFAULT_SCOPES[api], code_challenge=challenge,
+            state=state, scopes=scopes or family.scopes, code_challenge=challenge,
         )  # fmt: skip
         typer.echo(f"Authorize tikscope on this page (waiting up to {timeout:g} s):\n{url}")
         if open_browser:
@@ -187,7 +175,7 @@ def authorize(
 
 def save(
     db: Path,
-    api: ApiChoice,
+    api: Api,
     identity: Identity,
     token: Token,
     client_key: str,
@@ -202,11 +190,10 @@ def save(
     from tikscope.store.db import open_store
     from tikscope.sync.connections import record_connection
 
-    chosen: Api = api.value
     cipher = TokenCipher.from_key_file(key_file or default_key_file())
     with open_store(db, create=True) as connection:
         saved = record_connection(
-            connection, api=chosen, identity=identity, base_url=api_origin(chosen, base_url),
+            connection, api=api, identity=identity, base_url=api_origin(api, base_url),
             client_key=client_key, client_secret=client_secret, token=token, cipher=cipher,
             now=utc_now(),
         )  # fmt: skip

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from tikscope.cli.tables import print_record
 from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
 from tikscope.errors import ConflictError, TikscopeError, UsageError
 from tikscope.simulate.config import SimulationConfig
+from tikscope.sources.records import AccountType
 from tikscope.store.summary import source_label
 
 app = typer.Typer(
@@ -25,13 +25,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class AccountTypeChoice(StrEnum):
-    """Account types a simulation can have."""
-
-    business = "business"
-    personal = "personal"
 
 
 def yesterday() -> date:
@@ -44,8 +37,8 @@ def simulate(
     db: DbOption = DEFAULT_DB_PATH,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 7,
     account_type: Annotated[
-        AccountTypeChoice, typer.Option(help="Business or personal account.")
-    ] = AccountTypeChoice.business,
+        AccountType, typer.Option(help="Business or personal account.")
+    ] = "business",
     handle: Annotated[
         str, typer.Option(help="Handle of the simulated account.")
     ] = "casa_verde_demo",
@@ -68,7 +61,7 @@ def simulate(
 
     config = SimulationConfig(
         seed=seed,
-        account_type=account_type.value,
+        account_type=account_type,
         handle=handle,
         days=days,
         posts=posts,

@@ -33,7 +33,7 @@ from tikscope.reports.model import (
 from tikscope.reports.sections import HEADLINE, SECTIONS_BY_KEY
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 Row = dict[str, Any]
 PAGE = "index.html"

@@ -21,7 +21,7 @@ from tikscope.metrics.sections import (
 from tikscope.reports.sections import POSTS, SECTIONS
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 Row = dict[str, Any]
 POSTS_SECTION = POSTS

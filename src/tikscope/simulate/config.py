@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
 
-AccountType = Literal["business", "personal"]
+from tikscope.sources.records import AccountType
 
 
 @dataclass(frozen=True)

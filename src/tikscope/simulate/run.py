@@ -17,7 +17,7 @@ from tikscope.simulate.config import SimulationConfig
 from tikscope.store.ingest import Batch, IngestResult, ProgressCallback, ingest
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 StepCallback = Callable[[str], None]
 STEPS = ("audience", "posts", "followers", "comments")

@@ -15,6 +15,7 @@ from typing import Any
 
 from tikscope.errors import UsageError
 from tikscope.sources.answers import Fields, cursor_pages
+from tikscope.sources.families import BUSINESS
 from tikscope.sources.hashtags import hashtags_of
 from tikscope.sources.http import ApiSession
 from tikscope.sources.records import AccountFacts, Extract, Row
@@ -199,7 +200,7 @@ def account_facts(data: Fields, business_id: str) -> AccountFacts:
     return AccountFacts(
         handle=username.lstrip("@").lower(),
         account_type=None if is_business is None else ("business" if is_business else "personal"),
-        source="business_api",
+        source=BUSINESS.source,
         columns={
             "display_name": data.text("display_name"),
             "bio": data.text("bio_description"),

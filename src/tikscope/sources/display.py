@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tikscope.sources.answers import Fields, cursor_pages
+from tikscope.sources.families import DISPLAY
 from tikscope.sources.hashtags import hashtags_of
 from tikscope.sources.http import ApiSession
 from tikscope.sources.records import AccountFacts, Row
@@ -88,8 +89,8 @@ class DisplayClient:
                 columns[column] = read(user, name)
         facts = AccountFacts(
             handle=username.lstrip("@").lower(),
-            account_type="personal",
-            source="display_api",
+            account_type=DISPLAY.account_type,
+            source=DISPLAY.source,
             columns=columns,
         )
         return DisplayUser(facts=facts, followers_count=user.integer("follower_count"))

@@ -4,7 +4,8 @@ Business API apps exchange an `auth_code` at `/open_api/v1.3/tt_user/oauth2/toke
 Business envelope); developers.tiktok.com apps (Display API, Research API) use
 `/v2/oauth/token/` (form body, OAuth error struct). Every function takes the `base_url` origin of
 the API (a fake server serves every path under one origin) and falls back to TikTok's hosts when
-it is None. Secrets and tokens never appear in errors or logs.
+it is None. Which of the two a family speaks is its `style` in `tikscope.sources.families`.
+Secrets and tokens never appear in errors or logs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from tikscope.errors import (
@@ -24,6 +25,14 @@ from tikscope.errors import (
     RateLimitedError,
     SourceError,
     TokenInvalidError,
+    UsageError,
+)
+from tikscope.sources.families import (
+    BUSINESS_ORIGIN,
+    FAMILIES_BY_KEY,
+    OPEN_API_ORIGIN,
+    Api,
+    Family,
 )
 from tikscope.sources.records import AccountType
 from tikscope.sources.tokens import Token, token_from_answer
@@ -33,20 +42,9 @@ if TYPE_CHECKING:
 
     HttpClient = httpx.Client
 
-Api = Literal["business", "display", "research"]
-AuthorizeApi = Literal["business", "display"]
-
 AUTHORIZE_ORIGIN = "https://www.tiktok.com"
-BUSINESS_ORIGIN = "https://business-api.tiktok.com"
-OPEN_API_ORIGIN = "https://open.tiktokapis.com"
 BUSINESS_PREFIX = "/open_api/v1.3"
 V2_TOKEN_PATH = "/v2/oauth/token/"
-DEFAULT_SCOPES: dict[AuthorizeApi, tuple[str, ...]] = {
-    "business": ("user.info.basic", "user.info.username", "user.info.stats", "user.info.profile",
-                 "user.account.type", "user.insights", "video.list", "video.insights",
-                 "comment.list"),
-    "display": ("user.info.basic", "user.info.profile", "user.info.stats", "video.list"),
-}  # fmt: skip
 BUSINESS_AUTH_CODES = frozenset({40101, 40104, 40105, 40110, 40130, 40131})
 V2_RETRYABLE = frozenset({"rate_limit_exceeded", "internal_error", "server_error", "timeout",
                           "temporarily_unavailable"})  # fmt: skip
@@ -54,9 +52,20 @@ V2_RETRYABLE = frozenset({"rate_limit_exceeded", "internal_error", "server_error
 
 def api_origin(api: Api, base_url: str | None) -> str:
     """Where `api` is called: `base_url` when configured, else TikTok's host for it."""
-    if base_url:
-        return base_url.rstrip("/")
-    return BUSINESS_ORIGIN if api == "business" else OPEN_API_ORIGIN
+    return origin_or(base_url, FAMILIES_BY_KEY[api].origin)
+
+
+def origin_or(base_url: str | None, origin: str) -> str:
+    """`base_url` without its trailing slash when configured, else TikTok's `origin`."""
+    return base_url.rstrip("/") if base_url else origin
+
+
+def authorized_family(api: Api) -> Family:
+    """The family of `api`, which must be one a user authorizes (not client credentials)."""
+    family = FAMILIES_BY_KEY[api]
+    if family.names_account:
+        raise UsageError(f"the {family.label} has no user to authorize; it uses client credentials")
+    return family
 
 
 def make_pkce_pair() -> tuple[str, str]:
@@ -70,7 +79,7 @@ def make_pkce_pair() -> tuple[str, str]:
 
 
 def authorize_url(
-    api: AuthorizeApi,
+    api: Api,
     *,
     base_url: str | None,
     client_key: str,
@@ -84,7 +93,8 @@ def authorize_url(
     Both apps use TikTok's `/v2/auth/authorize/` page with the app's `client_key` (a Business app's
     app id). `base_url` is a fake server's origin, or None for www.tiktok.com.
     """
-    origin = base_url.rstrip("/") if base_url else AUTHORIZE_ORIGIN
+    authorized_family(api)
+    origin = origin_or(base_url, AUTHORIZE_ORIGIN)
     parameters = {
         "client_key": client_key,
         "response_type": "code",
@@ -98,7 +108,7 @@ def authorize_url(
 
 
 def exchange_code(
-    api: AuthorizeApi,
+    api: Api,
     *,
     base_url: str | None,
     client_key: str,
@@ -110,7 +120,7 @@ def exchange_code(
     http: HttpClient | None = None,
 ) -> Token:
     """Trade the authorization code from the callback for tokens."""
-    if api == "business":
+    if authorized_family(api).style == "business":
         body = {"client_id": client_key, "client_secret": client_secret,
                 "grant_type": "authorization_code", "auth_code": code,
                 "redirect_uri": redirect_uri}  # fmt: skip
@@ -123,7 +133,7 @@ def exchange_code(
 
 
 def refresh_token(
-    api: AuthorizeApi,
+    api: Api,
     *,
     base_url: str | None,
     client_key: str,
@@ -133,7 +143,7 @@ def refresh_token(
     http: HttpClient | None = None,
 ) -> Token:
     """A new access token (and maybe a new refresh token) for a stored refresh token."""
-    if api == "business":
+    if authorized_family(api).style == "business":
         body = {"client_id": client_key, "client_secret": client_secret,
                 "grant_type": "refresh_token", "refresh_token": refresh_token}  # fmt: skip
         return business_token(base_url, "/tt_user/oauth2/refresh_token/", body, issued_at, http)
@@ -164,7 +174,7 @@ def business_token(
     http: HttpClient | None,
 ) -> Token:
     """POST a Business token call and read the token from its envelope."""
-    origin = api_origin("business", base_url)
+    origin = origin_or(base_url, BUSINESS_ORIGIN)
     with open_client(http) as client:
         answer = send(client, "POST", origin, BUSINESS_PREFIX + path, path, json=body)
     data = business_data(answer, path, token_call=True)
@@ -175,7 +185,7 @@ def v2_token(
     base_url: str | None, form: dict[str, str], issued_at: datetime, http: HttpClient | None
 ) -> Token:
     """POST to the v2 token endpoint and read the token, or its OAuth error."""
-    origin = api_origin("display", base_url)
+    origin = origin_or(base_url, OPEN_API_ORIGIN)
     with open_client(http) as client:
         answer = send(client, "POST", origin, V2_TOKEN_PATH, V2_TOKEN_PATH, data=form)
     check_v2_error(answer, V2_TOKEN_PATH, token_call=True)
@@ -201,7 +211,7 @@ class Identity:
 
 
 def fetch_identity(
-    api: AuthorizeApi,
+    api: Api,
     *,
     base_url: str | None,
     token: str,
@@ -210,7 +220,7 @@ def fetch_identity(
 ) -> Identity:
     """The account behind `token`. The Research API has none: the user names the account."""
     origin = api_origin(api, base_url)
-    if api == "business":
+    if authorized_family(api).style == "business":
         return business_identity(origin, token, business_id, http)
     path = "/v2/user/info/"
     headers = {"Authorization": f"Bearer {token}"}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
 import duckdb
 
@@ -21,8 +21,9 @@ from tikscope.errors import (
 )
 from tikscope.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
 
-if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+DuckDBPyConnection: TypeAlias = duckdb.DuckDBPyConnection
+"""An open store: a DuckDB connection, or a cursor of one. Only store, metrics and audience import
+duckdb (ruff banned-api); the other layers annotate with this name from here."""
 
 MIGRATIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS _migrations (

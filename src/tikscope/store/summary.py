@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tikscope.sources.families import FAMILIES
 from tikscope.store.db import fetch_value, schema_version
 from tikscope.store.tables import TABLES
 
@@ -47,9 +48,7 @@ SOURCE_LABELS = {
     "studio_export": "Studio import",
     "data_archive": "archive",
     "audience_files": "audience files",
-    "business_api": "Business API",
-    "display_api": "Display API",
-    "research_api": "Research API",
+    **{family.source: family.label for family in FAMILIES},
 }
 
 

@@ -22,7 +22,7 @@ from tikscope.store.tables import TABLES_BY_NAME
 from tikscope.sync.precedence import outranked_tables
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 DEFAULT_TIME_ZONE = "UTC"
 

@@ -20,25 +20,19 @@ import pyarrow as pa
 
 from tikscope.errors import ReauthorizationNeededError, TokenInvalidError, UsageError
 from tikscope.ids import AccountId
+from tikscope.sources.families import FAMILIES_BY_KEY, Api, Family, Grant
 from tikscope.sources.records import AccountType
 from tikscope.store.db import fetch_value
 from tikscope.store.ingest import Batch, ingest
 from tikscope.sync.batches import account_id_of
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.oauth import HttpClient, Identity
     from tikscope.sources.tokens import Token, TokenCipher
+    from tikscope.store.db import DuckDBPyConnection
 
-Api = Literal["business", "display", "research"]
 Status = Literal["active", "needs_reauthorization"]
 REFRESH_AHEAD = timedelta(minutes=10)
-SOURCE_OF_API: dict[Api, str] = {
-    "business": "business_api",
-    "display": "display_api",
-    "research": "research_api",
-}
 COLUMNS = (
     "connection_id, account_id, api, handle, open_id, scope, base_url, client_key, client_secret, "
     "access_token, refresh_token, access_expires_at, refresh_expires_at, status, status_reason, "
@@ -73,6 +67,11 @@ class Connection:
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def family(self) -> Family:
+        """The API family the connection reads."""
+        return FAMILIES_BY_KEY[self.api]
+
     def client_secret(self, cipher: TokenCipher) -> str:
         """The app's client secret, in clear."""
         return cipher.decrypt(self.sealed_client_secret)
@@ -91,9 +90,7 @@ class Connection:
     def reauthorization_error(self, reason: str | None = None) -> ReauthorizationNeededError:
         """The error telling the user to connect again, with why."""
         because = reason or self.status_reason or "the token was refused"
-        command = f"tikscope connect --api {self.api}"
-        if self.api == "research":
-            command += f" --handle {self.handle}"
+        command = self.family.connect_command(self.handle)
         return ReauthorizationNeededError(
             f"connection {self.connection_id} needs re-authorization: run '{command}' again "
             f"({because})"
@@ -273,7 +270,7 @@ class StoredTokens:
         now = self.now()
         secret = stored.client_secret(self.cipher)
         try:
-            if stored.api == "research":
+            if stored.family.grant is Grant.CLIENT_CREDENTIALS:
                 token = oauth.client_credentials(
                     base_url=stored.base_url, client_key=stored.client_key,
                     client_secret=secret, issued_at=now, http=self.http,
@@ -329,13 +326,14 @@ def ensure_account(
                          [account_id])  # fmt: skip
     if exists:
         return account_id
+    source = FAMILIES_BY_KEY[api].source
     row: dict[str, Any] = {"handle": handle, "account_type": account_type, "time_zone": "UTC",
-                           "source": SOURCE_OF_API[api]}  # fmt: skip
+                           "source": source}  # fmt: skip
     if display_name is not None:
         row["display_name"] = display_name
     if open_id is not None:
         row["open_id"] = open_id
-    batch = Batch(account_id=account_id, kind="sync", source=SOURCE_OF_API[api],
+    batch = Batch(account_id=account_id, kind="sync", source=source,
                   tables={"accounts": pa.Table.from_pylist([row])}, mode="merge",
                   parameters={"connect": f"{api}:{handle}"})  # fmt: skip
     ingest(connection, batch)
@@ -357,7 +355,7 @@ def record_connection(
     """Store what `tikscope connect` learnt: the account (when new) and the connection."""
     account_id = ensure_account(
         connection, api=api, handle=identity.handle,
-        account_type=identity.account_type or ("business" if api == "business" else "personal"),
+        account_type=identity.account_type or FAMILIES_BY_KEY[api].account_type,
         display_name=identity.display_name, open_id=identity.open_id or token.open_id,
     )  # fmt: skip
     return save_connection(

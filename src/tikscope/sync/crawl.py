@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tikscope.errors import QuotaExhaustedError
+from tikscope.sources.families import RESEARCH
 from tikscope.sources.records import AccountFacts, Extract, Row
 from tikscope.sync.batches import write_extract
 from tikscope.sync.log import load_daily_state, record_sync
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.http import ApiSession
     from tikscope.sources.research import Page, ResearchClient
+    from tikscope.store.db import DuckDBPyConnection
     from tikscope.sync.connections import Connection
     from tikscope.sync.run import SyncOutcome
 
@@ -122,7 +122,7 @@ def run_steps(
             return
         state["quota_requests"] += session.stats.requests - before
         result = write_extract(
-            connection, extract, kind="sync", source=f"research_api {stored.base_url}",
+            connection, extract, kind="sync", source=f"{RESEARCH.source} {stored.base_url}",
             state={crawler.state_name: state},
         )  # fmt: skip
         progress.written += sum(count.written for count in result.counts.values())
@@ -259,5 +259,5 @@ class Crawler:
 
     def extract(self, tables: dict[str, list[Row]]) -> Extract:
         """The rows of one step, for the crawled account."""
-        facts = AccountFacts(self.stored.handle, None, "research_api")
+        facts = AccountFacts(self.stored.handle, None, RESEARCH.source)
         return Extract(facts, tables)

@@ -12,7 +12,7 @@ from tikscope.sync.batches import account_id_of, extract_batch
 from tikscope.sync.pseudonyms import pseudonymizer
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.http import CallStats
+    from tikscope.store.db import DuckDBPyConnection
     from tikscope.sync.connections import Connection
 
 

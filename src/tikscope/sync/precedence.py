@@ -17,14 +17,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from tikscope.ids import AccountId
+from tikscope.sources.families import FAMILIES
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 SOURCE_RANKS: dict[str, int] = {
-    "business_api": 3,
-    "display_api": 2,
-    "research_api": 2,
+    **{family.source: family.precedence for family in FAMILIES},
     "studio_export": 1,
     "data_archive": 1,
     "audience_files": 1,

@@ -19,14 +19,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import MalformedResponseError
+from tikscope.sources.families import RESEARCH
 from tikscope.sources.records import AccountFacts, Extract, Row
 from tikscope.store.db import fetch_value
 from tikscope.sync.log import load_daily_state
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
     from tikscope.sources.research import ResearchClient
+    from tikscope.store.db import DuckDBPyConnection
     from tikscope.sync.connections import Connection
 
 DAILY_VIDEO_CALLS = 1_000
@@ -96,7 +96,7 @@ class CommentCrawler:
             state["seen"][video] = self.comment_count(video)
             state["queue"], state["cursor"] = state["queue"][1:], None
         comments = [self.with_author(row) for row in rows]
-        facts = AccountFacts(self.stored.handle, None, "research_api")
+        facts = AccountFacts(self.stored.handle, None, RESEARCH.source)
         return Extract(facts, {"comments": comments}), state
 
     def with_author(self, row: Row) -> Row:

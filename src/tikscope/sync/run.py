@@ -11,21 +11,22 @@ TikTok's 60-day window.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tikscope.errors import SourceError, UsageError
+from tikscope.sources.families import BUSINESS, DISPLAY, RESEARCH
 from tikscope.sources.records import Extract, Row
 from tikscope.store.db import fetch_value
 from tikscope.sync.batches import write_extract
 from tikscope.sync.log import record_sync
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
-    from tikscope.sources.http import ApiSession, RetryPolicy, Style
+    from tikscope.sources.http import ApiSession, RetryPolicy
+    from tikscope.store.db import DuckDBPyConnection
     from tikscope.sync.connections import Connection
 
 BACKFILL_DAYS = 60
@@ -75,10 +76,9 @@ def sync_connection(
     from tikscope.sync.connections import StoredTokens
 
     tokens = StoredTokens(connection, stored.connection_id, TokenCipher.from_key_file(key_file))
-    style: Style = "business" if stored.api == "business" else "open"
     started = datetime.now().replace(tzinfo=None)
     with ApiSession(
-        stored.base_url, tokens=tokens, style=style, policy=policy or RetryPolicy()
+        stored.base_url, tokens=tokens, style=stored.family.style, policy=policy or RetryPolicy()
     ) as session:
         try:
             outcome = pull(connection, stored, session, now=now, key_file=key_file)
@@ -91,6 +91,30 @@ def sync_connection(
     return outcome
 
 
+Read = Callable[
+    ["DuckDBPyConnection", "Connection", "ApiSession", datetime, Path],
+    tuple[Extract, dict[str, Any], tuple[date, date]],
+]
+"""Reads a connection's data before anything is written: the extract, its sync state (keyed by
+the family) and the first and last day it covers."""
+
+
+class Pull(Protocol):
+    """How the connections of one family are synced: one entry of `PULLS`."""
+
+    def __call__(
+        self,
+        connection: DuckDBPyConnection,
+        stored: Connection,
+        session: ApiSession,
+        *,
+        now: datetime,
+        key_file: Path,
+    ) -> SyncOutcome:
+        """Read from the API, write what was read, log the sync."""
+        ...
+
+
 def pull(
     connection: DuckDBPyConnection,
     stored: Connection,
@@ -99,43 +123,55 @@ def pull(
     now: datetime,
     key_file: Path,
 ) -> SyncOutcome:
-    """Read from the API, write one batch, log the sync."""
-    started = datetime.now().replace(tzinfo=None)
-    captured_at = now.replace(minute=0, second=0, microsecond=0)
-    if stored.api == "business":
-        extract, state, days = pull_business(connection, stored, session, captured_at, key_file)
-    elif stored.api == "display":
-        extract, state, days = pull_display(stored, session, captured_at)
-    else:
-        from tikscope.sync.crawl import crawl_research
-
-        return crawl_research(connection, stored, session, now=now, key_file=key_file)
-    result = write_extract(
-        connection,
-        extract,
-        kind="sync",
-        source=f"{stored.api}_api {stored.base_url}",
-        state=state,
-        parameters={"connection": stored.connection_id, "captured_at": captured_at.isoformat()},
-    )
-    status = "ok" if result.changed else "unchanged"
-    record_sync(
-        connection, stored, session.stats, started=started, status=status, run_id=result.run_id
-    )
-    written = sum(count.written for count in result.counts.values())
-    return SyncOutcome(
-        stored.connection_id,
-        stored.handle,
-        status,
-        written,
-        session.stats.requests,
-        session.stats.retries,
-        *days,
-        notes=extract.notes,
-    )
+    """Read from the API, write, log the sync, as the connection's family does it."""
+    return PULLS[stored.api](connection, stored, session, now=now, key_file=key_file)
 
 
-def pull_business(
+@dataclass(frozen=True)
+class ReadThenWrite:
+    """A `Pull` that reads everything first, then writes it in one batch and logs the sync."""
+
+    read: Read
+
+    def __call__(
+        self,
+        connection: DuckDBPyConnection,
+        stored: Connection,
+        session: ApiSession,
+        *,
+        now: datetime,
+        key_file: Path,
+    ) -> SyncOutcome:
+        """Read with `read`, write one batch, log the sync."""
+        started = datetime.now().replace(tzinfo=None)
+        captured_at = now.replace(minute=0, second=0, microsecond=0)
+        extract, state, days = self.read(connection, stored, session, captured_at, key_file)
+        result = write_extract(
+            connection,
+            extract,
+            kind="sync",
+            source=f"{stored.family.source} {stored.base_url}",
+            state=state,
+            parameters={"connection": stored.connection_id, "captured_at": captured_at.isoformat()},
+        )
+        status = "ok" if result.changed else "unchanged"
+        record_sync(
+            connection, stored, session.stats, started=started, status=status, run_id=result.run_id
+        )
+        written = sum(count.written for count in result.counts.values())
+        return SyncOutcome(
+            stored.connection_id,
+            stored.handle,
+            status,
+            written,
+            session.stats.requests,
+            session.stats.retries,
+            *days,
+            notes=extract.notes,
+        )
+
+
+def read_business(
     connection: DuckDBPyConnection,
     stored: Connection,
     session: ApiSession,
@@ -159,11 +195,15 @@ def pull_business(
     if comments:
         tables["comments"] = comments
     extract = Extract(account.account, tables, notes=account.notes)
-    return extract, {"business": {"last_day": last.isoformat()}}, (first, last)
+    return extract, {stored.api: {"last_day": last.isoformat()}}, (first, last)
 
 
-def pull_display(
-    stored: Connection, session: ApiSession, captured_at: datetime
+def read_display(
+    connection: DuckDBPyConnection,
+    stored: Connection,
+    session: ApiSession,
+    captured_at: datetime,
+    key_file: Path,
 ) -> tuple[Extract, dict[str, Any], tuple[date, date]]:
     """Profile counters and every public post's counters (the Display API has no series)."""
     from tikscope.sources.display import DisplayClient
@@ -174,7 +214,29 @@ def pull_display(
     posts = client.videos(captured_at=captured_at)
     extract = Extract(profile.facts, posts)
     day = captured_at.date()
-    return extract, {"display": {"last_day": day.isoformat()}}, (day, day)
+    return extract, {stored.api: {"last_day": day.isoformat()}}, (day, day)
+
+
+def crawl(
+    connection: DuckDBPyConnection,
+    stored: Connection,
+    session: ApiSession,
+    *,
+    now: datetime,
+    key_file: Path,
+) -> SyncOutcome:
+    """Research API: the audience graph and comments, one page per batch (`sync.crawl`)."""
+    from tikscope.sync.crawl import crawl_research
+
+    return crawl_research(connection, stored, session, now=now, key_file=key_file)
+
+
+PULLS: dict[str, Pull] = {
+    BUSINESS.key: ReadThenWrite(read_business),
+    DISPLAY.key: ReadThenWrite(read_display),
+    RESEARCH.key: crawl,
+}
+"""Family key -> how its connections are synced; a test checks every family has one."""
 
 
 def days_to_pull(connection: DuckDBPyConnection, stored: Connection, last: date) -> date:

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics.query import find_account
 from tikscope.metrics.studio import data_freshness
+from tikscope.sources.families import FAMILIES_BY_KEY
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 RECENT_SYNCS = 10
 NEVER_SYNCED = "never synced from TikTok's API: simulated or imported data"
@@ -18,8 +19,7 @@ NEVER_SYNCED = "never synced from TikTok's API: simulated or imported data"
 
 def reconnect_command(api: str, handle: str) -> str:
     """The command that authorizes a connection again."""
-    extra = f" --handle {handle}" if api == "research" else ""
-    return f"tikscope connect --api {api}{extra}"
+    return FAMILIES_BY_KEY[api].connect_command(handle)
 
 
 def account_connections(connection: DuckDBPyConnection, account_id: str) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
 Row = dict[str, Any]

@@ -36,7 +36,7 @@ from tikscope.web.state import StoreBusyError
 from tikscope.web.views import ACCOUNT_VIEWS, AccountView, PeriodParameters, page_context
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
 PAGE = "/workspaces/{workspace}/accounts/{handle}/audience"

@@ -14,7 +14,7 @@ from tikscope.metrics.periods import QUERY_NAMES, AskedPeriod, ChosenPeriod
 from tikscope.metrics.query import Account, Settings
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 
 # NOTE: TikTok launched in 2016; the bounds keep a period and its previous one inside what Python's

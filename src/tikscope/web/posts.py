@@ -38,7 +38,7 @@ from tikscope.web.views import (
 )
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
 PAGE_PATH = "/workspaces/{workspace}/accounts/{handle}/posts"

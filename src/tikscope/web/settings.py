@@ -34,7 +34,7 @@ from tikscope.web.sync_status import FLASH_COOKIE, read_flash, redirect_with_fla
 from tikscope.web.views import page_context
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
 Result = TypeVar("Result")

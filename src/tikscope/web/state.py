@@ -17,7 +17,7 @@ from tikscope.store.migrations import MIGRATIONS
 from tikscope.web.cache import PageCache
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 
 CACHE_SECONDS = 60

@@ -18,7 +18,7 @@ from tikscope.web.server_routes import AccountSyncModel, sync_account
 from tikscope.web.views import page_context
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
 FLASH_COOKIE = "tikscope_flash"

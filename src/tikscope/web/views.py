@@ -30,7 +30,7 @@ from tikscope.web.security import (
 )
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 Gather = Callable[["DuckDBPyConnection", Account, Period, Settings, bool], dict[str, Any]]
 PeriodParameters = Annotated[PeriodQuery, Depends(period_query)]
