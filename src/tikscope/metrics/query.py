@@ -241,7 +241,8 @@ def relation_column(scope: Scope, source: str) -> str:
 EMPTY = {
     Scope.DAYS: "no daily account data for this period in the store",
     Scope.PUBLISHED: "no posts published in the period",
-    Scope.VIEWED: "no post counters captured during the period",
+    Scope.VIEWED: "no post counters captured during the period (a gain is the change between "
+    "captures at its start and end, so one Studio Content export is not enough)",
 }
 
 

@@ -241,7 +241,8 @@ def draw_comparison(figure: Figure, *, rows: Sequence[Row]) -> None:
         thousands(axes.yaxis)
         percent_change = row["change_percent"]
         change = "" if percent_change is None else f" ({percent_change:+.1f}%)"
-        axes.set_title(f"{row['label']}{change}")
+        # NOTE: the figure's title says "gained by all posts": a panel names only its counter.
+        axes.set_title(f"{row['label'].removesuffix(' gained by posts')}{change}")
         axes.grid(axis="x", visible=False)
     panels[0].set_ylabel("Gained in the period")
 
