@@ -80,7 +80,9 @@ def followers_figure(series: list[dict[str, Any]], granularity: str) -> dict[str
     starts = bucket_labels(series, granularity)
     figure = figures.lines(title, starts, {"Followers": [row["followers"] for row in series]})
     axis = {"gridcolor": "#e5e7eb", "rangemode": "normal", "tickformat": ","}
-    return figure | {"layout": figures.layout(title, yaxis=axis, xaxis=time_axis(granularity))}
+    return figure | {
+        "layout": figures.layout(title, yaxis=axis, xaxis=time_axis(granularity, starts))
+    }
 
 
 def balance_figure(series: list[dict[str, Any]], granularity: str) -> dict[str, Any]:
@@ -99,7 +101,7 @@ def balance_figure(series: list[dict[str, Any]], granularity: str) -> dict[str, 
          "y": [row["balance"] for row in series], "line": {"color": "#111827", "width": 2},
          "marker": {"size": 5}}
     )  # fmt: skip
-    figure["layout"] |= {"hovermode": "x unified", "xaxis": time_axis(granularity)}
+    figure["layout"] |= {"hovermode": "x unified", "xaxis": time_axis(granularity, starts)}
     return figure
 
 
@@ -115,10 +117,11 @@ def bucket_labels(series: list[dict[str, Any]], granularity: str) -> list[Any]:
     return starts
 
 
-def time_axis(granularity: str) -> dict[str, Any]:
-    """The x axis: a date axis for days, named categories for weeks and months."""
-    axis: dict[str, Any] = {"gridcolor": "#e5e7eb", "automargin": True}
-    return axis if granularity == "day" else axis | {"type": "category"}
+def time_axis(granularity: str, starts: list[Any]) -> dict[str, Any]:
+    """The x axis: whole days for days, named categories for weeks and months."""
+    if granularity == "day":
+        return figures.day_axis(starts) | {"automargin": True}
+    return {"gridcolor": "#e5e7eb", "automargin": True, "type": "category"}
 
 
 def demographic_figures(shares: dict[str, Any]) -> dict[str, Any]:

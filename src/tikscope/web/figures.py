@@ -6,6 +6,7 @@ The figures use plotly.js from the installed plotly package, so nothing is fetch
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from html import escape
 from typing import Any
 
@@ -17,6 +18,10 @@ COLORS = ("#0f766e", "#be185d", "#1d4ed8", "#b45309", "#6d28d9", "#15803d", "#b9
 TEAL = [[0.0, "#f0fdfa"], [0.5, "#2dd4bf"], [1.0, "#115e59"]]
 NARROW_TITLE = 16  # characters of a caption on a phone's chart
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+
+DAY_MS = 86_400_000
+# (at most this many days, tick every this many days); longer: a tick a month
+DAY_TICKS = ((14, 1), (31, 2), (70, 7), (140, 14))
 
 
 def layout(title: str, **extra: Any) -> dict[str, Any]:
@@ -53,7 +58,7 @@ def lines(
         for index, (name, values) in enumerate(series.items())
     ]  # fmt: skip
     left_title, right_title = (*axis_titles, "", "")[:2]
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"xaxis": day_axis(x)} if is_days(x) else {}
     if left_title:
         extra["yaxis"] = {"gridcolor": "#e5e7eb", "rangemode": "tozero",
                           "title": {"text": left_title}}  # fmt: skip
@@ -64,6 +69,19 @@ def lines(
                            "title": {"text": right_title, "font": {"color": color}}}  # fmt: skip
         extra["margin"] = {"l": 56, "r": 56, "t": 48, "b": 40}
     return {"data": data, "layout": layout(title, **extra)}
+
+
+def is_days(x: Sequence[Any]) -> bool:
+    """Whether an x axis holds calendar days (dates, not times)."""
+    return bool(x) and all(isinstance(value, date) and not isinstance(value, datetime)
+                           for value in x)  # fmt: skip
+
+
+def day_axis(days: Sequence[Any]) -> dict[str, Any]:
+    """A date axis ticked on whole days (never at 06:00 or 12:00), sparser as the days grow."""
+    step = next((every for limit, every in DAY_TICKS if len(days) <= limit), None)
+    ticks: dict[str, Any] = {"dtick": "M1"} if step is None else {"dtick": step * DAY_MS}
+    return {"gridcolor": "#e5e7eb", "type": "date", "tickformat": "%b %-d", **ticks}
 
 
 def bars(

@@ -67,7 +67,8 @@ def overview_figures(data: dict[str, Any]) -> dict[str, Any]:
                                axis_titles=(label["video_views"], label["profile_views"])),
         "followers": figures.lines("Followers at the end of each day", days, followers)
         | {"layout": figures.layout("Followers at the end of each day",
-                                    yaxis={"gridcolor": "#e5e7eb", "rangemode": "normal"})},
+                                    yaxis={"gridcolor": "#e5e7eb", "rangemode": "normal"},
+                                    xaxis=figures.day_axis(days))},
         "balance": figures.bars("Follows and unfollows per day", days, balance, stacked=True),
     }  # fmt: skip
 
