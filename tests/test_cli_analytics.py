@@ -160,7 +160,8 @@ def test_metrics_table_has_title_and_notes(
         "community  Balance of followers     15",
         "note: provisional days (fetched less than 48 h after they ended): 2026-03-31, 2026-04-01",
         "note: 1 deleted post among those published",  # P4
-        "note: Data captured 2026-04-02 06:00 UTC",
+        "note: Data captured 2026-04-02 06:00 UTC; never synced from TikTok's API (simulated or "
+        "imported data).",
     ]
 
 

@@ -18,7 +18,7 @@ from tikscope.metrics.sections import (
     follower_series,
     post_list,
 )
-from tikscope.metrics.studio import data_freshness
+from tikscope.metrics.studio import data_freshness, freshness_text
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store import summary
@@ -108,21 +108,7 @@ def metrics(
 
 def freshness_line(fresh: Row) -> str:
     """How fresh the data is, as a note under the table."""
-    captured = max(
-        (value for value in (fresh["daily_captured_at"], fresh["posts_captured_at"]) if value),
-        default=None,
-    )
-    text = f"Data captured {captured:%Y-%m-%d %H:%M} UTC" if captured else "No data captured yet"
-    if fresh.get("last_sync_at"):
-        text += f", last sync {fresh['last_sync_at']:%Y-%m-%d %H:%M} UTC"
-    if fresh.get("last_sync_status") == "failed":
-        text += " (latest sync failed)"
-    if fresh.get("needs_reauthorization"):
-        text += (
-            f"; connection {fresh['needs_reauthorization']} needs re-authorization: "
-            "run 'tikscope connect' again"
-        )
-    return text
+    return freshness_text(fresh)
 
 
 def posts(

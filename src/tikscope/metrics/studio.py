@@ -119,3 +119,24 @@ def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) 
         ORDER BY v.views_gained DESC, v.post_id LIMIT {TOP}
     """
     return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))
+
+
+def freshness_text(fresh: Row) -> str:
+    """How fresh an account's data is, in one sentence every output shows the same way."""
+    captured = max(
+        (value for value in (fresh["daily_captured_at"], fresh["posts_captured_at"]) if value),
+        default=None,
+    )
+    parts = [f"Data captured {captured:%Y-%m-%d %H:%M} UTC" if captured else "No data captured yet"]
+    if fresh.get("last_sync_at"):
+        parts.append(f"last sync from TikTok {fresh['last_sync_at']:%Y-%m-%d %H:%M} UTC")
+    else:
+        parts.append("never synced from TikTok's API (simulated or imported data)")
+    if fresh.get("last_sync_status") == "failed":
+        parts.append("the latest sync failed")
+    if fresh.get("needs_reauthorization"):
+        parts.append(
+            f"connection {fresh['needs_reauthorization']} needs re-authorization: run "
+            "'tikscope connect' again"
+        )
+    return "; ".join(parts) + "."

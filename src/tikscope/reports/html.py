@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 from tikscope.metrics.model import Unit
 from tikscope.metrics.registry import METRICS_BY_NAME
+from tikscope.metrics.studio import freshness_text
 from tikscope.reports.post_names import post_title, post_url
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def template_environment(package: str) -> jinja2.Environment:
     environment.filters.update(
         value=format_value, change=format_change, trend=trend, moment=format_moment,
         p_value=format_p_value, post_title=post_title, post_url=post_url,
+        freshness=freshness_text,
     )  # fmt: skip
     return environment
 
