@@ -400,3 +400,10 @@ def test_web_overview_views_chart_gives_profile_views_their_own_axis(
     assert {key: layout["yaxis2"][key] for key in ("overlaying", "side", "rangemode")} == {
         "overlaying": "y", "side": "right", "rangemode": "tozero"}  # fmt: skip
     assert layout["yaxis2"]["title"]["text"] == "Profile views"
+
+
+def test_web_engagement_choices_are_the_metrics_settings() -> None:
+    from tikscope.metrics.query import ENGAGEMENT_BASES
+    from tikscope.web.params import Basis
+
+    assert [basis.value for basis in Basis] == list(ENGAGEMENT_BASES)

@@ -16,6 +16,7 @@ from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
 from tikscope.metrics.activity import WEEKDAYS
 from tikscope.metrics.model import Unit
+from tikscope.metrics.query import ENGAGEMENT_BASES
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS
 
 AccountOption = Annotated[
@@ -45,7 +46,10 @@ RateOption = Annotated[
 ]
 BasisOption = Annotated[
     str,
-    typer.Option("--engagement-basis", help="Engagement denominator: reach, views or followers."),
+    typer.Option(
+        "--engagement-basis",
+        help=f"Engagement denominator: {', '.join(ENGAGEMENT_BASES)}.",
+    ),
 ]
 
 

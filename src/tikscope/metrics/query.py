@@ -35,6 +35,7 @@ INSIGHTS = (
     "viewers_returning", "viewers_follower", "viewers_non_follower",
 )  # fmt: skip
 ENGAGEMENT_BASES = {"reach": "reach", "views": "views", "followers": "followers_at_end"}
+ENGAGEMENT_RATES = (100, 1000)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Settings:
     engagement_basis: str = "reach"
 
     def __post_init__(self) -> None:
-        if self.engagement_rate not in (100, 1000):
+        if self.engagement_rate not in ENGAGEMENT_RATES:
             raise UsageError("engagement rate must be per 100 or per 1000")
         if self.engagement_basis not in ENGAGEMENT_BASES:
             raise UsageError(f"engagement basis must be one of {', '.join(ENGAGEMENT_BASES)}")

@@ -11,7 +11,7 @@ from fastapi import HTTPException, Query
 
 from tikscope.metrics.period_range import resolve_period
 from tikscope.metrics.periods import QUERY_NAMES, AskedPeriod, ChosenPeriod
-from tikscope.metrics.query import Account, Settings
+from tikscope.metrics.query import ENGAGEMENT_RATES, Account, Settings
 
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
@@ -24,7 +24,7 @@ LATEST = date(2100, 12, 31)
 
 
 class Basis(StrEnum):
-    """What engagement is divided by."""
+    """What engagement is divided by (`metrics.query.ENGAGEMENT_BASES`; a test keeps them equal)."""
 
     reach = "reach"
     views = "views"
@@ -67,7 +67,7 @@ async def period_query(
     basis: Annotated[Basis, Query(description="Engagement divided by this.")] = Basis.reach,
 ) -> PeriodQuery:
     """Parse the period and engagement parameters (errors become 422)."""
-    if rate not in (100, 1000):
+    if rate not in ENGAGEMENT_RATES:
         raise HTTPException(422, "rate must be 100 or 1000")
     for name, day in (("start", start), ("end", end)):
         if day is not None and not EARLIEST <= day <= LATEST:
