@@ -29,7 +29,7 @@ from tikscope.errors import UsageError
 from tikscope.metrics.activity import utc_heatmap
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Account, MetricValue, Settings, compute_metrics, find_account
-from tikscope.metrics.registry import METRICS, METRICS_BY_NAME, POST_COLUMNS
+from tikscope.metrics.registry import METRICS, POST_COLUMNS
 from tikscope.metrics.run import MetricLine, metric_rows
 from tikscope.metrics.sections import (
     data_flags,
@@ -385,7 +385,7 @@ def test_compute_metrics_data_not_stored_names_what_would_provide_it(
     values = compute_metrics(connection, personal, period, Settings())
     stored = {name for name, value in values.items() if value.value is not None}
     assert stored <= set(PERSONAL_EXPECTED)
-    for name in set(METRICS_BY_NAME) - set(PERSONAL_EXPECTED):
+    for name in {metric.name for metric in METRICS} - set(PERSONAL_EXPECTED):
         reason = values[name].unavailable or ""
         assert values[name].value is None, name
         assert reason == "no posts published in the period" or (

@@ -17,10 +17,11 @@ from PIL import Image
 from tikscope.cli.main import main
 from tikscope.metrics.periods import last_days
 from tikscope.metrics.query import Settings, find_account
-from tikscope.metrics.registry import METRICS, POST_COLUMNS
-from tikscope.metrics.run import SECTIONS, metric_report
+from tikscope.metrics.registry import METRICS, POST_COLUMNS, metric_sections
+from tikscope.metrics.run import metric_report
 from tikscope.reports.account import write_account_report
-from tikscope.reports.model import POSTS_SECTION, SECTION_TITLES
+from tikscope.reports.model import POSTS_SECTION
+from tikscope.reports.sections import section_title
 from tikscope.simulate.config import AccountType, SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
@@ -120,7 +121,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
 
 
 def metric_row(report: Report, section: str, label: str) -> list[str]:
-    heading = SECTION_TITLES[section]
+    heading = section_title(section)
     rows = [row for row in report.parsed.rows if row["section"] == heading]
     cells: list[str] = next(row["cells"] for row in rows if row.get("label") == label)
     return cells
@@ -161,7 +162,7 @@ def test_report_account_list_of_posts_names_each_post_by_its_caption_linked_to_t
 ) -> None:
     report = reports["business"]
     posts = [anchor for anchor in report.parsed.anchors if not anchor["href"].startswith("#")]
-    assert len(posts) == len(report.parsed.rows_of(SECTION_TITLES[POSTS_SECTION])) == 16
+    assert len(posts) == len(report.parsed.rows_of(section_title(POSTS_SECTION))) == 16
     assert posts[0] == {  # the most viewed post; its caption cut at a word, within 40 characters
         "href": "https://www.tiktok.com/@casa_verde_demo/video/7251003972010013881",
         "rel": "noopener noreferrer",
@@ -181,7 +182,7 @@ def test_report_account_has_every_section_and_metric(reports: dict[str, Report],
         "Community", "Account", "Posts viewed in the period", "Posts published in the period",
         "List of posts", "Studio-style views",
     ]  # fmt: skip
-    assert {SECTION_TITLES[section] for section in (*SECTIONS, POSTS_SECTION)} == set(
+    assert {section_title(section) for section in (*metric_sections(), POSTS_SECTION)} == set(
         report.parsed.headings
     )
     for metric in METRICS:
@@ -212,9 +213,9 @@ def test_report_account_shows_engagement_formula_and_data_quality_notes(
     text = unescape(report.html)
     assert report.flags, "the simulated store has provisional days"
     # once in the overview, once under each of the five metric tables
-    assert text.count(Settings().engagement_formula) >= 1 + len(SECTIONS)
+    assert text.count(Settings().engagement_formula) >= 1 + len(metric_sections())
     for flag in report.flags:
-        assert text.count(flag) == 1 + len(SECTIONS)
+        assert text.count(flag) == 1 + len(metric_sections())
 
 
 def test_report_account_business_shows_values_compared_with_previous_period(

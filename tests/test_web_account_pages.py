@@ -21,7 +21,7 @@ from tikscope.metrics.query import Settings, find_account
 from tikscope.metrics.registry import COMMUNITY, PUBLISHED, VIEWED
 from tikscope.metrics.run import metric_rows
 from tikscope.metrics.sections import demographics, follower_series, post_list
-from tikscope.reports.account import PUBLISHED_SUMMARY
+from tikscope.reports.sections import SECTIONS_BY_KEY
 from tikscope.store.db import open_store
 from web_support import WebStore, bearer, login
 
@@ -131,7 +131,9 @@ def test_content_api_separates_posts_viewed_from_posts_published(
         account: studio.top_posts(connection, account, PERIOD))  # fmt: skip
     assert data["published"]["title"] == "Posts published in the period"
     assert data["published"]["metrics"] == [row for row in rows if row["section"] == PUBLISHED]
-    assert data["published"]["summary"] == [by_name[name] for name in PUBLISHED_SUMMARY]
+    assert data["published"]["cards"] == [
+        by_name[name] for name in SECTIONS_BY_KEY[PUBLISHED].cards
+    ]
     assert data["published"]["posts"] == direct(store, "casa_verde_demo", lambda connection,
         account: post_list(connection, account, PERIOD, Settings(), columns=PUBLISHED_COLUMNS,
                            sort="published"))  # fmt: skip
@@ -153,7 +155,7 @@ def test_content_api_of_a_personal_account_keeps_counts_and_marks_insights_unava
     viewed = {row["metric"]: row["value"] for row in data["viewed"]["metrics"]}
     assert viewed == {"views_gained": 740, "likes_gained": 47, "comments_gained": 3,
                       "shares_gained": 5, "posts_viewed": 12}  # fmt: skip
-    summary = {row["metric"]: (row["value"], row["note"]) for row in data["published"]["summary"]}
+    summary = {row["metric"]: (row["value"], row["note"]) for row in data["published"]["cards"]}
     assert summary["average_reach_per_post"] == (None, UNAVAILABLE)
     assert summary["engagement"] == (None, UNAVAILABLE)
     assert summary["published_views"] == (705, "")

@@ -17,7 +17,9 @@ from tikscope.errors import UsageError
 from tikscope.metrics.activity import WEEKDAYS
 from tikscope.metrics.model import Unit
 from tikscope.metrics.query import ENGAGEMENT_BASES
+from tikscope.metrics.registry import metric_sections
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS
+from tikscope.reports.html import format_change, format_value
 
 AccountOption = Annotated[
     str | None, typer.Option("--account", help="Handle of the account (needed if several).")
@@ -71,8 +73,9 @@ def metrics(
     section: Annotated[
         str | None,
         typer.Option(
-            help="Only one section: community, account, 'posts viewed', 'posts published', "
-            "studio, or series, demographics, activity."
+            help="Only one section: "
+            + ", ".join(repr(key) if " " in key else key for key in metric_sections())
+            + ", or series, demographics, activity."
         ),
     ] = None,
     series: Annotated[
@@ -188,27 +191,13 @@ def is_whole(value: Any) -> bool:
 
 
 def readable(row: dict[str, Any]) -> dict[str, Any]:
-    """A metric row with values written in their unit, for the terminal."""
+    """A metric row with values written in their unit, as the report and web pages write them."""
     unit = row["unit"]
-    result = {**row, "value": in_unit(row["value"], unit)}
+    result = {**row, "value": format_value(row["value"], unit)}
     if "previous" in row:
-        result["previous"] = in_unit(row["previous"], unit)
-        percent = row["change_percent"]
-        result["change_%"] = "—" if percent is None else f"{percent:+.1f}%"
+        result["previous"] = format_value(row["previous"], unit)
+        result["change_%"] = format_change(row["change_percent"])
     return result
-
-
-def in_unit(value: float | None, unit: str) -> str:
-    """A value as text in its unit."""
-    if value is None:
-        return "—"
-    if unit == Unit.FRACTION:
-        return f"{value:.1%}"
-    if unit == Unit.SECONDS:
-        return f"{value:,.1f} s"
-    if unit == Unit.COUNT:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
 
 
 def posts(

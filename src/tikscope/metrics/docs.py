@@ -6,8 +6,9 @@ a test fails when the file is stale.
 
 from __future__ import annotations
 
+from tikscope.metrics import registry
 from tikscope.metrics.model import Scope
-from tikscope.metrics.registry import METRICS, POST_COLUMNS
+from tikscope.metrics.registry import POST_COLUMNS
 from tikscope.sources.catalog import sources_of
 
 HEADER = """# Metrics
@@ -31,15 +32,14 @@ def render_metrics_markdown() -> str:
     """The whole of docs/metrics.md."""
     lines = [HEADER, "## Scopes", ""]
     lines += [f"- **{scope.name.lower()}**: {scope.value}." for scope in Scope]
-    sections = dict.fromkeys(metric.section for metric in METRICS)
-    for section in sections:
+    for section in registry.metric_sections():
         lines += ["", f"## {section.capitalize()}", ""]
         lines += [
             "| metric | label | meaning | unit | kind | scope | over days | over posts | data "
             "| provided by |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
-        for metric in (m for m in METRICS if m.section == section):
+        for metric in (m for m in registry.METRICS if m.section == section):
             data = ", ".join(f"`{name}`" for name in (*metric.sources, *metric.inputs))
             lines.append(
                 f"| `{metric.name}` | {metric.label} | {metric.description} | {metric.unit.value} "

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
+from tikscope.metrics import registry
 from tikscope.metrics.missing import NO_DATA, not_stored
 from tikscope.metrics.model import Kind, Metric, Scope
 from tikscope.metrics.periods import Period
-from tikscope.metrics.registry import METRICS
 from tikscope.sources.catalog import how_to_get
 from tikscope.store.db import fetch_value
 
@@ -194,14 +194,14 @@ def compute_period(
     for scope in Scope:
         scope_values, notes[scope] = compute_scope(connection, account, period, settings, scope)
         values |= scope_values
-    for metric in METRICS:
+    for metric in registry.METRICS:
         if metric.kind is Kind.DERIVED:
             values[metric.name] = derive(metric, values)
     corrected = count_corrected(connection, account, period) if with_corrections else 0
     if corrected:
         notes[Scope.VIEWED].insert(0, counted(CORRECTED, corrected))
     ordered = [note for scope in FLAGS for note in notes[scope] if note]
-    return {metric.name: values[metric.name] for metric in METRICS}, ordered
+    return {metric.name: values[metric.name] for metric in registry.METRICS}, ordered
 
 
 def compute_scope(
@@ -209,7 +209,7 @@ def compute_scope(
     scope: Scope,
 ) -> tuple[dict[str, MetricValue], list[str]]:  # fmt: skip
     """The simple and ratio metrics of one scope, and its data-quality notes, in one query."""
-    metrics = [m for m in METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
+    metrics = [m for m in registry.METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
     needed = list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
     extra = [sql for sql, _ in FLAGS[scope]] + [sql for _, sql in VALUE_NOTES.get(scope, ())]
     expressions = [f"{settings.fill(m.sql)} AS {m.name}" for m in metrics]

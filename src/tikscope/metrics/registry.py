@@ -119,6 +119,9 @@ FOLLOWERS_GROWTH_SQL = (
 """Followers at the end minus the day before the period; else the first day with a count in it;
 else, without any count, the sum of the daily net changes (Studio's "New followers")."""
 
+# NOTE: other modules read `registry.METRICS` when they run, never a copy made at import (no
+# `from ... import METRICS`, no dict built from it at module level): an entry added here, or
+# patched in by a test, then reaches the CLI, the web pages and API, the report and the docs.
 METRICS: tuple[Metric, ...] = (
     Metric(
         name="followers",
@@ -347,11 +350,20 @@ METRICS: tuple[Metric, ...] = (
     source_share("direct_message", "Direct Message"),
 )
 
-METRICS_BY_NAME = {metric.name: metric for metric in METRICS}
+
+def metrics_by_name() -> dict[str, Metric]:
+    """The registry's metrics by name, as it stands when called."""
+    return {metric.name: metric for metric in METRICS}
 
 
-def check_registry(metrics: tuple[Metric, ...] = METRICS) -> list[str]:
-    """What breaks the registry's rules; empty when it keeps them all."""
+def metric_sections() -> tuple[str, ...]:
+    """The keys of the sections metrics belong to, in registry order."""
+    return tuple(dict.fromkeys(metric.section for metric in METRICS))
+
+
+def check_registry(metrics: tuple[Metric, ...] | None = None) -> list[str]:
+    """What breaks the registry's rules (of `METRICS`, or of `metrics`); empty when none does."""
+    metrics = METRICS if metrics is None else metrics
     problems: list[str] = []
     seen: set[str] = set()
     for field in ("name", "label"):

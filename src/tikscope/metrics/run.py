@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tikscope.errors import UsageError
+from tikscope.metrics import registry
 from tikscope.metrics.model import Metric, Unit
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import (
@@ -16,12 +17,10 @@ from tikscope.metrics.query import (
     compute_metrics,
     compute_period,
 )
-from tikscope.metrics.registry import METRICS
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-SECTIONS = tuple(dict.fromkeys(metric.section for metric in METRICS))
 Json = str | int | float | bool | None
 
 
@@ -99,8 +98,9 @@ def metric_lines(
     section: str | None = None,
 ) -> tuple[list[MetricLine], list[str]]:
     """One line per registry metric (of one section, if given) and the period's notes."""
-    if section is not None and section not in SECTIONS:
-        raise UsageError(f"unknown section {section!r}; choose from {', '.join(SECTIONS)}")
+    known = registry.metric_sections()
+    if section is not None and section not in known:
+        raise UsageError(f"unknown section {section!r}; choose from {', '.join(known)}")
     previous: dict[str, MetricValue] = {}
     if compare:
         # NOTE: the previous period is computed on its own cursor in a second thread while this
@@ -117,7 +117,7 @@ def metric_lines(
         current, notes = compute_period(connection, account, period, settings)
     lines = [
         line_of(current[metric.name], previous.get(metric.name), settings, compared=compare)
-        for metric in METRICS
+        for metric in registry.METRICS
         if section is None or metric.section == section
     ]
     return lines, notes

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tikscope.metrics import registry
 from tikscope.metrics.missing import not_stored
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import (
     ACCOUNT,
     COMMUNITY,
-    METRICS_BY_NAME,
     POST_COLUMNS,
     PUBLISHED,
     STUDIO,
@@ -24,20 +24,17 @@ from tikscope.reports.charts import Chart, ChartSpec, render_charts
 from tikscope.reports.html import render_page
 from tikscope.reports.model import (
     POSTS_SECTION,
-    SECTION_INTROS,
     AccountReportData,
     gather_account_report,
     section_order,
-    section_title,
 )
-from tikscope.reports.sections import HEADLINE, SECTIONS_BY_KEY
+from tikscope.reports.sections import SECTIONS_BY_KEY, headline, section_title
 
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
 
 Row = dict[str, Any]
 PAGE = "index.html"
-PUBLISHED_SUMMARY = SECTIONS_BY_KEY[PUBLISHED].cards
 CHARTS: dict[str, Callable[[AccountReportData], list[ChartSpec]]] = {
     COMMUNITY: account_charts.community_charts,
     ACCOUNT: account_charts.account_charts,
@@ -96,7 +93,7 @@ def build_sections(data: AccountReportData, out_dir: Path) -> list[Section]:
         Section(
             key=key,
             title=section_title(key),
-            intro=SECTION_INTROS.get(key, ""),
+            intro=SECTIONS_BY_KEY[key].intro,
             rows=[] if key == POSTS_SECTION else data.section_rows(key),
             charts=[next(drawn) for _ in specs[key]],
             cards=[data.row(name) for name in SECTIONS_BY_KEY[key].cards],
@@ -116,9 +113,9 @@ def page_context(data: AccountReportData, sections: list[Section]) -> dict[str, 
         "generated_at": data.generated_at,
         "engagement_formula": data.settings.engagement_formula,
         "flags": data.flags,
-        "headline": [data.row(name) for name in HEADLINE],
+        "headline": [data.row(name) for name in headline()],
         "sections": sections,
-        "metrics": METRICS_BY_NAME,
+        "metrics": registry.metrics_by_name(),
         "posts": data.posts,
         "post_columns": [column for column in POST_COLUMNS if column.name != "link"],
         "empty_columns": empty_columns(data),

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, assert_never
 
+from tikscope.metrics import registry
 from tikscope.metrics.model import Unit
-from tikscope.metrics.registry import METRICS_BY_NAME
 from tikscope.metrics.studio import freshness_text
 from tikscope.reports.post_names import post_title, post_url
+from tikscope.reports.sections import section_title
 
 if TYPE_CHECKING:
     import jinja2
@@ -43,7 +44,7 @@ def template_environment(package: str) -> jinja2.Environment:
     environment.filters.update(
         value=format_value, change=format_change, trend=trend, moment=format_moment,
         p_value=format_p_value, post_title=post_title, post_url=post_url,
-        freshness=freshness_text,
+        freshness=freshness_text, section_title=section_title,
     )  # fmt: skip
     return environment
 
@@ -89,7 +90,8 @@ def trend(percent: float | None, metric: str | None = None) -> str:
     if percent is None or abs(percent) < 0.05:
         return "flat"
     rising = percent > 0
-    if metric is not None and metric in METRICS_BY_NAME and METRICS_BY_NAME[metric].lower_is_better:
+    known = registry.metrics_by_name().get(metric) if metric is not None else None
+    if known is not None and known.lower_is_better:
         rising = not rising
     return "up" if rising else "down"
 

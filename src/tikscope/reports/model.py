@@ -18,15 +18,13 @@ from tikscope.metrics.sections import (
     follower_series,
     post_list,
 )
-from tikscope.reports.sections import POSTS, SECTIONS
+from tikscope.reports.sections import POSTS, SECTIONS, SECTIONS_BY_KEY
 
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
 
 Row = dict[str, Any]
 POSTS_SECTION = POSTS
-SECTION_TITLES = {section.key: section.title for section in SECTIONS}
-SECTION_INTROS = {section.key: section.intro for section in SECTIONS}
 
 
 @dataclass(frozen=True)
@@ -114,6 +112,20 @@ def section_order() -> list[str]:
     return [section.key for section in SECTIONS]
 
 
-def section_title(section: str) -> str:
-    """The heading of a section."""
-    return SECTION_TITLES.get(section, section.capitalize())
+def section_summary(key: str, rows: list[Row]) -> Row:
+    """One section of the period as a page shows it without a table, and as the API gives it.
+
+    Args:
+        key: the section (`SECTIONS`).
+        rows: metric rows (`metric_report`) of at least the section's metrics and cards.
+
+    Returns:
+        `section`, `title` and `intro` from `SECTIONS`; `metrics`, the section's rows in registry
+        order; `cards`, the rows of the section's cards, or all its metrics when it names none.
+    """
+    section = SECTIONS_BY_KEY[key]
+    by_name = {row["metric"]: row for row in rows}
+    metrics = [row for row in rows if row["section"] == key]
+    cards = [by_name[name] for name in section.cards] if section.cards else metrics
+    return {"section": key, "title": section.title, "intro": section.intro, "cards": cards,
+            "metrics": metrics}  # fmt: skip

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tikscope.metrics.registry import ACCOUNT, COMMUNITY, METRICS, PUBLISHED, STUDIO, VIEWED
+from tikscope.metrics import registry
+from tikscope.metrics.model import Metric
+from tikscope.metrics.registry import ACCOUNT, COMMUNITY, PUBLISHED, STUDIO, VIEWED
 
 POSTS = "posts"
 
@@ -37,7 +39,7 @@ class Section:
     @property
     def metrics(self) -> tuple[str, ...]:
         """The names of the metrics of this section, in registry order."""
-        return tuple(metric.name for metric in METRICS if metric.section == self.key)
+        return tuple(metric.name for metric in registry.METRICS if metric.section == self.key)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -74,18 +76,34 @@ SECTIONS: tuple[Section, ...] = (
 )  # fmt: skip
 
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
-HEADLINE = tuple(metric.name for metric in METRICS if metric.headline)
-"""The few numbers at the top of an overview, in registry order."""
 
 
-def check_sections() -> list[str]:
-    """What breaks the sections' rules; empty when they keep them all."""
+def headline() -> tuple[str, ...]:
+    """The few numbers at the top of an overview (`Metric.headline`), in registry order."""
+    return tuple(metric.name for metric in registry.METRICS if metric.headline)
+
+
+def section_title(key: str) -> str:
+    """The heading of a section; a key no section defines, capitalized."""
+    section = SECTIONS_BY_KEY.get(key)
+    return section.title if section else key.capitalize()
+
+
+def check_sections(
+    metrics: tuple[Metric, ...] | None = None, sections: tuple[Section, ...] | None = None
+) -> list[str]:
+    """What breaks the sections' rules (of the registry and `SECTIONS`, or of those given).
+
+    Every metric names a defined section, every card names a metric, no key is defined twice.
+    """
+    metrics = registry.METRICS if metrics is None else metrics
+    sections = SECTIONS if sections is None else sections
+    keys = [section.key for section in sections]
     problems = [f"metric {m.name} names an unknown section {m.section!r}"
-                for m in METRICS if m.section not in SECTIONS_BY_KEY]  # fmt: skip
-    for section in SECTIONS:
-        problems += [f"section {section.key} shows {name} as a card, not one of its metrics "
-                     f"or any metric" for name in section.cards
-                     if name not in {m.name for m in METRICS}]  # fmt: skip
-    keys = [section.key for section in SECTIONS]
+                for m in metrics if m.section not in keys]  # fmt: skip
+    names = {metric.name for metric in metrics}
+    for section in sections:
+        problems += [f"section {section.key} shows {name} as a card, which is no metric"
+                     for name in section.cards if name not in names]  # fmt: skip
     problems += [f"section {key} is defined twice" for key in set(keys) if keys.count(key) > 1]
     return problems

@@ -14,6 +14,8 @@ from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import GRANULARITIES, demographics, follower_series
 from tikscope.metrics.studio import data_freshness
 from tikscope.reports.account_charts import DIMENSIONS, age_rank
+from tikscope.reports.model import section_summary
+from tikscope.reports.sections import section_title
 from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
 
@@ -31,8 +33,9 @@ def community(
 ) -> dict[str, Any]:  # fmt: skip
     """Community metrics, followers per day/week/month with gains and losses, demographics.
 
-    `growth` holds the series at every granularity (`day`, `week`, `month`); a week or month
-    cut by the period's ends starts at the period's first day.
+    The community section's `title`, `intro`, `cards` and `metrics` (`section_summary`) are at
+    the top level. `growth` holds the series at every granularity (`day`, `week`, `month`); a
+    week or month cut by the period's ends starts at the period's first day.
     """
     rows, notes = metric_report(
         connection, account, period, settings, compare=compare, section=COMMUNITY
@@ -45,7 +48,7 @@ def community(
         for granularity in GRANULARITIES
     }
     return {
-        "metrics": rows,
+        **section_summary(COMMUNITY, rows),
         "growth": growth,
         "balance_unavailable": why_missing(
             has_data=any(row["gained"] is not None for row in growth["day"]),
@@ -149,7 +152,7 @@ account_view(
     router,
     AccountView(
         name="community",
-        title="Community",
+        title=section_title(COMMUNITY),
         gather=community,
         template="community.html.j2",
         summary="Follower growth by day, week and month, balance of followers, demographics.",

@@ -16,8 +16,7 @@ from tikscope.metrics.registry import PUBLISHED, VIEWED
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import post_list
 from tikscope.metrics.studio import data_freshness, top_posts
-from tikscope.reports.account import PUBLISHED_SUMMARY
-from tikscope.reports.model import SECTION_INTROS, SECTION_TITLES
+from tikscope.reports.model import section_summary
 from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
 
@@ -34,26 +33,18 @@ def content(
     connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings,
     compare: bool,
 ) -> dict[str, Any]:  # fmt: skip
-    """The viewed and published metrics, the top posts by views gained, the published posts."""
+    """The viewed and published sections, the top posts by views gained, the published posts.
+
+    Each section has its `title`, `intro`, `cards` and `metrics` (`section_summary`).
+    """
     rows, notes = metric_report(connection, account, period, settings, compare=compare)
     posts = post_list(
         connection, account, period, settings, columns=PUBLISHED_COLUMNS, sort="published"
     )
-    by_name = {row["metric"]: row for row in rows}
     return {
-        "viewed": {
-            "title": SECTION_TITLES[VIEWED],
-            "intro": SECTION_INTROS[VIEWED],
-            "metrics": [row for row in rows if row["section"] == VIEWED],
-            "top_posts": top_posts(connection, account, period),
-        },
-        "published": {
-            "title": SECTION_TITLES[PUBLISHED],
-            "intro": SECTION_INTROS[PUBLISHED],
-            "summary": [by_name[name] for name in PUBLISHED_SUMMARY],
-            "metrics": [row for row in rows if row["section"] == PUBLISHED],
-            "posts": posts,
-        },
+        "viewed": section_summary(VIEWED, rows)
+        | {"top_posts": top_posts(connection, account, period)},
+        "published": section_summary(PUBLISHED, rows) | {"posts": posts},
         "notes": notes,
         "freshness": data_freshness(connection, account),
     }

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.metrics.registry import METRICS_BY_NAME
+from tikscope.metrics.registry import metrics_by_name
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import follower_series
 from tikscope.metrics.studio import data_freshness
+from tikscope.reports.sections import headline
 from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
 
@@ -19,21 +20,20 @@ if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
-HEADLINE = (
-    "followers", "followers_growth", "video_views", "profile_views", "posts_published",
-    "engagement", "likes", "comments", "shares",
-)  # fmt: skip
 
 
 def overview(
     connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings,
     compare: bool,
 ) -> dict[str, Any]:  # fmt: skip
-    """Every metric of the period (with the previous period), the daily series and freshness."""
+    """Every metric of the period (with the previous period), the daily series and freshness.
+
+    `headline` holds the rows of the metrics marked `Metric.headline`, in registry order.
+    """
     rows, notes = metric_report(connection, account, period, settings, compare=compare)
     by_name = {row["metric"]: row for row in rows}
     return {
-        "headline": [by_name[name] for name in HEADLINE],
+        "headline": [by_name[name] for name in headline()],
         "metrics": rows,
         "daily": follower_series(connection, account, period),
         "previous_daily": follower_series(connection, account, period.previous())
@@ -52,13 +52,14 @@ def overview_figures(data: dict[str, Any]) -> dict[str, Any]:
     """
     daily, previous = data["daily"], data["previous_daily"]
     days = [row["period_start"] for row in daily]
-    label = {name: METRICS_BY_NAME[name].label for name in ("video_views", "profile_views")}
+    metrics = metrics_by_name()
+    label = {name: metrics[name].label for name in ("video_views", "profile_views")}
     earlier = f"{label['video_views']}, previous period"
     views = {label["video_views"]: [row["video_views"] for row in daily],
              label["profile_views"]: [row["profile_views"] for row in daily]}  # fmt: skip
     if previous:
         views[earlier] = [row["video_views"] for row in previous]
-    followers = {METRICS_BY_NAME["followers"].label: [row["followers"] for row in daily]}
+    followers = {metrics["followers"].label: [row["followers"] for row in daily]}
     balance = {"Gained": [row["gained"] for row in daily],
                "Lost": [-(row["lost"] or 0) for row in daily]}  # fmt: skip
     return {
