@@ -9,7 +9,8 @@ Privacy: every count goes through one suppression step (`release.release`) befor
 described: no keyword or attribute value of fewer than `PrivacySettings.min_group_size` members
 of a cluster is shown on its card (nor, in the summary, of the audience), and secondary
 suppression hides what would let a reader recover such a count by subtracting published ones
-(docs/privacy.md); how many values were hidden is counted in `suppressed`.
+(docs/privacy.md); how many values were hidden is counted in `suppressed`. Then `audit.audit`
+checks the described report, and what it finds is withdrawn and the report described again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from tikscope.audience.attributes import MemberAttributes, load_member_attributes
+from tikscope.audience.audit import Checker, audit
 from tikscope.audience.keywords import KeywordScores, card_keywords
 from tikscope.audience.model import (
     OTHER,
@@ -30,8 +32,15 @@ from tikscope.audience.model import (
     ClusterSize,
     PrivacySettings,
 )
-from tikscope.audience.release import ClusterCounts, Shown, count_clusters, release
-from tikscope.audience.shares import Comparison, card_shares
+from tikscope.audience.release import (
+    ClusterCounts,
+    Shown,
+    count_clusters,
+    members_of,
+    numbers_of,
+    release,
+)
+from tikscope.audience.shares import Comparison, Handle, card_shares
 from tikscope.errors import UsageError
 
 __all__ = [
@@ -91,14 +100,23 @@ def build_cards(
         attributes, slots, clustering.clusters + 1, sources, targets, privacy.min_group_size
     )
     present = [*range(1, len(counts.sizes)), *([0] if counts.sizes[0] else [])]
-    shown = release(counts, frozenset())
-    cards = name_cards(
-        [
-            card_of(counts, shown, slot, top_keywords=top_keywords, top_values=top_values)
-            for slot in present
-        ]
-    )
-    return cards, summarize(counts, shown, cards, top_keywords=top_keywords, top_values=top_values)
+    checker = Checker(members_of(attributes, counts))
+    forced: frozenset[Handle] = frozenset()
+    while True:
+        shown = release(counts, forced)
+        cards = name_cards(
+            [
+                card_of(counts, shown, slot, top_keywords=top_keywords, top_values=top_values)
+                for slot in present
+            ]
+        )
+        summary = summarize(counts, shown, cards, top_keywords=top_keywords, top_values=top_values)
+        found = audit(
+            numbers_of(counts, shown, cards, summary), checker, minimum=privacy.min_group_size
+        )
+        if found <= forced:
+            return cards, summary
+        forced |= found
 
 
 def card_of(

@@ -3,7 +3,8 @@
 `count_clusters` counts words, values and follows of every slot at once (slot 0 is Other, slot
 c + 1 cluster c). `release` is the report's one suppression step: every attribute's table, the
 keywords' and the densities go through `suppression` before anything is described, so cards,
-summary, pictures and exports only ever see what may be published.
+summary, pictures and exports only ever see what may be published. `numbers_of` lists what a
+described report publishes, for `audit.audit`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from tikscope.audience.attributes import MemberAttributes
+from tikscope.audience.audit import INSIDE, Members, Number
 from tikscope.audience.keywords import KeywordScores, score_keywords
+from tikscope.audience.model import AudienceSummary, ClusterCard
 from tikscope.audience.shares import (
+    KNOWN,
     Comparison,
     Handle,
     Tally,
@@ -131,3 +135,78 @@ def release(counts: ClusterCounts, forced: frozenset[Handle]) -> Shown:
         keyword_totals=~hidden[:, -1] & (counts.scores.audience >= max(minimum, 1)),
         density=density,
     )
+
+
+def members_of(attributes: MemberAttributes, counts: ClusterCounts) -> Members:
+    """The member-level data `audit` checks subsets with."""
+    return Members(
+        slots=counts.slots,
+        codes={name: values.codes for name, values in attributes.categorical.items()},
+        bags={"interests": attributes.interests, KEYWORDS: attributes.words},
+        inside=counts.inside,
+    )
+
+
+def numbers_of(
+    counts: ClusterCounts, shown: Shown, cards: list[ClusterCard], summary: AudienceSummary
+) -> list[Number]:
+    """Every count the described report publishes, or lets a reader compute.
+
+    A card's share gives its denominator, a baseline the audience's count of the value, a
+    density the members following inside the cluster; sizes are always published.
+    """
+    total = int(counts.sizes.sum())
+    numbers = [Number(total, None, None, None)]
+    numbers += [Number(item.size, item.cluster + 1, None, None) for item in summary.clusters]
+    for card in cards:
+        slot = card.cluster + 1
+        numbers.append(Number(card.size, slot, None, None))
+        if card.density is not None:
+            numbers.append(Number(int(counts.following[slot]), slot, INSIDE, (DENSITY, 0, slot)))
+        for name, shares in card.attributes.items():
+            rows = {value: row for row, value in enumerate(counts.tallies[name].values)}
+            for item in shares:
+                numbers += value_numbers(counts, shown, name, rows[item.value], slot)
+        terms = {term: row for row, term in enumerate(counts.scores.terms)}
+        for keyword in card.keywords:
+            numbers += keyword_numbers(counts, terms[keyword.term], slot)
+    for name, values in [("interests", summary.interests), *summary.demographics.items()]:
+        rows = {value: row for row, value in enumerate(counts.tallies[name].values)}
+        for share in values:
+            numbers += value_numbers(counts, shown, name, rows[share.value], None)
+    terms = {term: row for row, term in enumerate(counts.scores.terms)}
+    for word in summary.keywords:
+        numbers += keyword_numbers(counts, terms[word.term], None)[-1:]
+    return numbers
+
+
+def value_numbers(
+    counts: ClusterCounts, shown: Shown, name: str, row: int, slot: int | None
+) -> list[Number]:
+    """A value's count in a slot (or the audience), its audience count and the denominators."""
+    tally = counts.tallies[name]
+    chosen = shown.comparisons[name].release
+    unknown = (KNOWN.format(name), 1) if name in MANY_VALUED else (name, len(tally.values))
+    width = len(counts.sizes)
+    predicate = ("value", name, row)
+    found = [Number(int(tally.counts[:, row].sum()), None, predicate, (name, row, width))]
+    audience = int(counts.sizes.sum())
+    if chosen.audience != audience:
+        found.append(Number(chosen.audience, None, ("known", name, 0), (*unknown, width)))
+    if slot is not None:
+        found.append(Number(int(tally.counts[slot, row]), slot, predicate, (name, row, slot)))
+        denominator = int(chosen.denominators[slot])
+        if denominator != int(counts.sizes[slot]):
+            found.append(Number(denominator, slot, ("known", name, 0), (*unknown, slot)))
+    return found
+
+
+def keyword_numbers(counts: ClusterCounts, word: int, slot: int | None) -> list[Number]:
+    """A word's count in a slot and in the audience (last)."""
+    scores = counts.scores
+    predicate = ("value", KEYWORDS, int(scores.columns[word]))
+    width = len(counts.sizes)
+    total = Number(int(scores.audience[word]), None, predicate, (KEYWORDS, word, width))
+    if slot is None:
+        return [total]
+    return [Number(int(scores.counts[slot, word]), slot, predicate, (KEYWORDS, word, slot)), total]
