@@ -79,6 +79,7 @@ def audit(numbers: list[Number], checker: Checker, *, minimum: int) -> frozenset
     members = checker.members
     by_key = {(number.slot, number.predicate): number for number in numbers}
     published = {number.predicate for number in numbers if number.predicate is not None}
+    checker.index_terms(published)
     inside: dict[tuple[int | None, Predicate | None], list[Number]] = defaultdict(list)
     for number in by_key.values():
         for outer in checker.supersets(number, by_key, published):
@@ -135,10 +136,11 @@ class Checker:
     """Which published numbers count a superset of a number's members."""
 
     def __init__(self, members: Members) -> None:
-        """Index the members by slot and term; single values are looked up when needed."""
+        """Index the members by slot; values and terms are looked up when needed."""
         self.members = members
         self.slot_groups = grouped(members.slots, np.arange(len(members.slots)))
-        self.terms = {name: grouped(bag.indices, bag.rows()) for name, bag in members.bags.items()}
+        self.rows = {name: bag.rows() for name, bag in members.bags.items()}
+        self.terms: dict[str, dict[int, np.ndarray]] = {name: {} for name in members.bags}
         self.groups: dict[tuple[str, int], np.ndarray] = {}
         self.masks: dict[tuple[str, int], np.ndarray] = {}
 
@@ -221,10 +223,31 @@ class Checker:
         present: np.ndarray = self.term_mask(name, value)[group]
         return present
 
+    def index_terms(self, predicates: set[Predicate]) -> None:
+        """Index the members of every published term not indexed yet, in one pass per bag.
+
+        Only terms that some number counts can be part of a superset, so only they are looked
+        up (sorting every term of a million bios would take seconds).
+        """
+        for name, bag in self.members.bags.items():
+            wanted = {value for kind, of, value in predicates if kind == "value" and of == name}
+            missing = sorted(wanted - set(self.terms[name]))
+            if not missing:
+                continue
+            lookup = np.zeros(max(len(bag.vocabulary), 1), dtype=bool)
+            lookup[missing] = True
+            chosen = lookup[bag.indices]
+            self.terms[name].update(grouped(bag.indices[chosen], self.rows[name][chosen]))
+            self.terms[name].update(
+                {term: EMPTY for term in missing if term not in self.terms[name]}
+            )
+
     def with_value(self, name: str, value: int) -> np.ndarray:
         """The members with a value (or term), ascending; remembered: few are published."""
         if name in self.terms:
-            return self.terms[name].get(value, EMPTY)
+            if value not in self.terms[name]:
+                self.index_terms({("value", name, value)})
+            return self.terms[name][value]
         if (name, value) not in self.groups:
             self.groups[name, value] = np.flatnonzero(self.members.codes[name] == value)
         return self.groups[name, value]
@@ -242,7 +265,9 @@ def grouped(keys: np.ndarray, members: np.ndarray) -> dict[int, np.ndarray]:
     """The members of each key, ascending (`members` ascending, aligned with `keys`)."""
     order = np.argsort(keys, kind="stable")
     ordered = np.asarray(keys)[order]
-    distinct, starts = np.unique(ordered, return_index=True)
+    # NOTE: not np.unique(return_index=True), which would sort the sorted keys again.
+    starts = np.flatnonzero(np.diff(ordered, prepend=ordered[:1] - 1)) if len(ordered) else EMPTY
+    distinct = ordered[starts]
     ends = np.append(starts[1:], len(ordered))[: len(starts)]
     chosen = np.asarray(members)[order]
     return {

@@ -134,27 +134,26 @@ def widen(
     determined; the smallest of those gets a hypercube so that it no longer is.
     """
     kind, index = line
-    cells = (
-        [(index, column) for column in range(table.shape[1] - 1)]
-        if kind == "row"
-        else [(row, index) for row in range(len(table))]
-    )
-    published = [cell for cell in cells if table[cell] > 0 and not hidden[cell]]
-    if published:
-        hidden[min(published, key=lambda cell: (table[cell], cell))] = True
+    width = table.shape[1] - 1
+    if kind == "row":
+        rows, columns = np.full(width, index), np.arange(width)
+    else:
+        rows, columns = np.arange(len(table)), np.full(len(table), index)
+    values = table[rows, columns]
+    published = np.flatnonzero((values > 0) & ~hidden[rows, columns])
+    if len(published):
+        chosen = published[np.argmin(values[published])]
+        hidden[rows[chosen], columns[chosen]] = True
         return
-    total = (index, table.shape[1] - 1)
-    if kind == "row" and not hidden[total]:
-        hidden[total] = True
-        return
-    pinned = (
-        [cell for cell in [*cells, total] if determined[cell]]
-        if kind == "row"
-        else [cell for cell in cells if determined[cell]]
-    )
-    if pinned:
-        row, column = min(pinned, key=lambda cell: (table[cell], cell))
-        hide_rectangle(table, hidden, row, column)
+    if kind == "row":
+        if not hidden[index, width]:
+            hidden[index, width] = True
+            return
+        rows, columns = np.append(rows, index), np.append(columns, width)
+    pinned = np.flatnonzero(determined[rows, columns])
+    if len(pinned):
+        chosen = pinned[np.argmin(table[rows[pinned], columns[pinned]])]
+        hide_rectangle(table, hidden, int(rows[chosen]), int(columns[chosen]))
 
 
 def hide_rectangle(table: np.ndarray, hidden: np.ndarray, row: int, column: int) -> None:
