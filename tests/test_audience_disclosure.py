@@ -29,6 +29,7 @@ from tikscope.audience.suppression import (
     suppress_crossed,
     suppress_rows,
 )
+from tikscope.cli.commands import audience_lines
 from tikscope.reports.audience import write_audience_report
 
 if TYPE_CHECKING:
@@ -174,22 +175,62 @@ def test_issue_case_one_member_of_the_other_cluster_cannot_be_subtracted(
 
 
 def truth_of(
-    rows: list[dict[str, Any]], labels: np.ndarray, store: DuckDBPyConnection, account: str
+    rows: list[dict[str, Any]],
+    labels: np.ndarray,
+    store: DuckDBPyConnection,
+    account: str,
+    *,
+    isolated: int = 0,
 ) -> Truth:
+    """The truth of the first `len(labels)` members (the others are left out as isolated)."""
     follows = store.execute(
         "SELECT follower_key, followee_key FROM follows WHERE account_id = ?", [account]
     ).fetchall()
-    inside = [False] * len(rows)
+    kept = rows[: len(labels)]
+    inside = [False] * len(kept)
     for source, target in follows:
         inside[source] |= source != target and labels[source] == labels[target]
     return Truth(
         clusters=labels.tolist(),
-        values={name: [row[name] for row in rows] for name in CATEGORICAL},
-        interests=[set(row["interests"]) for row in rows],
-        words=[set(row["bio"].split()) for row in rows],
+        values={name: [row[name] for row in kept] for name in CATEGORICAL},
+        interests=[set(row["interests"]) for row in kept],
+        words=[set(row["bio"].split()) for row in kept],
         inside=inside,
-        dropped={"mass_followers": 0, "bots": 0, "isolated": 0},
+        dropped={"mass_followers": 0, "bots": 0, "isolated": isolated},
     )
+
+
+def test_hidden_numbers_say_hidden_in_every_output(
+    store: DuckDBPyConnection, tmp_path: Path
+) -> None:
+    account = "acc_hidden"
+    rows, labels = issue_members()
+    # three more members follow nobody (left out as isolated: a small count), and five of
+    # cluster 1 follow only a member of cluster 0 (5 not following inside: a small count)
+    insert_members(store, account, [*rows, *rows[:3]])
+    insert_ring_follows(store, account, labels[:195])
+    store.executemany(
+        "INSERT INTO follows VALUES (?, ?, 0, 'member', 1)", [[account, m] for m in range(195, 200)]
+    )
+    clustering = Clustering(labels, "follows", "planted", "test", 7, None, 2)
+    parameters = {"privacy": vars(PrivacySettings()), "options": vars(GraphOptions()),
+                  "communities": 2}  # fmt: skip
+    save_result(store, account, np.arange(200, dtype=np.int32), clustering,
+                {0: "plants", 1: "cooks"}, parameters)  # fmt: skip
+    insights = saved_insights(store, account, "hidden")
+    assert (insights.total_members, insights.dropped) == (
+        None, {"mass_followers": 0, "bots": 0, "isolated": None},
+    )  # fmt: skip
+    assert [card.density for card in insights.cards] == [1.0, None]
+    page = write_audience_report(insights, tmp_path).read_text()
+    assert "200 audience members in 2 clusters" in page  # not "of 203"
+    assert "hidden isolated" in page
+    assert "how many follow another member of it is hidden for privacy" in page
+    assert audience_lines(insights)[0].startswith("@hidden: 200 members clustered (")
+    assert audience_lines(insights)[0].endswith("left out: hidden isolated")
+    report = json.loads((tmp_path / "report.json").read_text())
+    truth = truth_of([*rows, *rows[:3]], labels, store, account, isolated=3)
+    assert findings(report, truth, minimum=10) == []
 
 
 # --- random audiences ------------------------------------------------------------------------
