@@ -5,27 +5,42 @@
 plus an `AudienceSummary`. Everything is vectorized over members and clusters: a million members
 take a few seconds, nearly all of it reading and tokenizing the bios.
 
-Privacy: no keyword or attribute value used by fewer than `PrivacySettings.min_group_size`
-members of a cluster is shown on its card (nor, in the summary, of the audience); how many were
-hidden is counted in `suppressed`.
+Privacy: every count goes through one suppression step (`release.release`) before anything is
+described: no keyword or attribute value of fewer than `PrivacySettings.min_group_size` members
+of a cluster is shown on its card (nor, in the summary, of the audience), and secondary
+suppression hides what would let a reader recover such a count by subtracting published ones
+(docs/privacy.md); how many values were hidden is counted in `suppressed`. Then `audit.audit`
+checks the described report, and what it finds is withdrawn and the report described again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from tikscope.audience.attributes import MemberAttributes, load_member_attributes
-from tikscope.audience.keywords import KeywordScores, card_keywords, score_keywords
-from tikscope.audience.model import OTHER, ClusterCard, Clustering, PrivacySettings
-from tikscope.audience.shares import (
-    Comparison,
-    card_shares,
-    compare,
-    fraction,
-    tally_attributes,
+from tikscope.audience.audit import Checker, audit
+from tikscope.audience.keywords import KeywordScores, card_keywords
+from tikscope.audience.model import (
+    OTHER,
+    AudienceKeyword,
+    AudienceShare,
+    AudienceSummary,
+    ClusterCard,
+    Clustering,
+    ClusterSize,
+    PrivacySettings,
 )
+from tikscope.audience.release import (
+    ClusterCounts,
+    Shown,
+    count_clusters,
+    members_of,
+    numbers_of,
+    release,
+)
+from tikscope.audience.shares import Comparison, Handle, card_shares
 from tikscope.errors import UsageError
 
 __all__ = [
@@ -43,68 +58,6 @@ NAME_KEYWORDS = 3
 """How many top keywords make a cluster's default name."""
 NAME_SEPARATOR = " · "
 OTHER_NAME = "Other"
-FOLLOW_BLOCK = 1 << 22
-
-
-@dataclass(frozen=True)
-class AudienceShare:
-    """One value of one attribute in the whole audience.
-
-    Attributes:
-        value: e.g. "ES", "25-34", "gardening".
-        members: members with this value.
-        share: members / members whose value is known (0-1).
-    """
-
-    value: str
-    members: int
-    share: float
-
-
-@dataclass(frozen=True)
-class AudienceKeyword:
-    """A bio word of the whole audience.
-
-    Attributes:
-        term: the word or emoji.
-        members: distinct members using it.
-        share: members / audience size.
-    """
-
-    term: str
-    members: int
-    share: float
-
-
-@dataclass(frozen=True)
-class ClusterSize:
-    """A cluster's size in the audience (cluster is OTHER for Other)."""
-
-    cluster: int
-    name: str
-    size: int
-    share: float
-
-
-@dataclass(frozen=True)
-class AudienceSummary:
-    """The whole (kept) audience, under the same privacy threshold as the cards.
-
-    Attributes:
-        size: members described.
-        demographics: "age", "gender", "country", "city", "language": the most common values.
-        keywords: the bio words used by most members.
-        interests: the most listed interests.
-        clusters: each card's cluster, name, size and share, in card order.
-        suppressed: values and words hidden because fewer than `min_group_size` members have them.
-    """
-
-    size: int
-    demographics: dict[str, list[AudienceShare]]
-    keywords: list[AudienceKeyword]
-    interests: list[AudienceShare]
-    clusters: list[ClusterSize]
-    suppressed: dict[str, int] = field(default_factory=dict)
 
 
 def build_cards(
@@ -147,77 +100,53 @@ def build_cards(
         attributes, slots, clustering.clusters + 1, sources, targets, privacy.min_group_size
     )
     present = [*range(1, len(counts.sizes)), *([0] if counts.sizes[0] else [])]
-    cards = name_cards(
-        [
-            card_of(counts, slot, top_keywords=top_keywords, top_values=top_values)
-            for slot in present
-        ]
-    )
-    return cards, summarize(counts, cards, top_keywords=top_keywords, top_values=top_values)
+    checker = Checker(members_of(attributes, counts))
+    forced: frozenset[Handle] = frozenset()
+    while True:
+        shown = release(counts, forced)
+        cards = name_cards(
+            [
+                card_of(counts, shown, slot, top_keywords=top_keywords, top_values=top_values)
+                for slot in present
+            ]
+        )
+        summary = summarize(counts, shown, cards, top_keywords=top_keywords, top_values=top_values)
+        found = audit(
+            numbers_of(counts, shown, cards, summary), checker, minimum=privacy.min_group_size
+        )
+        if found <= forced:
+            return cards, summary
+        forced |= found
 
 
-@dataclass(frozen=True)
-class ClusterCounts:
-    """Everything the cards and summary are cut from, per slot (0 is Other, c + 1 cluster c).
-
-    Attributes:
-        scores: bio word counts and z-scores.
-        comparisons: interests, age, gender, country, city and language shares and tests.
-        sizes: (slots,) members.
-        density: (slots,) share of members following another member of the slot.
-        min_members: the privacy threshold.
-    """
-
-    scores: KeywordScores
-    comparisons: dict[str, Comparison]
-    sizes: np.ndarray
-    density: np.ndarray
-    min_members: int
-
-
-def count_clusters(
-    attributes: MemberAttributes,
-    slots: np.ndarray,
-    slot_count: int,
-    sources: np.ndarray,
-    targets: np.ndarray,
-    min_members: int,
-) -> ClusterCounts:
-    """Count words, values and follows of every slot at once."""
-    sizes = np.bincount(slots, minlength=slot_count)
-    return ClusterCounts(
-        scores=score_keywords(attributes.words, slots, slot_count, min_members=min_members),
-        comparisons={
-            name: compare(tally, min_members=min_members)
-            for name, tally in tally_attributes(attributes, slots, slot_count).items()
-        },
-        sizes=sizes,
-        density=follow_density(slots, sources, targets, sizes),
-        min_members=min_members,
-    )
-
-
-def card_of(counts: ClusterCounts, slot: int, *, top_keywords: int, top_values: int) -> ClusterCard:
+def card_of(
+    counts: ClusterCounts, shown: Shown, slot: int, *, top_keywords: int, top_values: int
+) -> ClusterCard:
     """One slot's card, unnamed."""
-    shown, suppressed = card_shares(counts.comparisons, slot, top_values=top_values)
-    if counts.scores.suppressed[slot]:
-        suppressed = {"keywords": int(counts.scores.suppressed[slot]), **suppressed}
+    attributes, suppressed = card_shares(shown.comparisons, slot, top_values=top_values)
+    scores = counts.scores
+    hidden_words = int(scores.rare[slot]) + int(
+        ((scores.counts[slot] > 0) & ~shown.keywords[slot]).sum()
+    )
+    if hidden_words:
+        suppressed = {"keywords": hidden_words, **suppressed}
     keywords = card_keywords(
-        counts.scores,
+        scores,
         slot,
+        shown=shown.keywords[slot],
         limit=top_keywords,
-        min_members=counts.min_members,
         size=int(counts.sizes[slot]),
         audience_size=int(counts.sizes.sum()),
     )
+    size = int(counts.sizes[slot])
     return ClusterCard(
         cluster=slot - 1,
         name="",
-        size=int(counts.sizes[slot]),
-        share=float(counts.sizes[slot] / max(counts.sizes.sum(), 1)),
+        size=size,
+        share=float(size / max(counts.sizes.sum(), 1)),
         keywords=keywords,
-        attributes=shown,
-        density=float(counts.density[slot]),
+        attributes=attributes,
+        density=float(counts.following[slot] / size) if shown.density[slot] and size else None,
         suppressed=suppressed,
     )
 
@@ -230,22 +159,6 @@ def cluster_slots(clustering: Clustering, members: int) -> np.ndarray:
     if len(labels) and labels.min() < OTHER:
         raise UsageError(f"cluster labels must be {OTHER} (Other) or more, not {labels.min()}")
     return labels.astype(np.int64) + 1
-
-
-def follow_density(
-    slots: np.ndarray, sources: np.ndarray, targets: np.ndarray, sizes: np.ndarray
-) -> np.ndarray:
-    """Per slot, the share of its members who follow at least one other member of it."""
-    sources = np.asarray(sources, dtype=np.int32)
-    targets = np.asarray(targets, dtype=np.int32)
-    small = slots.astype(np.int32)
-    follows_inside = np.zeros(len(slots), dtype=bool)
-    # Blocks of follows keep the temporaries small: a million members can have 20M follows.
-    for start in range(0, len(sources), FOLLOW_BLOCK):
-        block = slice(start, start + FOLLOW_BLOCK)
-        source, target = sources[block], targets[block]
-        follows_inside[source[(small[source] == small[target]) & (source != target)]] = True
-    return fraction(np.bincount(slots[follows_inside], minlength=len(sizes)), sizes)
 
 
 def name_cards(cards: list[ClusterCard]) -> list[ClusterCard]:
@@ -275,33 +188,39 @@ def default_name(card: ClusterCard) -> str:
 
 
 def summarize(
-    counts: ClusterCounts, cards: list[ClusterCard], *, top_keywords: int, top_values: int
+    counts: ClusterCounts,
+    shown: Shown,
+    cards: list[ClusterCard],
+    *,
+    top_keywords: int,
+    top_values: int,
 ) -> AudienceSummary:
     """The whole audience: most common values and words, cluster sizes, what privacy hid."""
-    minimum = counts.min_members
     shares = {
-        name: audience_shares(comparison, limit=top_values, min_members=minimum)
-        for name, comparison in counts.comparisons.items()
+        name: audience_shares(comparison, limit=top_values)
+        for name, comparison in shown.comparisons.items()
     }
-    suppressed = {"keywords": counts.scores.audience_suppressed}
-    for name, comparison in counts.comparisons.items():
+    scores = counts.scores
+    hidden_words = ((scores.audience > 0) & ~shown.keyword_totals).sum()
+    suppressed = {"keywords": scores.audience_suppressed + int(hidden_words)}
+    for name, comparison in shown.comparisons.items():
         totals = comparison.tally.counts.sum(axis=0)
-        suppressed[name] = int(((totals > 0) & (totals < minimum)).sum())
+        suppressed[name] = int(((totals > 0) & ~comparison.release.totals).sum())
     size = int(counts.sizes.sum())
     return AudienceSummary(
         size=size,
         demographics={name: values for name, values in shares.items() if name != "interests"},
-        keywords=audience_keywords(counts.scores, limit=top_keywords, size=size),
+        keywords=audience_keywords(scores, shown.keyword_totals, limit=top_keywords, size=size),
         interests=shares["interests"],
         clusters=[ClusterSize(card.cluster, card.name, card.size, card.share) for card in cards],
         suppressed={name: count for name, count in suppressed.items() if count},
     )
 
 
-def audience_shares(comparison: Comparison, *, limit: int, min_members: int) -> list[AudienceShare]:
-    """The attribute's most common values in the whole audience, above the privacy threshold."""
+def audience_shares(comparison: Comparison, *, limit: int) -> list[AudienceShare]:
+    """The attribute's most common values in the whole audience, among those privacy shows."""
     totals = comparison.tally.counts.sum(axis=0)
-    candidates = np.flatnonzero(totals >= max(min_members, 1))
+    candidates = np.flatnonzero(comparison.release.totals & (totals > 0))
     chosen = candidates[np.lexsort((candidates, -totals[candidates]))][:limit]
     return [
         AudienceShare(
@@ -311,10 +230,12 @@ def audience_shares(comparison: Comparison, *, limit: int, min_members: int) -> 
     ]
 
 
-def audience_keywords(scores: KeywordScores, *, limit: int, size: int) -> list[AudienceKeyword]:
-    """The words most members use (all of `scores.terms` pass the privacy threshold)."""
-    words = np.arange(len(scores.terms))
-    chosen = words[np.lexsort((words, -scores.audience))][:limit]
+def audience_keywords(
+    scores: KeywordScores, shown: np.ndarray, *, limit: int, size: int
+) -> list[AudienceKeyword]:
+    """The words most members use, among those privacy shows."""
+    words = np.flatnonzero(shown)
+    chosen = words[np.lexsort((words, -scores.audience[words]))][:limit]
     return [
         AudienceKeyword(
             scores.terms[word],

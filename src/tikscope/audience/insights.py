@@ -19,6 +19,7 @@ from tikscope.audience.communities import detect_clusters
 from tikscope.audience.graph import load_graph
 from tikscope.audience.model import OTHER, AudienceGraph, ClusterCard, Clustering, PrivacySettings
 from tikscope.audience.results import load_result, save_result
+from tikscope.audience.suppression import release_dropped
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -41,14 +42,19 @@ DEFAULT_OPTIONS = GraphOptions()
 
 @dataclass(frozen=True)
 class AudienceInsights:
-    """Everything the audience report shows."""
+    """Everything the audience report shows.
+
+    `total_members` and `dropped` are as published: a reason left out fewer members than the
+    minimum group size (or is hidden so that such a reason cannot be recovered) is None, and
+    so is the total when the hidden reasons could be recovered from it.
+    """
 
     handle: str
     result_id: int
     clustering: Clustering
     graph_size: int
-    total_members: int
-    dropped: dict[str, int]
+    total_members: int | None
+    dropped: dict[str, int | None]
     cards: list[ClusterCard]
     summary: AudienceSummary
     edges: list[ClusterEdge]
@@ -101,9 +107,11 @@ def compute_insights(
         clustering.labels, graph.sources, graph.targets, min_follows=privacy.min_group_size
     )
     timed(timings, "cluster graph", started)
+    dropped, total = release_dropped(graph.dropped, kept=graph.size,
+                                     minimum=privacy.min_group_size)  # fmt: skip
     return AudienceInsights(
-        handle, result_id, clustering, graph.size, graph.total_members, graph.dropped, cards,
-        summary, edges, privacy, timings,
+        handle, result_id, clustering, graph.size, total, dropped, cards, summary, edges,
+        privacy, timings,
     )  # fmt: skip
 
 
@@ -151,9 +159,11 @@ def saved_insights(
         ],
     )
     edges = cluster_edges(labels, graph.sources, graph.targets, min_follows=privacy.min_group_size)
+    dropped, total = release_dropped(graph.dropped, kept=graph.size,
+                                     minimum=privacy.min_group_size)  # fmt: skip
     return AudienceInsights(
-        handle, saved.result_id, clustering, graph.size, graph.total_members, graph.dropped,
-        cards, summary, edges, privacy,
+        handle, saved.result_id, clustering, graph.size, total, dropped, cards, summary, edges,
+        privacy,
     )  # fmt: skip
 
 

@@ -1,8 +1,9 @@
 """Bio keywords of each cluster: the words its members use far more than the rest of the audience.
 
 Words are counted once per member. A word is scored only if at least `min_members` distinct
-members of the whole audience use it, and shown on a card only if that many members of the
-cluster do; the words hidden for that reason are counted per cluster.
+members of the whole audience use it, and shown on a card only if `suppression` lets its count
+be published (at least `min_members` members of the cluster, and no small count recoverable
+from it); the words hidden for that reason are counted per cluster.
 """
 
 from __future__ import annotations
@@ -30,18 +31,21 @@ class KeywordScores:
 
     Attributes:
         terms: the words used by at least `min_members` members of the audience, sorted.
+        columns: (words,) each term's position in the bios' vocabulary.
         counts: (slots, words) distinct members of each slot using each word.
         z_scores: (slots, words) log-odds z-scores of each slot against the rest.
         audience: (words,) distinct members of the whole audience using each word.
-        suppressed: (slots,) words used by 1 to `min_members` - 1 members of each slot.
+        rare: (slots,) words of each slot used by 1 to `min_members` - 1 members of the
+            audience (never scored, never shown).
         audience_suppressed: words used by 1 to `min_members` - 1 members of the audience.
     """
 
     terms: tuple[str, ...]
+    columns: np.ndarray
     counts: np.ndarray
     z_scores: np.ndarray
     audience: np.ndarray
-    suppressed: np.ndarray
+    rare: np.ndarray
     audience_suppressed: int
 
 
@@ -79,14 +83,14 @@ def score_keywords(
         float(len(words.indices)),
         prior_size=prior_size,
     )
-    rare = ((counts > 0) & (counts < min_members)).sum(axis=1)
-    rare += rare_pairs(token_slots[~kept], words.indices[~kept], len(words.vocabulary), slot_count)
+    rare = rare_pairs(token_slots[~kept], words.indices[~kept], len(words.vocabulary), slot_count)
     return KeywordScores(
         terms=tuple(words.vocabulary[index] for index in common),
+        columns=common,
         counts=counts,
         z_scores=z_scores,
         audience=audience[common],
-        suppressed=rare,
+        rare=rare,
         audience_suppressed=int(((audience > 0) & (audience < min_members)).sum()),
     )
 
@@ -103,18 +107,18 @@ def card_keywords(
     scores: KeywordScores,
     slot: int,
     *,
+    shown: np.ndarray,
     limit: int,
-    min_members: int,
     size: int,
     audience_size: int,
 ) -> list[Keyword]:
     """The slot's words with the highest z-scores, among those it may show.
 
-    A word is listed if at least `min_members` members of the slot use it and its z-score is at
-    least `MIN_Z`; ties are broken alphabetically.
+    A word is listed if privacy lets its count be shown (`shown`, per word) and its z-score is
+    at least `MIN_Z`; ties are broken alphabetically.
     """
     counts, z_scores = scores.counts[slot], scores.z_scores[slot]
-    eligible = np.flatnonzero((counts >= max(min_members, 1)) & (z_scores >= MIN_Z))
+    eligible = np.flatnonzero(shown & (counts > 0) & (z_scores >= MIN_Z))
     chosen = eligible[np.lexsort((eligible, -z_scores[eligible]))][:limit]
     keywords = []
     for word in chosen.tolist():

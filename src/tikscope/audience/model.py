@@ -73,7 +73,8 @@ class Share:
     Attributes:
         value: e.g. "ES", "25-34", "gardening".
         members: members of the cluster with this value.
-        share: members / cluster members with a known value (0-1).
+        share: members / cluster members with a known value (0-1); of all the cluster's members
+            when how many lack a value may not be published (see docs/privacy.md).
         baseline: the same share in the whole audience (0-1).
         index: 100 × share / baseline (100 = same as the audience).
         p_value: two-sided test of share vs the rest of the audience.
@@ -122,8 +123,72 @@ class ClusterCard:
     keywords: list[Keyword]
     # keyed "interests", "age", "gender", "country", "city", "language"
     attributes: dict[str, list[Share]]
-    density: float  # share of members who follow at least one other member of the cluster
+    # share of members who follow at least one other member of the cluster; None when that, or
+    # its complement, would be a count under the minimum group size
+    density: float | None
     suppressed: dict[str, int] = field(default_factory=dict)  # what privacy hid, and how many
+
+
+@dataclass(frozen=True)
+class AudienceShare:
+    """One value of one attribute in the whole audience.
+
+    Attributes:
+        value: e.g. "ES", "25-34", "gardening".
+        members: members with this value.
+        share: members / members whose value is known (0-1); of all members when how many lack
+            a value may not be published.
+    """
+
+    value: str
+    members: int
+    share: float
+
+
+@dataclass(frozen=True)
+class AudienceKeyword:
+    """A bio word of the whole audience.
+
+    Attributes:
+        term: the word or emoji.
+        members: distinct members using it.
+        share: members / audience size.
+    """
+
+    term: str
+    members: int
+    share: float
+
+
+@dataclass(frozen=True)
+class ClusterSize:
+    """A cluster's size in the audience (cluster is OTHER for Other)."""
+
+    cluster: int
+    name: str
+    size: int
+    share: float
+
+
+@dataclass(frozen=True)
+class AudienceSummary:
+    """The whole (kept) audience, under the same privacy rules as the cards.
+
+    Attributes:
+        size: members described.
+        demographics: "age", "gender", "country", "city", "language": the most common values.
+        keywords: the bio words used by most members.
+        interests: the most listed interests.
+        clusters: each card's cluster, name, size and share, in card order.
+        suppressed: values and words hidden for privacy, per attribute.
+    """
+
+    size: int
+    demographics: dict[str, list[AudienceShare]]
+    keywords: list[AudienceKeyword]
+    interests: list[AudienceShare]
+    clusters: list[ClusterSize]
+    suppressed: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -132,7 +197,8 @@ class PrivacySettings:
 
     Attributes:
         min_group_size: a keyword or attribute value is shown only if at least this many
-            distinct members of the cluster (and of the audience) have it.
+            distinct members of the cluster (and of the audience) have it, and no count under
+            it can be recovered by subtracting published numbers (docs/privacy.md).
         min_cluster_size: a cluster smaller than this is folded into "Other".
     """
 

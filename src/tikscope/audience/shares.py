@@ -1,9 +1,10 @@
 """Attribute shares of each cluster against the whole audience, with tests and privacy.
 
 Every attribute (interests, age, gender, country, city, language) becomes a `Tally`: members per
-cluster slot and value, and members per slot whose value is known. `compare` turns a tally into
-shares, baselines, indexes and p-values for all slots at once; `card_shares` picks what one card
-shows.
+cluster slot and value, and members per slot whose value is known. `release_single` and
+`release_many` decide, with `suppression`, which of its counts the report may publish (a
+`Release`); `compare` turns a tally and its release into shares, baselines, indexes and p-values
+for all slots at once; `card_shares` picks what one card shows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ import numpy as np
 from tikscope.audience.attributes import Bag, Categorical, MemberAttributes
 from tikscope.audience.model import Share
 from tikscope.audience.statistics import two_proportion_p_values
+from tikscope.audience.suppression import suppress_crossed, suppress_rows
+
+Handle = tuple[str, int, int]
+"""A count the report could publish: (table, row, column) of a suppression table, rows being
+values (then "unknown") and columns slots (then the audience total). See `forced_cells`."""
+KNOWN = "{} known"
+"""The table of members with or without a value of a many-valued attribute ("interests known")."""
 
 FAMILY_ERROR = 0.05
 """Bonferroni: a card's p-values are compared with FAMILY_ERROR / (number of tests on the card)."""
@@ -40,19 +48,40 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class Release:
+    """What the report may publish of one attribute (see `suppression`).
+
+    Attributes:
+        cells: (slots, values) whether the slot's count of the value may be shown.
+        totals: (values,) whether the audience's count of the value may be shown.
+        denominators: (slots,) what the slot's shares are of: its members whose value is known,
+            or all its members when how many lack a value may not be published.
+        audience: what the audience's shares are of, likewise.
+    """
+
+    cells: np.ndarray
+    totals: np.ndarray
+    denominators: np.ndarray
+    audience: int
+
+
+@dataclass(frozen=True)
 class Comparison:
     """One attribute's shares in every slot against the whole audience.
 
     Attributes:
         tally: the counts compared.
-        share: (slots, values) counts / known members of the slot.
+        release: what may be published of them.
+        share: (slots, values) counts / the slot's denominator.
         baseline: (values,) the same share in the whole audience.
         index: (slots, values) 100 x share / baseline.
         p_value: (slots, values) two-proportion test of the slot against the rest.
-        shown: (slots, values) whether the privacy threshold lets the value be shown.
+        shown: (slots, values) whether privacy lets the value be shown (never under the
+            minimum group size).
     """
 
     tally: Tally
+    release: Release
     share: np.ndarray
     baseline: np.ndarray
     index: np.ndarray
@@ -90,19 +119,82 @@ def tally_bag(bag: Bag, slots: np.ndarray, slot_count: int) -> Tally:
     return Tally(counts, known, bag.vocabulary)
 
 
-def compare(tally: Tally, *, min_members: int) -> Comparison:
+def release_single(
+    tally: Tally, sizes: np.ndarray, *, minimum: int, forced: frozenset[Handle], name: str
+) -> Release:
+    """What may be published of a single-valued attribute (age, gender, country, ...).
+
+    Its table has the values and "unknown" as rows: each slot's column adds up to its size.
+    """
+    unknown = np.asarray(sizes, dtype=np.int64) - tally.known
+    counts = np.vstack([tally.counts.T, unknown[None, :]])
+    hidden = suppress_crossed(
+        counts, minimum=minimum, forced=forced_cells(forced, name, counts.shape)
+    )
+    return release_of(hidden[:-1], hidden[-1], tally.known, sizes)
+
+
+def release_many(
+    tally: Tally, sizes: np.ndarray, *, minimum: int, forced: frozenset[Handle], name: str
+) -> Release:
+    """What may be published of a many-valued attribute (interests).
+
+    Who lists any value at all is a table of its own (rows "known" and "unknown"); it decides
+    the denominators, against which each count's complement is checked.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    known = np.vstack([tally.known, sizes - tally.known])
+    known_table = KNOWN.format(name)
+    hidden_known = suppress_crossed(
+        known, minimum=minimum, forced=forced_cells(forced, known_table, known.shape)
+    )
+    denominators = np.where(hidden_known[1, :-1], sizes, tally.known)
+    audience = int(sizes.sum() if hidden_known[1, -1] else tally.known.sum())
+    counts = tally.counts.T
+    hidden = suppress_rows(
+        counts, denominators=denominators, audience=audience, minimum=minimum,
+        forced=forced_cells(forced, name, counts.shape),
+    )  # fmt: skip
+    return release_of(hidden, hidden_known[1], tally.known, sizes)
+
+
+def release_of(
+    hidden: np.ndarray, unknown_hidden: np.ndarray, known: np.ndarray, sizes: np.ndarray
+) -> Release:
+    """A release from hidden (values, slots + 1) cells and the hidden unknown-count cells."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    return Release(
+        cells=~hidden[:, :-1].T,
+        totals=~hidden[:, -1],
+        denominators=np.where(unknown_hidden[:-1], sizes, known),
+        audience=int(sizes.sum() if unknown_hidden[-1] else known.sum()),
+    )
+
+
+def forced_cells(forced: frozenset[Handle], table: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The cells of one table (rows, slots + 1) that the audit found must be hidden."""
+    mask = np.zeros((shape[0], shape[1] + 1), dtype=bool)
+    for name, row, column in forced:
+        if name == table:
+            mask[row, column] = True
+    return mask
+
+
+def compare(tally: Tally, release: Release, *, min_members: int) -> Comparison:
     """Shares, baselines, indexes, p-values and privacy of one tally, for all slots."""
     totals = tally.counts.sum(axis=0)
-    known_all = float(tally.known.sum())
-    share = fraction(tally.counts, tally.known[:, None])
-    baseline = fraction(totals, np.full(len(totals), known_all))
+    share = fraction(tally.counts, release.denominators[:, None])
+    baseline = fraction(totals, np.full(len(totals), float(release.audience)))
     return Comparison(
         tally=tally,
+        release=release,
         share=share,
         baseline=baseline,
         index=100 * fraction(share, np.broadcast_to(baseline, share.shape)),
-        p_value=two_proportion_p_values(tally.counts, tally.known, totals, known_all),
-        shown=tally.counts >= max(min_members, 1),
+        p_value=two_proportion_p_values(
+            tally.counts, release.denominators, totals, float(release.audience)
+        ),
+        shown=release.cells & (tally.counts >= max(min_members, 1)),
     )
 
 

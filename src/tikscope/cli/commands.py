@@ -197,11 +197,15 @@ def audience_report(
 
 def audience_lines(insights: Any) -> list[str]:
     """A few lines saying what the audience report found."""
+    # NOTE: None is a count hidden for privacy (docs/privacy.md).
     dropped = ", ".join(
-        f"{count:,} {reason}" for reason, count in insights.dropped.items() if count
+        f"{'hidden' if count is None else f'{count:,}'} {reason}"
+        for reason, count in insights.dropped.items()
+        if count != 0
     )
+    total = "" if insights.total_members is None else f" of {insights.total_members:,}"
     lines = [
-        f"@{insights.handle}: {insights.graph_size:,} of {insights.total_members:,} members "
+        f"@{insights.handle}: {insights.graph_size:,}{total} members "
         f"clustered ({insights.clustering.mode} mode, {insights.clustering.algorithm}); "
         f"left out: {dropped or 'nobody'}",
         f"saved as audience result {insights.result_id}",
