@@ -20,7 +20,8 @@ from fastapi.security.utils import get_authorization_scheme_param
 from tikscope.access import Role, User, role_in, token_user, workspace_handles
 from tikscope.access.passwords import hash_token
 from tikscope.access.sessions import find_session
-from tikscope.errors import TikscopeError
+from tikscope.errors import InvalidHandleError, TikscopeError
+from tikscope.ids import parse_handle
 from tikscope.metrics.query import Account, find_account
 from tikscope.web.state import ServerState
 
@@ -176,7 +177,10 @@ OwnerAccess = Annotated[Access, Depends(owner)]
 def workspace_account(request: Request, access: Access, handle: str) -> Account:
     """An account of the workspace, or 404 (also for accounts of other workspaces)."""
     state = server_state(request)
-    clean = handle.lstrip("@").lower()
+    try:
+        clean = parse_handle(handle)
+    except InvalidHandleError as error:
+        raise HTTPException(404, str(error)) from error
     if clean not in state.lookup(workspace_handles, access.workspace):
         raise HTTPException(404, f"no account @{clean} in workspace {access.workspace}")
     try:
