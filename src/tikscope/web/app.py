@@ -42,6 +42,7 @@ def create_app(config: WebConfig, *, state: ServerState | None = None) -> FastAP
         try:
             yield
         finally:
+            opened.worker.close()
             if state is None:
                 opened.store.close()
 

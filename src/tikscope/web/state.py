@@ -15,6 +15,7 @@ from tikscope.config import MAX_BODY_BYTES, MAX_COMMAND_BODY_BYTES
 from tikscope.errors import TikscopeError, UsageError
 from tikscope.store.db import connect, migrate
 from tikscope.store.migrations import MIGRATIONS
+from tikscope.web.analysis import AnalysisWorker
 from tikscope.web.cache import PageCache
 
 if TYPE_CHECKING:
@@ -199,6 +200,7 @@ class ServerState:
     store: ServerStore
     limiter: LoginLimiter
     cache: PageCache = field(default_factory=PageCache)
+    worker: AnalysisWorker = field(default_factory=AnalysisWorker)
 
     def remember(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """A value computed from the store, kept until the store changes (or a minute passes).
