@@ -7,7 +7,7 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
-from tikscope.reports.spreadsheet import neutralize, post_sheet_columns, xlsx_bytes
+from tikscope.reports.spreadsheet import csv_text, neutralize, post_sheet_columns, xlsx_bytes
 
 
 def test_neutralize_prefixes_formula_text_but_not_numbers() -> None:
@@ -30,3 +30,16 @@ def test_xlsx_bytes_labels_formats_and_safe_text() -> None:
         "@", "@", "yyyy-mm-dd hh:mm:ss", "#,##0", "@",
     ]  # fmt: skip
     assert sheet.freeze_panes == "A2"
+
+
+def test_csv_text_neutralises_cells_keeps_numbers_and_quotes_line_breaks() -> None:
+    rows = [
+        ['=HYPERLINK("http://x.example","y")', -2.5, None, datetime(2026, 3, 22, 23, 30)],
+        ["x\r=cmd|' /C calc'!A0", -3, ["-a", "b"], "a\nb"],
+    ]
+    assert csv_text(["name", "=value", "tags", "time"], rows) == (
+        "name,'=value,tags,time\n"
+        '"\'=HYPERLINK(""http://x.example"",""y"")",-2.5,,2026-03-22T23:30:00\n'
+        '"x\r=cmd|\' /C calc\'!A0",-3,"[""-a"", ""b""]","a\nb"\n'
+    )
+    assert csv_text(["a"], [["-1"], [-1]], line_end="\r\n") == "a\r\n'-1\r\n-1\r\n"

@@ -136,7 +136,7 @@ def test_error_in_an_archive_names_the_key_path(tmp_path: Path) -> None:
         tmp_path,
         "user_data.json",
         '{"Your Activity": {"Follower": {"FansList": [{"Date": "2026-04-30 18:22:10", '
-        '"UserName": "a"}, {"date": "yesterday", "UserName": "b"}]}}}',
+        '"UserName": "ana"}, {"date": "yesterday", "UserName": "ben"}]}}}',
     )
     assert problem(path) == (
         f"{path}: Your Activity/Follower/FansList[1]/date: not a date like 2024-05-01 10:00:00 "

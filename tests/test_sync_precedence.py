@@ -158,14 +158,14 @@ def test_outranked_tables_are_those_a_richer_source_wrote(
 ) -> None:
     business_sync(store)
     tables = ["posts", "account_daily", "comments", "audience_members", "accounts", "sync_state"]
-    assert outranked_tables(store, account_id_of(HANDLE), source, tables) == expected
+    assert outranked_tables(store, account_id_of(store, HANDLE), source, tables) == expected
 
 
 def test_outranked_tables_puts_imports_below_display_syncs(store: DuckDBPyConnection) -> None:
     facts = AccountFacts(HANDLE, "personal", "display_api")
     write_extract(store, Extract(facts, {"posts": [BUSINESS_POST]}), kind="sync",
                   source="display_api http://127.0.0.1:1")  # fmt: skip
-    account_id = account_id_of(HANDLE)
+    account_id = account_id_of(store, HANDLE)
     assert outranked_tables(store, account_id, "studio_export", ["posts"]) == {"posts"}
     assert outranked_tables(store, account_id, "research_api", ["posts"]) == set()
     assert outranked_tables(store, account_id, "business_api", ["posts"]) == set()

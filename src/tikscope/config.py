@@ -8,6 +8,10 @@ from pathlib import Path
 DB_ENV_VAR = "TIKSCOPE_DB"
 DEFAULT_DB_PATH = Path("tikscope.duckdb")
 DEMO_DIR = Path("demo")
+MAX_BODY_BYTES = 2**20
+"""The largest request body the web app reads (`tikscope serve --max-body-bytes`)."""
+MAX_COMMAND_BODY_BYTES = 16 * 2**20
+"""The largest body of a command run through the server (`--max-command-body-bytes`)."""
 
 
 def default_db_path() -> Path:

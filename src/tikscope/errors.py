@@ -18,6 +18,7 @@ The tree::
     │   ├── MalformedResponseError an answer that is not the documented shape (endpoint, field)
     │   └── ReauthorizationNeededError  a connection can no longer refresh its token
     └── UsageError                 arguments that parse but make no sense together (exit code 2)
+        ├── InvalidHandleError     text that is not a TikTok handle (where a handle enters)
         └── ConflictError          what was asked clashes with what the store holds: exists
                                    already, the last owner, served already (exit code 1)
 """
@@ -62,6 +63,10 @@ class ConflictError(UsageError):
 
     Not a usage error for the exit code: the same command can succeed once the state changes.
     """
+
+
+class InvalidHandleError(UsageError):
+    """Text that is not a TikTok handle; importers and API clients re-raise it as their own."""
 
 
 class FileFormatError(IngestError):

@@ -21,6 +21,7 @@ from tikscope.access.passwords import (
     verify_password,
 )
 from tikscope.errors import ConflictError, UsageError
+from tikscope.ids import parse_handle
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
@@ -271,7 +272,7 @@ def add_account(connection: DuckDBPyConnection, slug: str, handle: str) -> None:
 
 def require_account_id(connection: DuckDBPyConnection, handle: str) -> str:
     """The id of the store's account with this handle, or a UsageError."""
-    clean = handle.strip().lstrip("@").lower()
+    clean = parse_handle(handle)
     account_id = fetch_value(
         connection, "SELECT account_id FROM accounts WHERE handle = ?", [clean]
     )
@@ -289,7 +290,7 @@ def remove_account(connection: DuckDBPyConnection, slug: str, handle: str) -> No
         [space, require_account_id(connection, handle)],
     ).fetchall()
     if not removed:
-        raise UsageError(f"@{handle.strip().lstrip('@').lower()} is not in workspace {slug}")
+        raise UsageError(f"@{parse_handle(handle)} is not in workspace {slug}")
 
 
 def accounts_open_to(connection: DuckDBPyConnection, user_id: int) -> list[str]:

@@ -1,7 +1,9 @@
 """One audience report's worth of results: graph → clusters → cards → cluster graph, saved.
 
 `compute_insights` runs the whole pipeline and saves the clustering in the store;
-`saved_insights` rebuilds the same report from a saved (possibly merged or renamed) result.
+`saved_insights` rebuilds the same report from a saved (possibly merged or renamed) result. Each
+is split into reading the store and computing (`analyse`, `rebuild_insights`, which need no
+store), so that a server can compute in another process.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tikscope.audience.attributes import MemberAttributes
 from tikscope.audience.cards import AudienceSummary, build_cards, load_member_attributes
 from tikscope.audience.cluster_graph import ClusterEdge, cluster_edges
 from tikscope.audience.communities import detect_clusters
 from tikscope.audience.graph import load_graph
 from tikscope.audience.model import OTHER, AudienceGraph, ClusterCard, Clustering, PrivacySettings
-from tikscope.audience.results import load_result, save_result
+from tikscope.audience.results import SavedResult, load_result, save_result
 from tikscope.audience.suppression import release_dropped
 
 if TYPE_CHECKING:
@@ -69,6 +72,26 @@ def timed(timings: dict[str, float], name: str, started: float) -> float:
     return now
 
 
+@dataclass(frozen=True)
+class AudienceInputs:
+    """What an analysis reads from the store: the kept graph and its members' attributes."""
+
+    graph: AudienceGraph
+    attributes: MemberAttributes
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AudienceAnalysis:
+    """What an analysis computes from its inputs, before anything is saved."""
+
+    clustering: Clustering
+    cards: list[ClusterCard]
+    summary: AudienceSummary
+    edges: list[ClusterEdge]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
 def compute_insights(
     connection: DuckDBPyConnection,
     account_id: str,
@@ -79,13 +102,39 @@ def compute_insights(
     privacy: PrivacySettings = DEFAULT_PRIVACY,
     options: GraphOptions = DEFAULT_OPTIONS,
 ) -> AudienceInsights:
-    """Cluster the account's audience, describe each cluster, and save the result."""
+    """Cluster the account's audience, describe each cluster, and save the result.
+
+    Three steps, which the web server runs apart (reads on a cursor, the computation in a
+    worker process, the save as the store's writer): `load_inputs`, `analyse`, `save_insights`.
+    """
+    inputs = load_inputs(connection, account_id, options)
+    analysis = analyse(inputs, clusters=clusters, seed=seed, privacy=privacy)
+    return save_insights(
+        connection, account_id, handle, inputs, analysis, clusters=clusters, privacy=privacy,
+        options=options,
+    )  # fmt: skip
+
+
+def load_inputs(
+    connection: DuckDBPyConnection, account_id: str, options: GraphOptions = DEFAULT_OPTIONS
+) -> AudienceInputs:
+    """The account's audience graph (without what `options` leaves out) and its attributes."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     graph = load_kept_graph(connection, account_id, options)
     started = timed(timings, "load graph", started)
     attributes = load_member_attributes(connection, account_id, graph.member_keys)
-    started = timed(timings, "load member attributes", started)
+    timed(timings, "load member attributes", started)
+    return AudienceInputs(graph, attributes, timings)
+
+
+def analyse(
+    inputs: AudienceInputs, *, clusters: int | None, seed: int, privacy: PrivacySettings
+) -> AudienceAnalysis:
+    """Clusters, their cards and the cluster graph of the inputs (no store: any process)."""
+    timings: dict[str, float] = {}
+    graph, attributes = inputs.graph, inputs.attributes
+    started = time.perf_counter()
     clustering = detect_clusters(graph, seed=seed, clusters=clusters, privacy=privacy,
                                  attributes=attributes)  # fmt: skip
     started = timed(timings, "detect clusters", started)
@@ -93,25 +142,43 @@ def compute_insights(
         attributes, clustering, graph.sources, graph.targets, privacy=privacy
     )
     started = timed(timings, "cluster cards", started)
-    names = {card.cluster: card.name for card in cards}
+    edges = cluster_edges(
+        clustering.labels, graph.sources, graph.targets, min_follows=privacy.min_group_size
+    )
+    timed(timings, "cluster graph", started)
+    return AudienceAnalysis(clustering, cards, summary, edges, timings)
+
+
+def save_insights(
+    connection: DuckDBPyConnection,
+    account_id: str,
+    handle: str,
+    inputs: AudienceInputs,
+    analysis: AudienceAnalysis,
+    *,
+    clusters: int | None,
+    privacy: PrivacySettings,
+    options: GraphOptions,
+) -> AudienceInsights:
+    """Save an analysis as the account's newest result; the insights the report shows."""
+    graph, clustering = inputs.graph, analysis.clustering
+    started = time.perf_counter()
     parameters = {
         "clusters": clusters, "privacy": vars(privacy), "options": vars(options),
         "dropped": graph.dropped, "total_members": graph.total_members,
         "communities": clustering.communities,
     }  # fmt: skip
+    names = {card.cluster: card.name for card in analysis.cards}
     result_id = save_result(
         connection, account_id, graph.member_keys, clustering, names, parameters
     )
-    started = timed(timings, "save result", started)
-    edges = cluster_edges(
-        clustering.labels, graph.sources, graph.targets, min_follows=privacy.min_group_size
-    )
-    timed(timings, "cluster graph", started)
+    timings = {**inputs.timings, **analysis.timings}
+    timed(timings, "save result", started)
     dropped, total = release_dropped(graph.dropped, kept=graph.size,
                                      minimum=privacy.min_group_size)  # fmt: skip
     return AudienceInsights(
-        handle, result_id, clustering, graph.size, total, dropped, cards, summary, edges,
-        privacy, timings,
+        handle, result_id, clustering, graph.size, total, dropped,
+        analysis.cards, analysis.summary, analysis.edges, privacy, timings,
     )  # fmt: skip
 
 
@@ -125,6 +192,14 @@ def load_kept_graph(
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SavedInputs:
+    """A saved result with what its report is rebuilt from."""
+
+    saved: SavedResult
+    inputs: AudienceInputs
+
+
 def saved_insights(
     connection: DuckDBPyConnection,
     account_id: str,
@@ -133,16 +208,28 @@ def saved_insights(
     result_id: int | None = None,
 ) -> AudienceInsights:
     """The report of a saved result, with its merges and names, recomputed from the store."""
+    return rebuild_insights(handle, load_saved(connection, account_id, result_id))
+
+
+def load_saved(
+    connection: DuckDBPyConnection, account_id: str, result_id: int | None = None
+) -> SavedInputs:
+    """A saved result (the newest when `result_id` is None) and the inputs of its report."""
     saved = load_result(connection, account_id, result_id)
-    privacy = PrivacySettings(**saved.parameters["privacy"])
     options = GraphOptions(**saved.parameters["options"])
-    graph = load_kept_graph(connection, account_id, options)
+    return SavedInputs(saved, load_inputs(connection, account_id, options))
+
+
+def rebuild_insights(handle: str, saved_inputs: SavedInputs) -> AudienceInsights:
+    """The report of a saved result from its inputs (no store: any process)."""
+    saved = saved_inputs.saved
+    graph, attributes = saved_inputs.inputs.graph, saved_inputs.inputs.attributes
+    privacy = PrivacySettings(**saved.parameters["privacy"])
     labels = align_labels(graph, saved.member_keys, saved.labels)
     clustering = Clustering(
         labels, saved.mode, saved.reason, saved.algorithm, saved.seed, saved.modularity,
         int(saved.parameters.get("communities", len(saved.names))),
     )  # fmt: skip
-    attributes = load_member_attributes(connection, account_id, graph.member_keys)
     cards, summary = build_cards(
         attributes, clustering, graph.sources, graph.targets, privacy=privacy
     )

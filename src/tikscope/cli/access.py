@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from tikscope.cli.options import DbOption, FormatOption
+from tikscope.cli.options import DbOption, FormatOption, handle_parser
 from tikscope.cli.output import OutputFormat, print_rows
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import ConflictError, UsageError
@@ -197,7 +197,13 @@ def workspaces_create(
     slug: Annotated[str, typer.Argument(help="Short name used in addresses, e.g. agency-x.")],
     name: Annotated[str | None, typer.Option(help='Display name, e.g. "Agency X".')] = None,
     account: Annotated[
-        list[str] | None, typer.Option("--account", help="Handle of an account to add; repeat.")
+        list[str] | None,
+        typer.Option(
+            "--account",
+            parser=handle_parser("--account"),
+            metavar="HANDLE",
+            help="Handle of an account to add; repeat.",
+        ),
     ] = None,
     db: DbOption = DEFAULT_DB_PATH,
 ) -> None:
@@ -211,7 +217,7 @@ def workspaces_create(
         return created
 
     created = change(db, create)
-    handles = ", ".join(f"@{handle.strip().lstrip('@').lower()}" for handle in account or [])
+    handles = ", ".join(f"@{handle}" for handle in account or [])
     typer.echo(f"created workspace {created}" + (f" with {handles}" if handles else ""))
 
 
@@ -225,7 +231,11 @@ def workspaces_list(
 
 
 SlugArgument = Annotated[str, typer.Argument(help="The workspace.")]
-HandleArgument = Annotated[str, typer.Argument(help="Handle of an account in the store.")]
+HandleArgument = Annotated[
+    str,
+    typer.Argument(parser=handle_parser("HANDLE"), metavar="HANDLE",
+                   help="Handle of an account in the store."),
+]  # fmt: skip
 MemberArgument = Annotated[str, typer.Argument(help="The user.")]
 
 
@@ -236,7 +246,7 @@ def workspaces_add_account(
     from tikscope import access
 
     change(db, lambda connection: access.add_account(connection, slug, handle))
-    typer.echo(f"added @{handle.strip().lstrip('@').lower()} to {slug.lower()}")
+    typer.echo(f"added @{handle} to {slug.lower()}")
 
 
 def workspaces_remove_account(
@@ -246,7 +256,7 @@ def workspaces_remove_account(
     from tikscope import access
 
     change(db, lambda connection: access.remove_account(connection, slug, handle))
-    typer.echo(f"removed @{handle.strip().lstrip('@').lower()} from {slug.lower()}")
+    typer.echo(f"removed @{handle} from {slug.lower()}")
 
 
 def workspaces_add_member(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli.options import DbOption, FormatOption, date_parser
+from tikscope.cli.options import DbOption, FormatOption, date_parser, handle_parser
 from tikscope.cli.output import OutputFormat, print_rows, rows_csv, rows_json, write_file
 from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
@@ -22,8 +22,10 @@ from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS
 from tikscope.reports.html import format_change, format_value
 
 AccountOption = Annotated[
-    str | None, typer.Option("--account", help="Handle of the account (needed if several).")
-]
+    str | None,
+    typer.Option("--account", parser=handle_parser("--account"), metavar="HANDLE",
+                 help="Handle of the account (needed if several)."),
+]  # fmt: skip
 FromOption = Annotated[
     date | None,
     typer.Option(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tikscope.cli.options import DbOption, FormatOption
+from tikscope.cli.options import DbOption, FormatOption, handle_parser
 from tikscope.cli.output import OutputFormat, print_rows
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
@@ -59,8 +59,9 @@ NoBrowserOption = Annotated[
 ]
 HandleOption = Annotated[
     str | None,
-    typer.Option(help="Research: the account to crawl (required). Others: the account expected."),
-]
+    typer.Option(parser=handle_parser("--handle"), metavar="HANDLE",
+                 help="Research: the account to crawl (required). Others: the account expected."),
+]  # fmt: skip
 ScopesOption = Annotated[
     str | None,
     typer.Option(help="Scopes to ask for, comma-separated. Default: all the API's read scopes."),
@@ -102,7 +103,7 @@ def connect(
     from tikscope.sources import oauth
 
     key, secret = app_credentials(client_key, client_secret)
-    wanted = handle.strip().lstrip("@").lower() if handle else None
+    wanted = handle
     if FAMILIES_BY_KEY[api].names_account:
         if not wanted:
             raise UsageError(f"--handle is required with --api {api}: name the account to crawl")

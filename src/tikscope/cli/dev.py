@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tikscope.cli.options import handle_parser
 from tikscope.simulate.config import SimulationConfig
 
 if TYPE_CHECKING:
@@ -27,7 +28,12 @@ def fake_tiktok(
     posts: Annotated[int, typer.Option(min=0, max=100_000, help="Posts published.")] = 300,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days of history.")] = 365,
     members: Annotated[int, typer.Option(min=0, max=5_000_000, help="Followers listed.")] = 2000,
-    handle: Annotated[str, typer.Option(help="Handle of the account.")] = SimulationConfig.handle,
+    handle: Annotated[
+        str,
+        typer.Option(
+            parser=handle_parser("--handle"), metavar="HANDLE", help="Handle of the account."
+        ),
+    ] = SimulationConfig.handle,
     end_date: Annotated[
         datetime | None,
         typer.Option(
@@ -62,7 +68,7 @@ def fake_tiktok(
     current = today.date() if today else datetime.now(UTC).date()
     last_day = end_date.date() if end_date else current - timedelta(days=1)
     config = FakeConfig(
-        seed=seed, posts=posts, days=days, members=members, handle=handle.lower().lstrip("@"),
+        seed=seed, posts=posts, days=days, members=members, handle=handle,
         end_date=last_day, today=today.date() if today else None,
         client_key=client_key, client_secret=client_secret,
     )  # fmt: skip

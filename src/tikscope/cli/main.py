@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from tikscope.cli import access, analytics, audience, connect, dev, forward, report, serve, sources
-from tikscope.cli.options import DbOption, FormatOption, date_parser
+from tikscope.cli.options import DbOption, FormatOption, date_parser, handle_parser
 from tikscope.cli.output import OutputFormat, human_bytes, print_rows
 from tikscope.cli.tables import print_record
 from tikscope.config import DEFAULT_DB_PATH, DEMO_DIR
@@ -40,7 +40,12 @@ def simulate(
         AccountType, typer.Option(help="Business or personal account.")
     ] = "business",
     handle: Annotated[
-        str, typer.Option(help="Handle of the simulated account.")
+        str,
+        typer.Option(
+            parser=handle_parser("--handle"),
+            metavar="HANDLE",
+            help="Handle of the simulated account.",
+        ),
     ] = "casa_verde_demo",
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days of history.")] = 365,
     posts: Annotated[int, typer.Option(min=0, max=100_000, help="Posts published.")] = 300,

@@ -11,7 +11,8 @@ import typer
 
 from tikscope.cli.output import OutputFormat
 from tikscope.config import DB_ENV_VAR
-from tikscope.errors import UsageError
+from tikscope.errors import InvalidHandleError, UsageError
+from tikscope.ids import parse_handle
 
 DbOption = Annotated[
     Path,
@@ -30,5 +31,17 @@ def date_parser(option: str) -> Callable[[str], date]:
             return datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
             raise UsageError(f"{option}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+    return parse
+
+
+def handle_parser(option: str) -> Callable[[str], str]:
+    """A parser of a handle (`@Casa_Verde` -> `casa_verde`) whose error names the option."""
+
+    def parse(text: str) -> str:
+        try:
+            return parse_handle(text)
+        except InvalidHandleError as error:
+            raise UsageError(f"{option}: {error}") from None
 
     return parse

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Sequence
@@ -14,7 +12,7 @@ from typing import Any
 
 from tikscope.cli.tables import TooWide, print_table
 from tikscope.errors import UsageError
-from tikscope.reports.spreadsheet import neutralize
+from tikscope.reports.spreadsheet import csv_text
 
 
 class OutputFormat(StrEnum):
@@ -68,19 +66,7 @@ def rows_csv(rows: Sequence[dict[str, Any]], names: Sequence[str] | None = None)
     fieldnames = list(names if names is not None else rows[0] if rows else [])
     if not fieldnames:
         return ""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: csv_cell(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def csv_cell(value: Any) -> Any:
-    """A cell as CSV writes it: nested values as JSON, times as ISO text, formulas neutralised."""
-    if isinstance(value, dict | list):
-        return neutralize(json.dumps(value))
-    return neutralize(plain(value))
+    return csv_text(fieldnames, ([row.get(name) for name in fieldnames] for row in rows))
 
 
 def write_file(path: Path, content: str | bytes) -> None:

@@ -19,7 +19,7 @@ import typer
 
 from tikscope.cli.options import DbOption
 from tikscope.cli.sources import KeyFileOption, clock, key_path, parse_interval
-from tikscope.config import DEFAULT_DB_PATH
+from tikscope.config import DEFAULT_DB_PATH, MAX_BODY_BYTES, MAX_COMMAND_BODY_BYTES
 from tikscope.errors import ConflictError, UsageError
 
 if TYPE_CHECKING:
@@ -58,6 +58,16 @@ def serve(
             "public name (repeatable). A server on every interface (0.0.0.0) accepts any name.",
         ),
     ] = None,
+    max_body_bytes: Annotated[
+        int,
+        typer.Option(min=1024, help="Refuse larger request bodies (413) before reading them."),
+    ] = MAX_BODY_BYTES,
+    max_command_body_bytes: Annotated[
+        int,
+        typer.Option(
+            min=1024, help="The same for commands other processes run through the server."
+        ),
+    ] = MAX_COMMAND_BODY_BYTES,
 ) -> None:
     """Start the web app on the store (Ctrl-C stops it).
 
@@ -76,7 +86,9 @@ def serve(
         )
     config = WebConfig(db=db, secure_cookies=not insecure_cookies,
                        sync_every=timedelta(seconds=interval) if interval else None,
-                       allowed_hosts=allowed_hosts(host, allowed_host or []))  # fmt: skip
+                       allowed_hosts=allowed_hosts(host, allowed_host or []),
+                       max_body_bytes=max_body_bytes,
+                       max_command_body_bytes=max_command_body_bytes)  # fmt: skip
     with ExitStack() as stack:
         state = stack.enter_context(opened_state(config))
         listener = stack.enter_context(listening(host, port))

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli.options import DbOption, FormatOption
+from tikscope.cli.options import DbOption, FormatOption, handle_parser
 from tikscope.cli.output import OutputFormat, print_rows
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
@@ -60,7 +60,13 @@ def import_files(
     path: Annotated[Path, typer.Argument(help="A file, a zip, or a folder of TikTok downloads.")],
     db: DbOption = DEFAULT_DB_PATH,
     account: Annotated[
-        str | None, typer.Option("--account", help="Handle, when the files do not name it.")
+        str | None,
+        typer.Option(
+            "--account",
+            parser=handle_parser("--account"),
+            metavar="HANDLE",
+            help="Handle, when the files do not name it.",
+        ),
     ] = None,
     time_zone: Annotated[
         str | None, typer.Option(help="IANA time zone of a new account (default UTC).")
@@ -102,7 +108,13 @@ def import_files(
 def sync(
     db: DbOption = DEFAULT_DB_PATH,
     account: Annotated[
-        str | None, typer.Option("--account", help="Only this handle (default: every one).")
+        str | None,
+        typer.Option(
+            "--account",
+            parser=handle_parser("--account"),
+            metavar="HANDLE",
+            help="Only this handle (default: every one).",
+        ),
     ] = None,
     every: Annotated[
         str | None, typer.Option(help="Keep syncing at this interval, e.g. 15m, 1h (Ctrl-C stops).")

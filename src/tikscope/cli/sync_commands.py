@@ -59,7 +59,7 @@ def sync_all(
         chosen = [
             stored
             for stored in list_connections(connection)
-            if handle is None or stored.handle == handle.lower().lstrip("@")
+            if handle is None or stored.handle == handle
         ]
         if not chosen:
             raise UsageError(

@@ -6,14 +6,13 @@ No file lists members.
 
 from __future__ import annotations
 
-import csv
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from pathlib import Path
 
 from tikscope.audience.cluster_graph import ClusterEdge
 from tikscope.reports.audience_picture import Node
-from tikscope.reports.spreadsheet import neutralize
+from tikscope.reports.spreadsheet import csv_text
 
 GRAPHML = "http://graphml.graphdrawing.org/xmlns"
 GEXF = "http://gexf.net/1.3"
@@ -22,17 +21,11 @@ GEXF = "http://gexf.net/1.3"
 def write_csv(nodes: Sequence[Node], edges: Sequence[ClusterEdge], folder: Path) -> list[Path]:
     """clusters.csv (cluster, name, members, share) and cluster_edges.csv."""
     clusters, links = folder / "clusters.csv", folder / "cluster_edges.csv"
-    with clusters.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["cluster", "name", "members", "share"])
-        # NOTE: names can be anyone's words (a rename, bio keywords): no formula may run.
-        writer.writerows(
-            [n.cluster, neutralize(n.name), n.members, round(n.share, 6)] for n in nodes
-        )
-    with links.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["source", "target", "follows", "lift"])
-        writer.writerows([e.source, e.target, e.follows, round(e.lift, 6)] for e in edges)
+    # NOTE: names can be anyone's words (a rename, bio keywords): `csv_text` neutralises them.
+    clusters.write_text(csv_text(["cluster", "name", "members", "share"], (
+        [n.cluster, n.name, n.members, round(n.share, 6)] for n in nodes)), "utf-8")  # fmt: skip
+    links.write_text(csv_text(["source", "target", "follows", "lift"], (
+        [e.source, e.target, e.follows, round(e.lift, 6)] for e in edges)), "utf-8")  # fmt: skip
     return [clusters, links]
 
 

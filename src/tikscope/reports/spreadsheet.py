@@ -1,15 +1,19 @@
-"""Spreadsheets of rows: one XLSX writer for the web and the CLI, and formula neutralising.
+"""Spreadsheets of rows: the one CSV and XLSX writing of tikscope, with formula neutralising.
 
 A text cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a tab
 or a carriage return) gets a leading `'` (OWASP's rule for CSV injection); numbers, times and
-empty cells are written as they are, so a negative number stays a number.
+empty cells are written as they are, so a negative number stays a number. Every CSV and XLSX
+tikscope writes (CLI output, `--out` files, the audience report's CSVs, web downloads) goes
+through `csv_text` or `xlsx_bytes`, so no writer can forget it.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +43,37 @@ def neutralize(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: formula-like text neutralised, numbers as they are.
+
+    Missing values are empty, nested values JSON, times ISO text.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple):
+        return neutralize(json.dumps(value, default=str))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return neutralize(value)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, line_end: str = "\n") -> str:
+    """A header line and rows as CSV text, every cell through `csv_cell`."""
+    # TRICKY: Python's writer quotes a field only for the characters of its own line end, so
+    # with "\n" a carriage return inside a field went out bare, and a spreadsheet started a new
+    # row there (`x<CR>=cmd` put `=cmd` first in a row). Rows are written with "\r\n", which
+    # quotes both, and each row's end is then set to `line_end`.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for row in itertools.chain([header], rows):
+        writer.writerow([csv_cell(value) for value in row])
+        lines.append(buffer.getvalue()[: -len("\r\n")] + line_end)
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(lines)
 
 
 def post_sheet_columns(names: Sequence[str], *, labels: bool) -> list[SheetColumn]:

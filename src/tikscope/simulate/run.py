@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from tikscope.errors import ConflictError
 from tikscope.ids import AccountId, make_account_id
 from tikscope.simulate import account, audience_stats, comments, followers, post_tables, posts
 from tikscope.simulate.audience import simulate_audience
 from tikscope.simulate.config import SimulationConfig
+from tikscope.store.db import fetch_value
 from tikscope.store.ingest import Batch, IngestResult, ProgressCallback, ingest
 
 if TYPE_CHECKING:
@@ -161,5 +163,19 @@ def simulate_into_store(
     on_step: StepCallback | None = None,
     on_table: ProgressCallback | None = None,
 ) -> IngestResult:
-    """Simulate an account and write it, replacing any earlier simulation of the same handle."""
+    """Simulate an account and write it, replacing any earlier simulation of the same handle.
+
+    Raises:
+        ConflictError: the handle is an account that another source added: a simulation
+            replaces an account's data, and one handle is one account.
+    """
+    source = fetch_value(
+        connection, "SELECT source FROM accounts WHERE handle = ? AND account_id <> ?",
+        [config.handle, simulated_account_id(config)],
+    )  # fmt: skip
+    if source is not None:
+        raise ConflictError(
+            f"@{config.handle} is in the store already (added by {source}); a simulation would "
+            "replace its data: simulate another --handle"
+        )
     return ingest(connection, build_batch(config, on_step), on_table=on_table)

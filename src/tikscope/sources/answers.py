@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tikscope.errors import MalformedResponseError
+from tikscope.errors import InvalidHandleError, MalformedResponseError
+from tikscope.ids import HANDLE_RULE, parse_handle
 
 if TYPE_CHECKING:
     from tikscope.sources.http import ApiSession
@@ -54,6 +55,19 @@ class Fields:
         if value is None or isinstance(value, str):
             return value
         raise self.fail(key, "a string")
+
+    def handle(self, key: str, expected: str) -> str:
+        """A required TikTok handle (a username), as stored: lower case, no `@`.
+
+        `expected` says what the field is when it is missing, e.g. which scope gives it.
+        """
+        value = self.text(key)
+        if not value:
+            raise self.fail(key, expected)
+        try:
+            return parse_handle(value)
+        except InvalidHandleError:
+            raise self.fail(key, f"a TikTok handle ({HANDLE_RULE})") from None
 
     def integer(self, key: str) -> int | None:
         """A whole-number field; integral floats and digit strings are accepted."""

@@ -193,12 +193,10 @@ class BusinessClient:
 
 def account_facts(data: Fields, business_id: str) -> AccountFacts:
     """The `accounts` facts of a `/business/get/` answer."""
-    username = data.text("username")
-    if not username:
-        raise data.fail("username", "the account's username (scope user.info.username?)")
+    username = data.handle("username", "the account's username (scope user.info.username?)")
     is_business = data.flag("is_business_account")
     return AccountFacts(
-        handle=username.lstrip("@").lower(),
+        handle=username,
         account_type=None if is_business is None else ("business" if is_business else "personal"),
         source=BUSINESS.source,
         columns={

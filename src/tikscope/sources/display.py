@@ -80,15 +80,13 @@ class DisplayClient:
                   for name in names]  # fmt: skip
         data = self.session.get(USER_PATH, {"fields": fields}, expect={"user": dict})
         user = Fields(f"{USER_PATH} data.user", data["user"], self.session.last_request_id)
-        username = user.text("username")
-        if not username:
-            raise user.fail("username", "the username (scope user.info.profile)")
+        username = user.handle("username", "the username (scope user.info.profile)")
         columns: Row = {}
         for column, (name, read) in USER_COLUMNS.items():
             if name in fields:
                 columns[column] = read(user, name)
         facts = AccountFacts(
-            handle=username.lstrip("@").lower(),
+            handle=username,
             account_type=DISPLAY.account_type,
             source=DISPLAY.source,
             columns=columns,

@@ -21,12 +21,14 @@ from urllib.parse import quote, urlencode
 
 from tikscope.errors import (
     ApiError,
+    InvalidHandleError,
     MalformedResponseError,
     RateLimitedError,
     SourceError,
     TokenInvalidError,
     UsageError,
 )
+from tikscope.ids import parse_handle
 from tikscope.sources.families import (
     BUSINESS_ORIGIN,
     FAMILIES_BY_KEY,
@@ -264,10 +266,14 @@ def identity_from(
         raise MalformedResponseError(
             f"{path}: field {shown} is missing (was the profile scope granted?)"
         )
+    try:
+        handle = parse_handle(username)
+    except InvalidHandleError as error:
+        raise MalformedResponseError(f"{path}: field {shown}: {error}") from None
     display_name = fields.get("display_name")
     open_id = fields.get("open_id")
     return Identity(
-        handle=username.strip().lstrip("@").lower(),
+        handle=handle,
         display_name=display_name if isinstance(display_name, str) else None,
         open_id=open_id if isinstance(open_id, str) else None,
         account_type=account_type,

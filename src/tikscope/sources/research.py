@@ -94,10 +94,7 @@ class ResearchClient:
         users = required_items(page, key)
         usernames = []
         for user in users:
-            name = user.text("username")
-            if not name:
-                raise user.fail("username", "a username")
-            usernames.append(name)
+            usernames.append(user.handle("username", "a username"))
         return Page(usernames=usernames, cursor=page.integer("cursor"), has_more=has_more(page))
 
     def comments(self, video_id: str, *, cursor: int | None) -> tuple[list[Row], int | None, bool]:

@@ -183,7 +183,13 @@ def migrate(
     for migration in migrations:
         if migration.version <= current:
             continue
-        apply_migration(connection, migration)
+        try:
+            apply_migration(connection, migration)
+        except duckdb.Error as error:
+            raise StoreError(
+                f"cannot upgrade store {path} to schema {migration.version} "
+                f"({migration.name}): {first_line(error).removeprefix('Invalid Input Error: ')}"
+            ) from error
         applied.append(migration.version)
     return applied
 

@@ -366,6 +366,24 @@ CREATE TABLE web_sessions (
 );
 """
 
+ONE_ACCOUNT_PER_HANDLE = """
+SELECT error('accounts share a handle: ' || string_agg(problem, '; ' ORDER BY problem)
+             || '. Since schema 7 one handle is one account, and tikscope cannot tell which data '
+             || 'to keep: open this store with the tikscope that wrote it, or import the '
+             || 'account''s files (or simulate it) into a new store with --db')
+FROM (
+    SELECT '@' || handle || ' (' || string_agg(account_id || ' from ' || source, ', '
+                                               ORDER BY account_id) || ')' AS problem
+    FROM accounts GROUP BY handle HAVING count(*) > 1
+)
+HAVING count(*) > 0;
+
+CREATE UNIQUE INDEX accounts_handle ON accounts (handle);
+"""
+"""A store where two accounts share a handle (files imported for a simulated handle, before
+imports joined the account of their handle) is refused with the accounts named, not merged:
+their member keys and series would collide."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
@@ -373,6 +391,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "saved audience clustering results", RESULTS),
     Migration(5, "connections, sync state and sync log", SOURCES),
     Migration(6, "users, workspaces, roles, API tokens and web sessions", ACCESS),
+    Migration(7, "one account per handle", ONE_ACCOUNT_PER_HANDLE),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tikscope.ids import AccountId, make_account_id
+from tikscope.ids import AccountId, make_account_id, parse_handle
 from tikscope.sources.records import Extract, Row
 from tikscope.store.db import fetch_value
 from tikscope.store.ingest import Batch, IngestResult, Kind, ingest
@@ -27,9 +27,15 @@ if TYPE_CHECKING:
 DEFAULT_TIME_ZONE = "UTC"
 
 
-def account_id_of(handle: str) -> AccountId:
-    """The account id of a TikTok handle, the same from every source."""
-    return make_account_id("tiktok", handle.lower().lstrip("@"))
+def account_id_of(connection: DuckDBPyConnection, handle: str) -> AccountId:
+    """The id of the store's account with this handle, else the id a new account gets.
+
+    One handle is one account (a unique index keeps it so): files and syncs for a handle that
+    another source added (the simulator, another API) join that account.
+    """
+    clean = parse_handle(handle)
+    found = fetch_value(connection, "SELECT account_id FROM accounts WHERE handle = ?", [clean])
+    return AccountId(str(found)) if found is not None else make_account_id("tiktok", clean)
 
 
 def write_extract(
@@ -76,7 +82,7 @@ def extract_batch(
         parameters: recorded with the run.
         time_zone: the account's IANA time zone, for a new account (default UTC).
     """
-    account_id = account_id_of(extract.account.handle)
+    account_id = account_id_of(connection, extract.account.handle)
     tables = keep_member_keys(connection, account_id, dict(extract.tables))
     tables["accounts"] = [account_row(connection, account_id, extract, time_zone)]
     if state:
@@ -107,7 +113,7 @@ def account_row(
 ) -> Row:
     """The `accounts` row: complete for a new account, only what the source knows otherwise."""
     facts = extract.account
-    row: Row = {"handle": facts.handle.lower().lstrip("@"), **facts.columns}
+    row: Row = {"handle": parse_handle(facts.handle), **facts.columns}
     if facts.account_type is not None:
         row["account_type"] = facts.account_type
     known = fetch_value(

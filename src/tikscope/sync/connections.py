@@ -18,8 +18,12 @@ from typing import TYPE_CHECKING, Any, Literal, Never, cast
 
 import pyarrow as pa
 
-from tikscope.errors import ReauthorizationNeededError, TokenInvalidError, UsageError
-from tikscope.ids import AccountId
+from tikscope.errors import (
+    ReauthorizationNeededError,
+    TokenInvalidError,
+    UsageError,
+)
+from tikscope.ids import AccountId, handle_or_none
 from tikscope.sources.families import FAMILIES_BY_KEY, Api, Family, Grant
 from tikscope.sources.records import AccountType
 from tikscope.store.db import fetch_value
@@ -143,7 +147,7 @@ def load_connection(
     rows = connection.execute(
         f"SELECT {COLUMNS} FROM connections WHERE (connection_id = ? OR handle = ?) "
         "AND (? IS NULL OR api = ?) ORDER BY connection_id",
-        [wanted, wanted.lstrip("@").lower(), api, api],
+        [wanted, handle_or_none(wanted), api, api],
     ).fetchall()
     if not rows:
         raise UsageError(
@@ -321,7 +325,7 @@ def ensure_account(
     open_id: str | None = None,
 ) -> AccountId:
     """The account id for `handle`, adding its `accounts` row (through ingest) when it is new."""
-    account_id = account_id_of(handle)
+    account_id = account_id_of(connection, handle)
     exists = fetch_value(connection, "SELECT count(*) FROM accounts WHERE account_id = ?",
                          [account_id])  # fmt: skip
     if exists:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tikscope.store.ingest import Batch, IngestResult, ingest_all
-from tikscope.sync.batches import account_id_of, extract_batch
+from tikscope.sync.batches import extract_batch
 from tikscope.sync.pseudonyms import pseudonymizer
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def import_path(
     return [
         ImportedAccount(
             extract.account.handle,
-            account_id_of(extract.account.handle),
+            batch.account_id,
             extract.account.source,
             result,
             (*extract.notes, *kept_note(batch)),

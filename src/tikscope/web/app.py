@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tikscope.web.limits import BodyGuard, BodyLimits
 from tikscope.web.render import CONTENT_SECURITY_POLICY, render
 from tikscope.web.state import ServerState, StoreBusyError, WebConfig, open_state
 from tikscope.web.views import error_frame
@@ -41,6 +42,7 @@ def create_app(config: WebConfig, *, state: ServerState | None = None) -> FastAP
         try:
             yield
         finally:
+            opened.worker.close()
             if state is None:
                 opened.store.close()
 
@@ -54,6 +56,9 @@ def create_app(config: WebConfig, *, state: ServerState | None = None) -> FastAP
     app.openapi = lambda: describe_errors(FastAPI.openapi(app))  # type: ignore[method-assign]
     add_routes(app)
     add_error_pages(app)
+    # NOTE: inside the security headers (its refusals carry them too), before anything reads.
+    limits = BodyLimits(default=config.max_body_bytes, commands=config.max_command_body_bytes)
+    app.add_middleware(BodyGuard, limits=limits)
     add_security_headers(app)
     if config.allowed_hosts:
         # NOTE: against DNS rebinding: a page of another site that resolves its name to this

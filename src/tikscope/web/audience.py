@@ -3,8 +3,10 @@
 The page and `/api/.../audience` show the newest saved result of the account, rebuilt by
 `tikscope.audience.insights.saved_insights` (the same report as `tikscope audience report`,
 with the same privacy thresholds); the graph's layout and the PNG come from
-`tikscope.reports.audience`. Editors start an analysis (`compute_insights`, a few seconds at a
-few thousand members) and merge or rename clusters (`tikscope.audience.results`).
+`tikscope.reports.audience`. Editors start an analysis (`compute_insights`'s steps, a few seconds
+at a few thousand members) and merge or rename clusters (`tikscope.audience.results`). Analyses,
+reports and pictures are computed by the server's analysis worker (`tikscope.web.analysis`), not
+on request threads.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tikscope.metrics.query import Account
 from tikscope.metrics.studio import data_freshness
 from tikscope.reports.html import format_p_value
 from tikscope.store.db import fetch_value
+from tikscope.web.analysis import report_data, report_of, report_png
 from tikscope.web.downloads import attachment
 from tikscope.web.render import render
 from tikscope.web.security import (
@@ -36,6 +39,7 @@ from tikscope.web.state import StoreBusyError
 from tikscope.web.views import ACCOUNT_VIEWS, AccountView, PeriodParameters, page_context
 
 if TYPE_CHECKING:
+    from tikscope.audience.insights import AudienceInsights
     from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
@@ -49,24 +53,47 @@ DONE = {
 }
 MAX_NAME = 80
 """Longest cluster name accepted (names go into the picture)."""
+Compute = Callable[..., Any]
+"""Runs `function(*arguments, **options)` somewhere: here, or in the analysis worker's process."""
 
 
-def audience_data(connection: DuckDBPyConnection, account: Account) -> dict[str, Any]:
-    """The newest saved result as JSON (`as_dict`) and its graph layout; None when there is none."""
-    from tikscope.audience.insights import as_dict, saved_insights
+def run_here(function: Callable[..., Any], *arguments: Any, **options: Any) -> Any:
+    """A computation in the calling thread (outside the server)."""
+    return function(*arguments, **options)
+
+
+def audience_data(
+    connection: DuckDBPyConnection,
+    account: Account,
+    compute: Compute = run_here,
+    fresh: AudienceInsights | None = None,
+) -> dict[str, Any]:
+    """The newest saved result as JSON (`as_dict`) and its graph layout; None when there is none.
+
+    `compute` runs the rebuilding of the report (`AnalysisWorker.compute` in the server);
+    `fresh` is the result an analysis just saved, which needs no rebuilding.
+    """
+    from tikscope.audience.insights import load_saved
     from tikscope.audience.results import newest_result_id
-    from tikscope.reports.audience import graph_layout
 
     freshness = data_freshness(connection, account)
-    result_id = newest_result_id(connection, account.account_id)
-    if result_id is None:
+    result_id = newest_result_id(connection, account.account_id) if fresh is None else None
+    if fresh is None and result_id is None:
         return {"insights": None, "graph": None, "analysed_at": None, "freshness": freshness}
-    insights = saved_insights(connection, account.account_id, account.handle, result_id=result_id)
+    if fresh is not None:
+        result_id, report = fresh.result_id, report_of(fresh)
+    else:
+        report = compute(report_data, account.handle, load_saved(connection, account.account_id,
+                                                                 result_id))  # fmt: skip
     analysed_at = fetch_value(
         connection, "SELECT created_at FROM audience_results WHERE result_id = ?", [result_id]
     )
-    return {"insights": as_dict(insights), "graph": graph_layout(insights),
-            "analysed_at": analysed_at, "freshness": freshness}  # fmt: skip
+    return {**report, "analysed_at": analysed_at, "freshness": freshness}
+
+
+async def in_worker(request: Request, job: Callable[[], Any]) -> Any:
+    """`job()` on the analysis worker's thread, so that no request thread waits on it."""
+    return await server_state(request).worker.run(job)
 
 
 # NOTE: the page is not about a period, so it is not an `account_view`; it still takes its
@@ -94,12 +121,19 @@ def cached(request: Request, key: tuple[Any, ...], compute: Callable[[Any], Any]
     return state.remember(key, read)
 
 
-def account_audience(request: Request, access: Access, handle: str) -> dict[str, Any]:
-    """What the page and its JSON twin show about the account's audience."""
+def account_audience(
+    request: Request, access: Access, handle: str, *, fresh: AudienceInsights | None = None
+) -> dict[str, Any]:
+    """What the page and its JSON twin show about the account's audience (a worker job).
+
+    `fresh`: the result an analysis just saved (it is what the store's newest result reads as).
+    """
     account = workspace_account(request, access, handle)
+    compute = server_state(request).worker.compute
     data = cached(
-        request, ("audience", account.account_id), lambda cursor: audience_data(cursor, account)
-    )
+        request, ("audience", account.account_id),
+        lambda cursor: audience_data(cursor, account, compute, fresh),
+    )  # fmt: skip
     base = API.format(workspace=access.workspace, handle=account.handle)
     return {
         "account": {"handle": account.handle, "account_type": account.account_type,
@@ -111,13 +145,16 @@ def account_audience(request: Request, access: Access, handle: str) -> dict[str,
 
 
 @router.get(API, summary="The newest saved audience clustering of the account.", tags=TAGS)
-def audience_api(request: Request, access: ViewerAccess, handle: str) -> dict[str, Any]:
+async def audience_api(request: Request, access: ViewerAccess, handle: str) -> dict[str, Any]:
     """Clusters with names, shares and sizes, the cluster cards, and the graph's layout."""
-    return account_audience(request, access, handle)
+    data: dict[str, Any] = await in_worker(
+        request, lambda: account_audience(request, access, handle)
+    )
+    return data
 
 
 @router.get(PAGE, response_class=HTMLResponse, include_in_schema=False)
-def audience_page(
+async def audience_page(
     request: Request, access: ViewerAccess, handle: str, query: PeriodParameters,
     done: str | None = None,
 ) -> HTMLResponse:  # fmt: skip
@@ -125,6 +162,16 @@ def audience_page(
 
     The period does not change the audience; it is kept so that the navigation keeps it.
     """
+    page: HTMLResponse = await in_worker(
+        request, lambda: render_page(request, access, handle, query, done)
+    )
+    return page
+
+
+def render_page(
+    request: Request, access: Access, handle: str, query: Any, done: str | None
+) -> HTMLResponse:
+    """The page's HTML (a worker job)."""
     data = account_audience(request, access, handle)
     handle = data["account"]["handle"]
     return render(request, "audience.html.j2", {
@@ -151,25 +198,33 @@ def page_cards(data: dict[str, Any]) -> list[dict[str, Any]]:
     tags=TAGS, response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "The PNG."}},
 )  # fmt: skip
-def audience_graph_png(
+async def audience_graph_png(
     request: Request,
     access: ViewerAccess,
     handle: str,
     labels: Annotated[bool, Query(description="Write each cluster's name and share.")] = True,
 ) -> Response:
     """The graph of the newest saved result, drawn as in `tikscope audience report`."""
+    response: Response = await in_worker(request, lambda: graph_picture(request, access, handle,
+                                                                        labels=labels))  # fmt: skip
+    return response
+
+
+def graph_picture(request: Request, access: Access, handle: str, *, labels: bool) -> Response:
+    """The PNG download (a worker job; the drawing runs in the worker's process)."""
     account = workspace_account(request, access, handle)
+    compute = server_state(request).worker.compute
 
     def draw(cursor: DuckDBPyConnection) -> bytes | None:
-        from tikscope.audience.insights import saved_insights
+        from tikscope.audience.insights import load_saved
         from tikscope.audience.results import newest_result_id
-        from tikscope.reports.audience import graph_png
 
         result_id = newest_result_id(cursor, account.account_id)
         if result_id is None:
             return None
-        insights = saved_insights(cursor, account.account_id, account.handle, result_id=result_id)
-        return graph_png(insights, labels=labels)
+        saved = load_saved(cursor, account.account_id, result_id)
+        picture: bytes = compute(report_png, account.handle, saved, labels=labels)
+        return picture
 
     picture = cached(request, ("audience.png", account.account_id, labels), draw)
     if picture is None:
@@ -178,13 +233,11 @@ def audience_graph_png(
     return attachment(picture, "image/png", name)
 
 
-def run_action(request: Request, access: Access, handle: str, action: Any) -> Account:
-    """Run `action(cursor, account)` as the writer; a tikscope error becomes 422.
+def editable_account(request: Request, access: Access, handle: str) -> Account:
+    """The account, when the user is an editor in every workspace that holds it; else 403.
 
     # NOTE: an account's audience results are shared by every workspace that holds it, so a
     # change needs the editor role in each of them: one agency never edits another's names.
-    # TRICKY: `compute_insights` and `merge_clusters` open their own transaction, and DuckDB
-    # refuses a transaction inside another, so they run on `exclusive()`, not `write()`.
     """
     account = workspace_account(request, access, handle)
     state = server_state(request)
@@ -194,6 +247,17 @@ def run_action(request: Request, access: Access, handle: str, action: Any) -> Ac
     if not all(role is not None and role.allows(Role.editor) for role in roles):
         raise HTTPException(403, f"@{account.handle} is also in a workspace where you are not "
                                  "an editor; ask its owner to make this change")  # fmt: skip
+    return account
+
+
+def run_action(request: Request, access: Access, handle: str, action: Any) -> Account:
+    """Run `action(cursor, account)` as the writer; a tikscope error becomes 422.
+
+    # TRICKY: `merge_clusters` opens its own transaction, and DuckDB refuses a transaction
+    # inside another, so actions run on `exclusive()`, not `write()`.
+    """
+    account = editable_account(request, access, handle)
+    state = server_state(request)
     try:
         with state.store.exclusive() as cursor:
             action(cursor, account)
@@ -204,13 +268,38 @@ def run_action(request: Request, access: Access, handle: str, action: Any) -> Ac
     return account
 
 
-def analyze(clusters: int | None, seed: int) -> Callable[[Any, Account], object]:
-    """The analysis as an action: cluster, describe and save (like `tikscope audience report`)."""
-    from tikscope.audience.insights import compute_insights
+def run_analysis(
+    request: Request, access: Access, handle: str, wanted: AnalyzeRequest
+) -> AudienceInsights:
+    """Cluster, describe and save, as `tikscope audience report` does (a worker job).
 
-    return lambda cursor, account: compute_insights(
-        cursor, account.account_id, account.handle, clusters=clusters, seed=seed
+    Reads on a cursor, computes in the worker's process, and is the store's writer only to
+    save. # NOTE: a write between the reading and the save (an import) is not seen by this
+    result; the report aligns it to the members of the day, as it does for older results.
+    """
+    from tikscope.audience.insights import (
+        DEFAULT_OPTIONS,
+        DEFAULT_PRIVACY,
+        analyse,
+        load_inputs,
+        save_insights,
     )
+
+    account = editable_account(request, access, handle)
+    state = server_state(request)
+    try:
+        with state.store.read() as cursor:
+            inputs = load_inputs(cursor, account.account_id, DEFAULT_OPTIONS)
+        analysis = state.worker.compute(analyse, inputs, clusters=wanted.clusters,
+                                        seed=wanted.seed, privacy=DEFAULT_PRIVACY)  # fmt: skip
+        with state.store.exclusive() as cursor:
+            return save_insights(cursor, account.account_id, account.handle, inputs, analysis,
+                                 clusters=wanted.clusters, privacy=DEFAULT_PRIVACY,
+                                 options=DEFAULT_OPTIONS)  # fmt: skip
+    except StoreBusyError:
+        raise
+    except TikscopeError as error:
+        raise HTTPException(422, str(error)) from error
 
 
 def merge(clusters: list[int]) -> Callable[[Any, Account], object]:
@@ -248,31 +337,46 @@ class RenameRequest(BaseModel):
 
 
 @router.post(f"{API}/analyze", summary="Cluster the audience and save the result.", tags=TAGS)
-def analyze_api(
+async def analyze_api(
     request: Request, access: EditorAccess, handle: str, body: AnalyzeRequest | None = None
 ) -> dict[str, Any]:
     """Run the analysis now (a few seconds) and answer with the new result."""
-    options = body or AnalyzeRequest(clusters=None, seed=7)
-    run_action(request, access, handle, analyze(options.clusters, options.seed))
-    return account_audience(request, access, handle)
+    wanted = body or AnalyzeRequest(clusters=None, seed=7)
+
+    def job() -> dict[str, Any]:
+        fresh = run_analysis(request, access, handle, wanted)
+        return account_audience(request, access, handle, fresh=fresh)
+
+    data: dict[str, Any] = await in_worker(request, job)
+    return data
 
 
 @router.post(f"{API}/merge", summary="Merge clusters of the newest result.", tags=TAGS)
-def merge_api(
+async def merge_api(
     request: Request, access: EditorAccess, handle: str, body: MergeRequest
 ) -> dict[str, Any]:
     """Fold the listed clusters into the first; answers with the edited result."""
-    run_action(request, access, handle, merge(body.clusters))
-    return account_audience(request, access, handle)
+
+    def job() -> dict[str, Any]:
+        run_action(request, access, handle, merge(body.clusters))
+        return account_audience(request, access, handle)
+
+    data: dict[str, Any] = await in_worker(request, job)
+    return data
 
 
 @router.post(f"{API}/rename", summary="Rename a cluster of the newest result.", tags=TAGS)
-def rename_api(
+async def rename_api(
     request: Request, access: EditorAccess, handle: str, body: RenameRequest
 ) -> dict[str, Any]:
     """Give a cluster a name; answers with the edited result."""
-    run_action(request, access, handle, rename(body.cluster, body.name))
-    return account_audience(request, access, handle)
+
+    def job() -> dict[str, Any]:
+        run_action(request, access, handle, rename(body.cluster, body.name))
+        return account_audience(request, access, handle)
+
+    data: dict[str, Any] = await in_worker(request, job)
+    return data
 
 
 def back_to_page(access: Access, account: Account, done: str) -> RedirectResponse:
@@ -282,7 +386,7 @@ def back_to_page(access: Access, account: Account, done: str) -> RedirectRespons
 
 
 @router.post(f"{PAGE}/analyze", include_in_schema=False)
-def analyze_form(
+async def analyze_form(
     request: Request,
     access: EditorAccess,
     handle: str,
@@ -294,7 +398,8 @@ def analyze_form(
         wanted = AnalyzeRequest(clusters=int(clusters) if clusters else None, seed=seed)
     except ValueError as error:
         raise HTTPException(422, "clusters must be automatic or a number from 2 to 20") from error
-    account = run_action(request, access, handle, analyze(wanted.clusters, wanted.seed))
+    await in_worker(request, lambda: run_analysis(request, access, handle, wanted))
+    account = workspace_account(request, access, handle)
     return back_to_page(access, account, "analyzed")
 
 

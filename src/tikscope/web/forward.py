@@ -22,7 +22,7 @@ import queue
 import secrets
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import StringIO, TextIOBase
@@ -85,16 +85,30 @@ class Forwarding:
 
 def forwarding_of(request: Request) -> Forwarding:
     """The server's forwarding, after checking the caller is local and knows the secret."""
-    forwarding: Forwarding | None = getattr(request.app.state, "forwarding", None)
-    if forwarding is None:
-        raise HTTPException(404, "Not Found")
     host = request.client.host if request.client else ""
-    if not is_loopback(host):
-        raise HTTPException(403, "commands run through the server only from the same machine")
-    sent = request.headers.get(SECRET_HEADER, "")
-    if not hmac.compare_digest(sent.encode(), forwarding.secret.encode()):
-        raise HTTPException(403, "wrong or missing server secret")
+    refused = forwarding_refusal(request.app.state, host, request.headers)
+    if refused is not None:
+        raise refused
+    forwarding: Forwarding = request.app.state.forwarding
     return forwarding
+
+
+def forwarding_refusal(
+    app_state: Any, client_host: str, headers: Mapping[str, str]
+) -> HTTPException | None:
+    """Why a caller may not run commands here (404: no forwarding; 403), or None when it may.
+
+    Also checked before a command's body is read (see `tikscope.web.limits`).
+    """
+    forwarding: Forwarding | None = getattr(app_state, "forwarding", None)
+    if forwarding is None:
+        return HTTPException(404, "Not Found")
+    if not is_loopback(client_host):
+        return HTTPException(403, "commands run through the server only from the same machine")
+    sent = headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), forwarding.secret.encode()):
+        return HTTPException(403, "wrong or missing server secret")
+    return None
 
 
 def is_loopback(host: str) -> bool:

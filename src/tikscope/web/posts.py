@@ -7,10 +7,7 @@ and `sort` as `tikscope posts --columns ... --sort ...`.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,7 +20,7 @@ from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, post_list
 from tikscope.metrics.studio import data_freshness
-from tikscope.reports.spreadsheet import post_sheet_columns, xlsx_bytes
+from tikscope.reports.spreadsheet import csv_text, post_sheet_columns, xlsx_bytes
 from tikscope.web.downloads import attachment
 from tikscope.web.params import PeriodQuery
 from tikscope.web.render import render
@@ -257,20 +254,7 @@ def posts_xlsx(
     return attachment(content, XLSX_TYPE, download_name(data, "xlsx"))
 
 
-def csv_text(value: Any) -> str:
-    """A cell as CSV text: ISO times (as in the JSON twin), empty for missing."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
 def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
     """Rows as UTF-8 CSV with a header row of column names; ids as their full digits."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_text(row[name]) for name in columns])
-    return buffer.getvalue().encode("utf-8")
+    lines = csv_text(columns, ([row[name] for name in columns] for row in rows), line_end="\r\n")
+    return lines.encode("utf-8")

@@ -9,17 +9,19 @@ request the CSRF token (403). API tokens need no CSRF token: browsers never send
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from tikscope.access import Role, User, role_in, token_user, workspace_handles
 from tikscope.access.passwords import hash_token
 from tikscope.access.sessions import find_session
-from tikscope.errors import TikscopeError
+from tikscope.errors import InvalidHandleError, TikscopeError
+from tikscope.ids import parse_handle
 from tikscope.metrics.query import Account, find_account
 from tikscope.web.state import ServerState
 
@@ -72,9 +74,31 @@ async def optional_identity(
     """The user behind an API token or a session cookie, or None (lookups are remembered)."""
     state = server_state(request)
     if credentials is not None:
-        user = remembered_unless_none(state, token_user, credentials.credentials)
-        return Identity(user, None) if user else None
-    cookie = request.cookies.get(SESSION_COOKIE)
+        return identify_token(state, credentials.credentials)
+    return identify_session(state, request.cookies.get(SESSION_COOKIE))
+
+
+def identify(
+    state: ServerState, authorization: str | None, cookies: Mapping[str, str]
+) -> Identity | None:
+    """`optional_identity` from a request's `Authorization` header and cookies.
+
+    For code in front of the routes (`tikscope.web.limits`), which has no `Request` yet.
+    """
+    scheme, token = get_authorization_scheme_param(authorization)
+    if authorization and scheme.lower() == "bearer" and token:
+        return identify_token(state, token)
+    return identify_session(state, cookies.get(SESSION_COOKIE))
+
+
+def identify_token(state: ServerState, token: str) -> Identity | None:
+    """The user of an API token, or None."""
+    user = remembered_unless_none(state, token_user, token)
+    return Identity(user, None) if user else None
+
+
+def identify_session(state: ServerState, cookie: str | None) -> Identity | None:
+    """The user of a session cookie, or None."""
     if not cookie:
         return None
     minute = state.config.clock().replace(second=0, microsecond=0)
@@ -153,7 +177,10 @@ OwnerAccess = Annotated[Access, Depends(owner)]
 def workspace_account(request: Request, access: Access, handle: str) -> Account:
     """An account of the workspace, or 404 (also for accounts of other workspaces)."""
     state = server_state(request)
-    clean = handle.lstrip("@").lower()
+    try:
+        clean = parse_handle(handle)
+    except InvalidHandleError as error:
+        raise HTTPException(404, str(error)) from error
     if clean not in state.lookup(workspace_handles, access.workspace):
         raise HTTPException(404, f"no account @{clean} in workspace {access.workspace}")
     try:

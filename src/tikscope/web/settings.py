@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from tikscope import access as store_access
 from tikscope.access import LastOwnerError, Role
 from tikscope.errors import UsageError
+from tikscope.ids import parse_handle
 from tikscope.web.render import render
 from tikscope.web.security import (
     Access,
@@ -94,11 +95,6 @@ def apply(request: Request, change: Callable[[DuckDBPyConnection], Result]) -> R
         raise HTTPException(422, str(error)) from error
 
 
-def clean_handle(handle: str) -> str:
-    """A handle without `@`, lower-cased."""
-    return handle.strip().lstrip("@").lower()
-
-
 def member_of(cursor: DuckDBPyConnection, workspace: str, username: str) -> store_access.User:
     """A member of the workspace, or 404."""
     user = store_access.find_user(cursor, username)
@@ -146,7 +142,7 @@ def add_account(access: Access, handle: str) -> Callable[..., str]:
     """Add an account the owner may add (one in another workspace they own)."""
 
     def change(cursor: DuckDBPyConnection) -> str:
-        clean = clean_handle(handle)
+        clean = parse_handle(handle)
         if clean not in store_access.accounts_open_to(cursor, access.identity.user.user_id):
             raise HTTPException(404, f"no account @{clean} that you may add")
         store_access.add_account(cursor, access.workspace, clean)
@@ -159,7 +155,7 @@ def drop_account(workspace: str, handle: str) -> Callable[..., str]:
     """Take an account out of the workspace (its data stays in the store)."""
 
     def change(cursor: DuckDBPyConnection) -> str:
-        clean = clean_handle(handle)
+        clean = parse_handle(handle)
         if clean not in store_access.workspace_handles(cursor, workspace):
             raise HTTPException(404, f"no account @{clean} in workspace {workspace}")
         store_access.remove_account(cursor, workspace, clean)

@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tikscope.config import MAX_BODY_BYTES, MAX_COMMAND_BODY_BYTES
 from tikscope.errors import TikscopeError, UsageError
 from tikscope.store.db import connect, migrate
 from tikscope.store.migrations import MIGRATIONS
+from tikscope.web.analysis import AnalysisWorker
 from tikscope.web.cache import PageCache
 
 if TYPE_CHECKING:
@@ -47,6 +49,10 @@ class WebConfig:
         clock: the current UTC time; tests pass a fixed one.
         allowed_hosts: the host names requests may address (`Host` header), against DNS
             rebinding; empty allows any (tests, or a server bound to every interface).
+        max_body_bytes: the largest request body (forms and JSON are a few kilobytes); a
+            larger one is refused (413) before it is read (see `tikscope.web.limits`).
+        max_command_body_bytes: the largest body of a command another process runs through
+            the server (its arguments and piped input).
     """
 
     db: Path
@@ -56,6 +62,8 @@ class WebConfig:
     login_window: timedelta = timedelta(minutes=15)
     clock: Callable[[], datetime] = utc_now
     allowed_hosts: tuple[str, ...] = ()
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_command_body_bytes: int = MAX_COMMAND_BODY_BYTES
 
 
 class ServerStore:
@@ -192,6 +200,7 @@ class ServerState:
     store: ServerStore
     limiter: LoginLimiter
     cache: PageCache = field(default_factory=PageCache)
+    worker: AnalysisWorker = field(default_factory=AnalysisWorker)
 
     def remember(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """A value computed from the store, kept until the store changes (or a minute passes).

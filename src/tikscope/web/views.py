@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tikscope.access import memberships, role_in, workspace_handles
 from tikscope.errors import TikscopeError
+from tikscope.ids import handle_or_none
 from tikscope.metrics.periods import ChosenPeriod, Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.web.params import PeriodQuery, period_query
@@ -186,7 +187,7 @@ async def error_frame(request: Request) -> dict[str, Any]:
     role = state.lookup(role_in, who.user.user_id, workspace)
     if role is None:
         return {}
-    handle = str(request.path_params.get("handle", "")).lstrip("@").lower()
+    handle = handle_or_none(str(request.path_params.get("handle", "")))
     account = handle if handle in state.lookup(workspace_handles, workspace) else None
     frame = page_context(request, Access(who, workspace, role), account=account)
     name = request.url.path.rsplit("/", 1)[-1]

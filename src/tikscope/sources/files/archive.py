@@ -28,6 +28,7 @@ from tikscope.sources.files.common import (
     SourceFile,
     counted,
     decode_text,
+    file_handle,
     file_problem,
     json_problem,
     normalize_handle,
@@ -165,6 +166,13 @@ def text_field(source: SourceFile, path: JsonPath, item: Mapping[str, Any], name
     return value.strip()
 
 
+def handle_field(source: SourceFile, path: JsonPath, item: Mapping[str, Any], name: str) -> str:
+    """A required handle field (a TikTok user name), as stored."""
+    text = text_field(source, path, item, name)
+    found = field(item, name)
+    return file_handle(source.name, f"{path}/{found[0] if found else name}", text)
+
+
 def time_field(
     source: SourceFile, path: JsonPath, item: Mapping[str, Any], *, required: bool
 ) -> datetime | None:
@@ -248,7 +256,7 @@ def profile_facts(source: SourceFile, data: Mapping[str, Any], handle: str | Non
     likes = count_field(source, path, profile, "likesReceived")
     if likes is not None:
         columns["total_likes"] = likes
-    account = given if named is None else normalize_handle(named)
+    account = given if named is None else file_handle(source.name, f"{path}/userName", named)
     if named is not None and given is not None and given != account:
         raise UsageError(f"{source.name} is the archive of @{account}, but --account says @{given}")
     if not account:
@@ -264,7 +272,7 @@ def member_rows(
     """`audience_members` rows: one per follower, keyed in order of pseudonym."""
     followed: dict[str, datetime | None] = {}
     for path, item in items:
-        member_id = pseudonymize(normalize_handle(text_field(source, path, item, "UserName")))
+        member_id = pseudonymize(handle_field(source, path, item, "UserName"))
         moment = time_field(source, path, item, required=False)
         followed[member_id] = earliest(followed.get(member_id, moment), moment)
     return [
@@ -279,7 +287,7 @@ def following_rows(
     """`following` rows: one per followed account, by handle."""
     followed: dict[str, datetime | None] = {}
     for path, item in items:
-        account = normalize_handle(text_field(source, path, item, "UserName"))
+        account = handle_field(source, path, item, "UserName")
         moment = time_field(source, path, item, required=False)
         followed[account] = earliest(followed.get(account, moment), moment)
     return [{"handle": account, "followed_at": followed[account]} for account in sorted(followed)]

@@ -11,7 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from tikscope.errors import FileFormatError
+from tikscope.errors import FileFormatError, InvalidHandleError
+from tikscope.ids import HANDLE_RULE, parse_handle
 
 SHOWN_VALUE_LENGTH = 60
 """A value quoted in an error message is cut after this many characters."""
@@ -122,8 +123,26 @@ def normalize_word(text: str) -> str:
 
 
 def normalize_handle(handle: str) -> str:
-    """A TikTok handle as stored: no `@`, lower case, no surrounding space."""
-    return handle.strip().lstrip("@").strip().lower()
+    """A handle given on the command line, as stored (see `tikscope.ids.parse_handle`).
+
+    Raises:
+        InvalidHandleError: it is not a TikTok handle.
+    """
+    return parse_handle(handle)
+
+
+def file_handle(where: str, key_path: str, text: str) -> str:
+    """A handle read from a file, as stored.
+
+    Raises:
+        FileFormatError: it is not a TikTok handle; the message names the file and the field.
+    """
+    try:
+        return parse_handle(text)
+    except InvalidHandleError:
+        raise json_problem(
+            where, key_path, f"not a TikTok handle ({HANDLE_RULE})", value=text
+        ) from None
 
 
 POST_ID_PATTERN = re.compile(r"/(?:video|photo)/(\d{6,})(?!\d)")

@@ -21,10 +21,12 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from tikscope.errors import UsageError
+from tikscope.errors import InvalidHandleError, UsageError
+from tikscope.ids import HANDLE_RULE
 from tikscope.sources.files.common import (
     Origin,
     counted,
+    file_problem,
     normalize_handle,
     normalize_word,
     post_id_from_link,
@@ -86,10 +88,19 @@ def of_kinds(studio_files: Sequence[StudioFile], *kinds: str) -> list[StudioFile
     return [studio_file for studio_file in studio_files if studio_file.kind in kinds]
 
 
+def zip_handle(container: str, text: str) -> str:
+    """The handle in a zip's name, as stored; a FileFormatError naming the zip if it is none."""
+    try:
+        return normalize_handle(text)
+    except InvalidHandleError:
+        raise file_problem(container, f"its name does not hold a TikTok handle ({HANDLE_RULE})",
+                           value=text) from None  # fmt: skip
+
+
 def studio_handle(containers: Iterable[str], handle: str | None) -> str:
     """The account of an export: from the zip names, else from `handle`."""
     named = {
-        normalize_handle(match.group(3))
+        zip_handle(container, match.group(3))
         for container in containers
         if (match := ZIP_NAME_PATTERN.fullmatch(container)) is not None
     }
