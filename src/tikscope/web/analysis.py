@@ -37,8 +37,7 @@ THREADS = 2
 class AnalysisWorker:
     """The analysis thread pool and its child process, both started on first use."""
 
-    def __init__(self, *, in_process: bool = True) -> None:
-        self.in_process = in_process
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.threads: ThreadPoolExecutor | None = None
         self.processes: Executor | None = None
@@ -70,16 +69,13 @@ class AnalysisWorker:
             ) from error
 
     def pool(self) -> Executor:
-        """The child process (a thread when `in_process` is off), started now if need be."""
+        """The child process, started now if need be."""
+        import multiprocessing
+
         with self.lock:
             if self.processes is None:
-                if self.in_process:
-                    import multiprocessing
-
-                    context = multiprocessing.get_context("spawn")
-                    self.processes = ProcessPoolExecutor(1, mp_context=context)
-                else:
-                    self.processes = ThreadPoolExecutor(1, thread_name_prefix="tikscope-compute")
+                context = multiprocessing.get_context("spawn")
+                self.processes = ProcessPoolExecutor(1, mp_context=context)
             return self.processes
 
     def close(self) -> None:

@@ -77,14 +77,15 @@ def audience_data(
     from tikscope.audience.results import newest_result_id
 
     freshness = data_freshness(connection, account)
-    result_id = newest_result_id(connection, account.account_id) if fresh is None else None
-    if fresh is None and result_id is None:
-        return {"insights": None, "graph": None, "analysed_at": None, "freshness": freshness}
+    result_id: int | None
     if fresh is not None:
         result_id, report = fresh.result_id, report_of(fresh)
     else:
-        report = compute(report_data, account.handle, load_saved(connection, account.account_id,
-                                                                 result_id))  # fmt: skip
+        result_id = newest_result_id(connection, account.account_id)
+        if result_id is None:
+            return {"insights": None, "graph": None, "analysed_at": None, "freshness": freshness}
+        saved = load_saved(connection, account.account_id, result_id)
+        report = compute(report_data, account.handle, saved)
     analysed_at = fetch_value(
         connection, "SELECT created_at FROM audience_results WHERE result_id = ?", [result_id]
     )
