@@ -12,7 +12,9 @@ plain ASGI middleware (it never reads a body itself) sits in front of the app an
    stops it with 413 at the limit.
 
 A refused request's connection is closed (`Connection: close`), so that the rest of its body is
-never read.
+never read. A refused request with a small body (`KEEP_OPEN_LIMIT`) keeps its connection: the
+server drops the body as it arrives, while closing a connection the client is still writing to
+resets it, often before the client has read the answer.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from tikscope.web.state import ServerState
 OPEN_PATHS = frozenset({"/login"})
 """Paths that take a body from someone not logged in (the login form)."""
 CLOSE = {"Connection": "close"}
+KEEP_OPEN_LIMIT = 64 * 1024
+"""A refused request announcing a body up to this size keeps its connection open."""
 
 
 def describe_size(size: int) -> str:
@@ -87,6 +91,8 @@ class BodyGuard:
         if has_body(headers):
             refusal = self.refusal(scope, headers, limit)
             if refusal is not None:
+                if refusal.status_code != 413 and is_small(headers):
+                    del refusal.headers["connection"]
                 await refusal(scope, receive, send)
                 return
         await self.counted(scope, receive, send, limit)
@@ -142,6 +148,12 @@ class BodyGuard:
                 raise
             response = JSONResponse({"detail": error.detail}, 413, headers=CLOSE)
             await response(scope, receive, send)
+
+
+def is_small(headers: Headers) -> bool:
+    """Whether the request's head announces a body of at most `KEEP_OPEN_LIMIT` bytes."""
+    length = headers.get("content-length", "").strip()
+    return length.isdigit() and int(length) <= KEEP_OPEN_LIMIT
 
 
 def has_body(headers: Headers) -> bool:
