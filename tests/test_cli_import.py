@@ -95,3 +95,26 @@ def test_import_names_a_column_it_does_not_store_in_a_note(
         f"note: {path}: column 'Estimated rewards' not imported (tikscope does not know it)\n"
         in out
     )
+
+
+def test_import_limits_are_options_and_environment_variables(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = FILES / "audience_csv"
+    store = tmp_path / "store.duckdb"
+    code, out, err = cli(capsys, "import", str(path), "--db", str(store), "--account",
+                         "casa_verde_shop", "--limit", "rows=3")  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {path / 'edges.csv'}:2: brings the import past the import limit rows (3 rows); "
+        "raise it with --limit rows=6 (or TIKSCOPE_IMPORT_ROWS)\n"
+    )
+    monkeypatch.setenv("TIKSCOPE_IMPORT_ROWS", "3")
+    code, _, err = cli(capsys, "import", str(path), "--db", str(store), "--account",
+                       "casa_verde_shop")  # fmt: skip
+    assert code == 1 and "import limit rows (3 rows)" in err
+    code, _, err = cli(capsys, "import", str(path), "--db", str(store), "--account",
+                       "casa_verde_shop", "--limit", "rows=100")  # fmt: skip
+    assert (code, err) == (0, "")
+    code, _, err = cli(capsys, "import", str(path), "--db", str(store), "--limit", "speed=3")
+    assert code == 2 and err.startswith("error: --limit 'speed=3': no such limit; known: ")

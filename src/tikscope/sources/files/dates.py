@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from itertools import pairwise
 
 from tikscope.sources.files.calendar_words import (
@@ -46,12 +47,15 @@ class WrittenDate:
         return (self.month, self.day)
 
 
+@lru_cache(maxsize=4096)
 def parse_written_date(text: str) -> WrittenDate | None:
     """A date as Studio or a download writes it; None when `text` is not one.
 
     Reads `2024-05-01`, `2024-05-01 10:00:00`, and dates with or without their year in any
     language of `studio_words.UI_LOCALES` (`April 29`, `28 November`, `29 de abril`, `1er mai`,
     `29. April`, `28 ноября`, `16 tháng Tám`, `9月13日`, `Apr 29 10:00`, `Mon, Apr 29`).
+    Cached: a file repeats its dates (a Content.csv's `Time` is the same on every row), and
+    reading one in every language takes a while.
     """
     folded = " ".join(unicodedata.normalize("NFKC", text).split())
     iso = ISO_PATTERN.fullmatch(folded)
