@@ -97,6 +97,56 @@ def test_import_names_a_column_it_does_not_store_in_a_note(
     )
 
 
+ARCHIVE_PROFILE = {"Profile And Settings": {"Profile Info": {"ProfileMap": {"userName": "casa_verde_shop"}}}}
+
+
+def archive_with(section: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(ARCHIVE_PROFILE | section)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("Overview.csv", '\ufeff"Date","Video Views","Profile Views","Likes","Comments","Shares"\n'
+         '"April 29","9223372036854775808","1","1","1","1"',
+         ":2: column 'Video Views': a number larger than any TikTok count (more than "
+         "999,999,999,999,999) (got '9223372036854775808')"),
+        ("FollowerHistory.csv", '"Date","Followers","Difference in followers from previous day"'
+         '\n"9999-12-31","10","1"',
+         ":2: column 'Date': a date outside 2000-01-01 to 2100-12-31 (got '9999-12-31')"),
+        ("FollowerHistory.csv", '"Date","Followers","Difference in followers from previous day"'
+         '\n"0001-01-01","10","1"',
+         ":2: column 'Date': a date outside 2000-01-01 to 2100-12-31 (got '0001-01-01')"),
+        ("user_data.json", archive_with({"Post": {"Posts": {"VideoList": [{
+            "Date": "2024-05-01 10:00:00", "Likes": "99999999999999999999999",
+            "Link": "https://www.tiktokv.com/share/video/7498123456789012345/"}]}}}),
+         ": Post/Posts/VideoList[0]/Likes: a number larger than any TikTok count (more than "
+         "999,999,999,999,999) (got '99999999999999999999999')"),
+        ("user_data.json", archive_with({"Your Activity": {"Follower": {"FansList": [
+            {"UserName": "\ud800"}]}}}),
+         ": Your Activity/Follower/FansList[0]/UserName: not text (half of a UTF-16 surrogate "
+         "pair) (got '\\ud800')"),
+        ("user_data.json", archive_with({"Your Activity": {"Follower": {"FansList": [
+            {"UserName": "a", "Date": "9999-12-31 23:00:00"}]}}}),
+         ": Your Activity/Follower/FansList[0]/Date: a date outside 2000-01-01 to 2100-12-31 "
+         "(got '9999-12-31 23:00:00')"),
+        ("members.csv", "id,followed_at\nalice,0001-01-01",
+         ":2: column 'followed_at': a date outside 2000-01-01 to 2100-12-31 (got '0001-01-01')"),
+    ],
+)  # fmt: skip
+def test_import_of_a_value_out_of_range_names_it_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    store = tmp_path / "store.duckdb"
+    code, out, err = cli(capsys, "import", str(path), "--db", str(store),
+                         "--account", "casa_verde_shop")  # fmt: skip
+    assert (code, out, err) == (1, "", f"error: {path}{message}\n")
+
+
 def test_import_limits_are_options_and_environment_variables(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

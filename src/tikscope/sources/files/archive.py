@@ -24,13 +24,21 @@ from typing import Any
 
 from tikscope.errors import UsageError
 from tikscope.sources.files.common import (
+    MAX_COUNT,
+    TOO_LARGE,
     SourceFile,
     counted,
+    is_text,
     json_problem,
     normalize_handle,
     post_id_from_link,
 )
-from tikscope.sources.files.dates import at_midnight, parse_iso_timestamp
+from tikscope.sources.files.dates import (
+    OUTSIDE_DAYS,
+    at_midnight,
+    is_plausible_day,
+    parse_iso_timestamp,
+)
 from tikscope.sources.files.json_stream import JsonCursor
 from tikscope.sources.files.reading import open_binary, text_chunks
 from tikscope.sources.records import AccountFacts, Extract, Row
@@ -230,6 +238,10 @@ def text_field(source: SourceFile, path: JsonPath, item: Mapping[str, Any], name
     key, value = found
     if not isinstance(value, str) or not value.strip():
         raise json_problem(source.name, f"{path}/{key}", "not a non-empty text", value=value)
+    if not is_text(value):
+        raise json_problem(
+            source.name, f"{path}/{key}", "not text (half of a UTF-16 surrogate pair)", value=value
+        )
     return value.strip()
 
 
@@ -248,6 +260,8 @@ def time_field(
         raise json_problem(
             source.name, f"{path}/{key}", "not a date like 2024-05-01 10:00:00", value=value
         )
+    if not is_plausible_day(moment.date()):
+        raise json_problem(source.name, f"{path}/{key}", OUTSIDE_DAYS, value=value)
     return moment
 
 
@@ -259,10 +273,15 @@ def count_field(
     if found is None or found[1] in (None, "", "N/A"):
         return None
     key, value = found
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and text.isascii() and text.isdigit():
+        if len(text) > len(str(MAX_COUNT)):
+            raise json_problem(source.name, f"{path}/{key}", TOO_LARGE, value=value)
+        value = int(text)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        if value > MAX_COUNT:
+            raise json_problem(source.name, f"{path}/{key}", TOO_LARGE, value=value)
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
     raise json_problem(source.name, f"{path}/{key}", "not a whole number", value=value)
 
 

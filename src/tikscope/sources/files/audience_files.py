@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from tikscope.errors import UsageError
 from tikscope.sources.files.common import Origin, SourceFile, counted, normalize_handle
 from tikscope.sources.files.csv_files import CsvRow, CsvStream, open_csv
-from tikscope.sources.files.dates import parse_iso_timestamp
+from tikscope.sources.files.dates import OUTSIDE_DAYS, is_plausible_day, parse_iso_timestamp
 from tikscope.sources.files.graphml import read_graphml_edges
 from tikscope.sources.records import AccountFacts, Extract, Row
 
@@ -204,6 +204,8 @@ def read_member(
         raise row.origin.problem(
             "not an ISO date or date-time", column=column("followed_at"), value=followed_at
         )
+    if moment is not None and not is_plausible_day(moment.date()):
+        raise row.origin.problem(OUTSIDE_DAYS, column=column("followed_at"), value=followed_at)
     values["followed_at"] = moment
     return Member(raw_id, values)
 

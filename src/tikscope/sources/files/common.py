@@ -17,6 +17,12 @@ from tikscope.errors import FileFormatError, ImportLimitError
 
 SHOWN_VALUE_LENGTH = 60
 """A value quoted in an error message is cut after this many characters."""
+MAX_COUNT = 10**15 - 1
+"""The largest number an import takes: beyond any TikTok count, and far inside the store's BIGINT,
+so sums and differences of counts cannot overflow."""
+TOO_LARGE = f"a number larger than any TikTok count (more than {MAX_COUNT:,})"
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Half of a UTF-16 pair: JSON's `\\ud800` escapes can write one alone, and no text holds one."""
 
 
 class ImportBudget:
@@ -157,6 +163,11 @@ def shown(value: object) -> str:
     if not text.isprintable() or "'" in text:
         return repr(text)
     return f"'{text}'"
+
+
+def is_text(value: str) -> bool:
+    """Whether a string is text that can be stored: no lone half of a UTF-16 surrogate pair."""
+    return value.isascii() or SURROGATE.search(value) is None
 
 
 def normalize_word(text: str) -> str:

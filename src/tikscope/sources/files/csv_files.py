@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tikscope.sources.files.common import Origin, SourceFile, file_problem
+from tikscope.sources.files.common import MAX_COUNT, TOO_LARGE, Origin, SourceFile, file_problem
 from tikscope.sources.files.reading import Lines, open_lines
 
 if TYPE_CHECKING:
@@ -178,7 +178,10 @@ def parse_change(cell: str, origin: Origin, column: str) -> int | None:
     digits = text[1:] if text.startswith(("-", "\u2212", "+")) else text
     if COUNT_PATTERN.fullmatch(digits) is None:
         raise origin.problem("not a whole number", column=column, value=cell)
-    return sign * int(re.sub(r"\D", "", digits))
+    number = re.sub(r"\D", "", digits)
+    if len(number) > len(str(MAX_COUNT)) or int(number) > MAX_COUNT:
+        raise origin.problem(TOO_LARGE, column=column, value=cell)
+    return sign * int(number)
 
 
 def parse_fraction(cell: str, origin: Origin, column: str) -> float | None:

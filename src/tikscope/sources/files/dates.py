@@ -26,6 +26,11 @@ from tikscope.sources.files.calendar_words import (
 
 ISO_PATTERN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ tT](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 TIME_PATTERN = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+"""The days an import takes (as the web app's periods): TikTok began in 2016, and any day in
+between can be stepped from without leaving what Python's dates hold."""
+OUTSIDE_DAYS = f"a date outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
 LEAP_YEAR = 2000
 """A leap year, to check `February 29` before its year is known."""
 DAYS_IN_YEAR = 366
@@ -217,6 +222,11 @@ def days_forward(earlier: tuple[int, int], later: tuple[int, int]) -> int:
 def latest_year(month_day: tuple[int, int], anchor: date) -> int:
     """The latest year in which (month, day) is not after `anchor`."""
     return anchor.year if month_day <= (anchor.month, anchor.day) else anchor.year - 1
+
+
+def is_plausible_day(day: date) -> bool:
+    """Whether a day is one an import takes: from `EARLIEST_DAY` to `LATEST_DAY`."""
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def at_midnight(day: date) -> datetime:
