@@ -145,6 +145,31 @@ def test_import_of_a_value_out_of_range_names_it_and_writes_nothing(
     code, out, err = cli(capsys, "import", str(path), "--db", str(store),
                          "--account", "casa_verde_shop")  # fmt: skip
     assert (code, out, err) == (1, "", f"error: {path}{message}\n")
+    assert not store.exists()
+
+
+def test_a_failed_import_into_a_new_store_leaves_no_store_behind(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "Overview.csv"
+    path.write_text('"Date","Video Views"\n"April 29","many"')
+    store = tmp_path / "new.duckdb"
+    code, _, err = cli(capsys, "import", str(path), "--db", str(store), "--account", "x_shop")
+    assert code == 1 and err.startswith(f"error: {path}:2: ")
+    assert sorted(tmp_path.iterdir()) == [path, tmp_path / "secret.key"]
+
+
+def test_a_failed_import_into_an_existing_store_keeps_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = tmp_path / "store.duckdb"
+    code, _, _ = cli(capsys, "import", str(FILES / "studio_en"), "--db", str(store),
+                     "--account", "casa_verde_shop")  # fmt: skip
+    before = dump(store)
+    path = tmp_path / "Overview.csv"
+    path.write_text('"Date","Video Views"\n"April 29","many"')
+    code, _, _ = cli(capsys, "import", str(path), "--db", str(store), "--account", "x_shop")
+    assert code == 1 and dump(store) == before
 
 
 def test_import_limits_are_options_and_environment_variables(

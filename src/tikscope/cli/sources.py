@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -92,7 +94,7 @@ def import_files(
     if not path.exists():
         raise UsageError(f"no such file or folder: {path}")
     limits = import_limits(limit or ())
-    with open_store(db, create=True) as connection:
+    with removed_if_failed(db), open_store(db, create=True) as connection:
         imported = import_path(
             connection, path, handle=account, today=clock().date(), key_file=key_path(key_file),
             time_zone=time_zone, limits=limits,
@@ -111,6 +113,22 @@ def import_files(
             typer.echo(f"{item.handle}: nothing new, the store already holds these rows")
         for note in item.notes:
             typer.echo(f"note: {note}")
+
+
+@contextmanager
+def removed_if_failed(db: Path) -> Iterator[None]:
+    """Remove the store `db` (and its write-ahead log) if the block fails and `db` is new.
+
+    A failed import into a path that held no store leaves none behind, not an empty one.
+    """
+    existed = db.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            for path in (db, db.with_name(db.name + ".wal")):
+                path.unlink(missing_ok=True)
+        raise
 
 
 def sync(
