@@ -97,7 +97,9 @@ def test_import_names_a_column_it_does_not_store_in_a_note(
     )
 
 
-ARCHIVE_PROFILE = {"Profile And Settings": {"Profile Info": {"ProfileMap": {"userName": "casa_verde_shop"}}}}
+ARCHIVE_PROFILE = {
+    "Profile And Settings": {"Profile Info": {"ProfileMap": {"userName": "casa_verde_shop"}}}
+}
 
 
 def archive_with(section: dict[str, object]) -> str:

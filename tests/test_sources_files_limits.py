@@ -338,3 +338,13 @@ def test_what_an_archive_steps_over_is_not_kept(tmp_path: Path) -> None:
     [extract] = read_files(path, handle=None, today=date(2026, 5, 2), pseudonymize=str,
                            limits=ImportLimits(kept_characters=1000, rows=10))  # fmt: skip
     assert len(extract.tables["audience_members"]) == 2
+
+
+def test_a_folder_with_more_files_than_files_is_refused_as_it_is_walked(tmp_path: Path) -> None:
+    for n in range(4):
+        (tmp_path / f"{n}.csv").write_text("id\n1\n")
+    (tmp_path / ".hidden").write_text("not counted")
+    assert refused(tmp_path, ImportLimits(files=3)) == (
+        f"{tmp_path}: holds more files than the import limit files (3 files); raise it with "
+        "--limit files=6 (or TIKSCOPE_IMPORT_FILES)"
+    )

@@ -93,11 +93,13 @@ def gather(path: Path, budget: ImportBudget) -> list[SourceFile]:
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if path.is_dir():
-        files = sorted(
-            child
-            for child in path.rglob("*")
-            if child.is_file() and not any(is_junk(part) for part in child.relative_to(path).parts)
-        )
+        files = []
+        for child in path.rglob("*"):
+            if child.is_file() and not any(is_junk(p) for p in child.relative_to(path).parts):
+                files.append(child)
+                if len(files) > budget.limits.files:  # before a huge tree is walked to its end
+                    raise budget.refuse(str(path), "holds more files than", "files")
+        files.sort()
         if not files:
             raise UsageError(f"{path}: no files to import in this directory")
     else:
