@@ -9,11 +9,12 @@ Inputs (built once under --dir):
 
 - bombs: a 1 GiB Overview.csv in a zip of a few MB, a 900 MB members CSV in a zip of under a MB,
   128 MiB in a zip of a few hundred KB, and a zip whose directory understates a member's size;
-- the largest accepted inputs: a members CSV and an edges CSV with the import's `rows` between
-  them, a GraphML of edges, an archive with `rows` followers, an archive padded with watch history
-  to `file_bytes`, a Content.csv of `rows` posts, a members CSV of long bios up to `file_bytes`,
-  and records of `line_characters`;
-- just past a limit: one row more, one byte more.
+- the largest accepted inputs: a members CSV of `rows` members whose cells add up to
+  `kept_characters`, a members CSV and an edges CSV (or GraphML) with `rows` rows between them,
+  an archive with `rows` followers, an archive padded with watch history to `file_bytes`, a
+  Content.csv of `studio_rows` posts, members with 1 KB bios or records of `line_characters` up to
+  `kept_characters`;
+- just past a limit: one row more, one Studio row more, JSON nested 100,000 deep.
 
 Run: `.venv/bin/python benchmarks/import_limits.py [--dir DIR] [--only NAME ...]`.
 """
@@ -137,9 +138,11 @@ def members_and_edges(folder: Path) -> Path:
 
 
 def members_only(folder: Path) -> Path:
-    """A members CSV of `rows` members, every column filled."""
+    """A members CSV of `rows` members, every column filled, their cells `kept_characters` long."""
+    cells = len("m000000,25-34,female,ES,Madrid,es,plants;pots,2025-05-01") - 7
+    bio = "x" * (LIMITS.kept_characters // LIMITS.rows - cells - 8)
     return write_lines(folder / "members_only.csv", MEMBERS_HEADER, (
-        f"m{n},plants and pots {n},25-34,female,ES,Madrid,es,plants;pots,2025-05-01\n"
+        f"m{n:06},{bio},25-34,female,ES,Madrid,es,plants;pots,2025-05-01\n"
         for n in range(LIMITS.rows)
     ))  # fmt: skip
 
@@ -202,9 +205,9 @@ def content(rows: int) -> Callable[[Path], Path]:
 
 
 def long_bios(folder: Path) -> Path:
-    """A members CSV of long bios, up to `file_bytes`."""
+    """A members CSV of 1 KB bios, up to `kept_characters`."""
     bio = "Plants and pots and repotting tips from Madrid; " * 21  # about 1 KB
-    rows = (LIMITS.file_bytes - 100) // (len(bio) + 12)
+    rows = LIMITS.kept_characters // (len(bio) + 8) - 1
     return write_lines(folder / "long_bios.csv", "id,bio\n",
                        (f"m{n},{bio}\n" for n in range(rows)))  # fmt: skip
 
@@ -212,7 +215,7 @@ def long_bios(folder: Path) -> Path:
 def long_lines(folder: Path) -> Path:
     """A members CSV whose records are as long as `line_characters` allows."""
     bio = "x" * (LIMITS.line_characters - 20)
-    rows = (LIMITS.file_bytes - 100) // (len(bio) + 12)
+    rows = LIMITS.kept_characters // (len(bio) + 8) - 1
     return write_lines(folder / "long_lines.csv", "id,bio\n",
                        (f"m{n},{bio}\n" for n in range(rows)))  # fmt: skip
 
@@ -233,7 +236,9 @@ CASES = (
     Case("bomb: 900 MB members CSV in a zip", bomb_members, ("--account", HANDLE)),
     Case("bomb: 128 MiB in a zip", bomb_small),
     Case("bomb: directory says 1 KB, member is 64 MiB", bomb_lying, ("--account", HANDLE)),
-    Case("members CSV, `rows` members", members_only, ("--account", HANDLE)),
+    Case(
+        "members CSV, `rows` members, `kept_characters` long", members_only, ("--account", HANDLE)
+    ),
     Case("members + edges CSV, `rows` rows", members_and_edges, ("--account", HANDLE)),
     Case("members CSV + GraphML edges, `rows` rows", graphml_edges, ("--account", HANDLE)),
     Case("archive, `rows` followers", archive(LIMITS.rows - 2, 0)),
@@ -244,7 +249,7 @@ CASES = (
         content(LIMITS.studio_rows + 1),
         ("--account", HANDLE),
     ),
-    Case("members CSV, 1 KB bios to `file_bytes`", long_bios, ("--account", HANDLE)),
+    Case("members CSV, 1 KB bios to `kept_characters`", long_bios, ("--account", HANDLE)),
     Case("members CSV, records of `line_characters`", long_lines, ("--account", HANDLE)),
     Case("members CSV, `rows` + 1 rows", one_row_too_many, ("--account", HANDLE)),
     Case("archive nested 100,000 deep", deep_json),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tikscope.config import ImportLimits, import_limits
+from tikscope.config import IMPORT_LIMIT_NAMES, ImportLimits, import_limits
 from tikscope.errors import FileFormatError, ImportLimitError, UsageError
 from tikscope.sources.files import read_files
 
@@ -348,3 +348,17 @@ def test_a_folder_with_more_files_than_files_is_refused_as_it_is_walked(tmp_path
         f"{tmp_path}: holds more files than the import limit files (3 files); raise it with "
         "--limit files=6 (or TIKSCOPE_IMPORT_FILES)"
     )
+
+
+def test_every_import_limit_is_documented_with_its_default() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "sources.md").read_text()
+    section = text.split("### Import limits", 1)[1].split("\n## ", 1)[0]
+    documented = {}
+    for line in section.splitlines():
+        if line.startswith("| `") and line.count("|") == 4:
+            name, default = (cell.strip() for cell in line.split("|")[1:3])
+            number, _, unit = default.partition(" ")
+            scale = {"": 1, "Mi": MIB, "MiB": MIB, "GiB": 1 << 30}[unit]
+            documented[name.strip("`")] = int(number.replace(",", "")) * scale
+    defaults = {name: getattr(ImportLimits(), name) for name in IMPORT_LIMIT_NAMES}
+    assert {name: documented.get(name) for name in defaults} == defaults
