@@ -39,7 +39,8 @@ class ImportBudget:
         self.rows = 0
         self.studio_rows = 0
         self.kept_characters = 0
-        self.furthest: dict[str, int] = {}
+        self.furthest: dict[tuple[str, int | None], int] = {}
+        """How far each file (name, zip member index) has been read."""
 
     def refuse(self, where: str, what: str, name: str) -> ImportLimitError:
         """The error for going past the limit `name`: `where: what the import limit NAME (...)`.
@@ -70,12 +71,12 @@ class ImportBudget:
         if self.kept_characters > self.limits.kept_characters:
             raise self.refuse(where, "brings the import past", "kept_characters")
 
-    def count_bytes(self, where: str, position: int) -> None:
+    def count_bytes(self, where: str, member: int | None, position: int) -> None:
         """Count the bytes of a file read up to `position` (a file read again counts once)."""
-        seen = self.furthest.get(where, 0)
+        seen = self.furthest.get((where, member), 0)
         if position <= seen:
             return
-        self.furthest[where] = position
+        self.furthest[where, member] = position
         self.total_bytes += position - seen
         if self.total_bytes > self.limits.total_bytes:
             raise self.refuse(where, "brings the import past", "total_bytes")

@@ -94,7 +94,7 @@ class CountedReader:
                 f"({packed:,} bytes), past",
                 "packing_ratio",
             )
-        source.budget.count_bytes(source.name, position)
+        source.budget.count_bytes(source.name, source.member, position)
 
 
 @contextmanager
