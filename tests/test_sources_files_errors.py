@@ -102,7 +102,8 @@ def test_error_for_text_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "o.csv"
     path.write_bytes(OVERVIEW_HEADER.encode() + '"29 février","1"'.encode("latin-1"))
     assert problem(path) == (
-        f"{path}:2: not UTF-8 text (byte 0xe9 cannot be read); save it as UTF-8 and import it again"
+        f"{path}:2: not UTF-8 text (byte 0xe9 at offset {len(OVERVIEW_HEADER) + 5} cannot be "
+        "read); save it as UTF-8 and import it again"
     )
 
 

@@ -1,4 +1,10 @@
-"""Whatever bytes a file holds, the importers answer with rows or a tikscope error, never a crash."""
+"""Whatever bytes a file holds, the importers answer with rows or a tikscope error, never a crash.
+
+Two kinds of fuzzing: hypothesis mutates fixtures and reads them (`read_files`); a seeded corpus
+(tests/import_fuzzing.py) imports damaged and hostile inputs into a store, checking that a
+refused import leaves the store exactly as it was and, for large inputs run in a child process,
+that an import stays under the memory bound. benchmarks/fuzz_imports.py runs the corpus longer.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,14 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from import_fuzzing import FuzzRun, fuzz_cases, run_in_child
 from tikscope.errors import FileFormatError, UsageError
 from tikscope.sources.files import read_files
+from tikscope.store.db import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "files"
 TOKENS = [b'"', b",", b"\n", b"\r", b";", b"undefined", b"-1", b"1.5", b"\xff", b"\x00",
@@ -153,3 +162,29 @@ def test_fuzz_mutated_audience_files_give_only_tikscope_errors(
     else:
         edges = choice.draw(mutated(edges))
     survives({"members.csv": members, edges_name: edges})
+
+
+CORPUS_SEED = 12
+CORPUS_CASES = 2000
+MEMORY_BOUND_BYTES = 1_000_000_000
+"""Issue 12's goal: an import of any input up to the limits peaks under 1 GB."""
+
+
+def test_fuzz_corpus_imports_raise_only_tikscope_errors_and_refused_ones_change_nothing(
+    tmp_path: Path,
+) -> None:
+    with open_store(tmp_path / "store.duckdb", create=True) as connection:
+        run = FuzzRun(connection, tmp_path, tmp_path / "secret.key")
+        for case in fuzz_cases(CORPUS_SEED, CORPUS_CASES):
+            run.run(case)
+    assert run.failures == []
+    assert sum(run.outcomes.values()) == CORPUS_CASES
+    assert min(run.outcomes[kind] for kind in ("imported", "refused", "limit")) > 20
+
+
+@pytest.mark.slow
+def test_fuzz_large_inputs_stay_under_the_memory_bound(tmp_path: Path) -> None:
+    result = run_in_child(CORPUS_SEED, tmp_path)
+    assert result["failures"] == []
+    assert sum(result["outcomes"].values()) == 11
+    assert 0 < result["peak_bytes"] < MEMORY_BOUND_BYTES

@@ -10,6 +10,7 @@ The tree::
     │   └── SchemaVersionError     written by a newer tikscope, or not a tikscope store
     ├── IngestError                a batch was rejected; the store is unchanged
     │   └── FileFormatError        an imported file is malformed (file, line, field)
+    │       └── ImportLimitError   an imported file goes past an import limit (size, rows, ...)
     ├── SourceError                a TikTok API could not give what was asked
     │   ├── ApiError               an answer with an error (endpoint, code, request id)
     │   │   ├── RateLimitedError   throttled (retried with backoff before it is raised)
@@ -71,6 +72,14 @@ class InvalidHandleError(UsageError):
 
 class FileFormatError(IngestError):
     """An imported file is malformed; the message names the file, line and field."""
+
+
+class ImportLimitError(FileFormatError):
+    """An imported file goes past an import limit; the message names the limit and how to raise it.
+
+    The limits (`tikscope.config.ImportLimits`) bound what one import reads: bytes, rows, the
+    longest line, JSON nesting and how much a zip member unpacks.
+    """
 
 
 class SourceError(TikscopeError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +14,7 @@ import typer
 
 from tikscope.cli.options import DbOption, FormatOption, handle_parser
 from tikscope.cli.output import OutputFormat, print_rows
-from tikscope.config import DEFAULT_DB_PATH
+from tikscope.config import DEFAULT_DB_PATH, IMPORT_LIMIT_NAMES, LIMIT_OPTION, import_limits
 from tikscope.errors import UsageError
 
 NOW_ENV_VAR = "TIKSCOPE_NOW"
@@ -21,6 +23,18 @@ KEY_FILE_ENV_VAR = "TIKSCOPE_KEY_FILE"
 INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
+LimitOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        LIMIT_OPTION,
+        metavar="NAME=VALUE",
+        help=(
+            "Change an import limit (repeatable), e.g. file_bytes=1GiB. Limits: "
+            + ", ".join(IMPORT_LIMIT_NAMES)
+            + "; also TIKSCOPE_IMPORT_<NAME>. See docs/sources.md."
+        ),
+    ),
+]
 KeyFileOption = Annotated[
     Path | None,
     typer.Option(
@@ -72,6 +86,7 @@ def import_files(
         str | None, typer.Option(help="IANA time zone of a new account (default UTC).")
     ] = None,
     key_file: KeyFileOption = None,
+    limit: LimitOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Import TikTok Studio exports, a "Download your data" archive, or an audience graph.
@@ -84,10 +99,11 @@ def import_files(
 
     if not path.exists():
         raise UsageError(f"no such file or folder: {path}")
-    with open_store(db, create=True) as connection:
+    limits = import_limits(limit or ())
+    with removed_if_failed(db), open_store(db, create=True) as connection:
         imported = import_path(
             connection, path, handle=account, today=clock().date(), key_file=key_path(key_file),
-            time_zone=time_zone,
+            time_zone=time_zone, limits=limits,
         )  # fmt: skip
     rows: list[dict[str, Any]] = []
     for item in imported:
@@ -103,6 +119,22 @@ def import_files(
             typer.echo(f"{item.handle}: nothing new, the store already holds these rows")
         for note in item.notes:
             typer.echo(f"note: {note}")
+
+
+@contextmanager
+def removed_if_failed(db: Path) -> Iterator[None]:
+    """Remove the store `db` (and its write-ahead log) if the block fails and `db` is new.
+
+    A failed import into a path that held no store leaves none behind, not an empty one.
+    """
+    existed = db.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            for path in (db, db.with_name(db.name + ".wal")):
+                path.unlink(missing_ok=True)
+        raise
 
 
 def sync(

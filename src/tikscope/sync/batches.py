@@ -129,10 +129,14 @@ def account_row(
 
 
 def arrow_table(name: str, rows: list[Row]) -> pa.Table:
-    """Rows as an Arrow table; an empty list still carries the table's key columns."""
+    """Rows as an Arrow table; an empty list still carries the table's key columns.
+
+    Built column by column: a list per column costs a pointer per cell, where a dict per row (as
+    `pa.Table.from_pylist` wants) would double an import's memory for a moment.
+    """
     if rows:
         columns = sorted({column for row in rows for column in row})
-        return pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
+        return pa.table({column: [row.get(column) for row in rows] for column in columns})
     key = TABLES_BY_NAME[name].key if name in TABLES_BY_NAME else ()
     return pa.table({column: pa.array([], type=pa.null()) for column in key})
 
@@ -161,6 +165,8 @@ def keep_member_keys(
         if key is None:
             key, following = following, following + 1
         renamed[row["member_key"]] = key
+    if all(old == new for old, new in renamed.items()):
+        return tables  # a first import: every member keeps the key the source gave
     result = dict(tables)
     result["audience_members"] = [
         {**row, "member_key": renamed[row["member_key"]]} for row in members

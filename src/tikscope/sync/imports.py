@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tikscope.config import ImportLimits
 from tikscope.store.ingest import Batch, IngestResult, ingest_all
 from tikscope.sync.batches import extract_batch
 from tikscope.sync.pseudonyms import pseudonymizer
@@ -34,16 +35,20 @@ def import_path(
     today: date,
     key_file: Path,
     time_zone: str | None = None,
+    limits: ImportLimits | None = None,
 ) -> list[ImportedAccount]:
     """Import every file under `path`; the store changes for all of them or for none.
 
     Raises:
         FileFormatError: a file is malformed (nothing written); the message names file and line.
+        ImportLimitError: the files go past one of `limits` (the defaults when None).
         UsageError: the account cannot be told from the files and `handle` is None.
     """
     from tikscope.sources.files import read_files
 
-    extracts = read_files(path, handle=handle, today=today, pseudonymize=pseudonymizer(key_file))
+    extracts = read_files(
+        path, handle=handle, today=today, pseudonymize=pseudonymizer(key_file), limits=limits
+    )
     batches = [
         extract_batch(connection, extract, kind="import", source=str(path), time_zone=time_zone)
         for extract in extracts

@@ -17,24 +17,31 @@ spaces or underscores. Mapping (docs/schema.md, "filled from"):
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from tikscope.errors import UsageError
 from tikscope.sources.files.common import (
+    MAX_COUNT,
+    TOO_LARGE,
     SourceFile,
     counted,
-    decode_text,
     file_handle,
-    file_problem,
+    is_text,
     json_problem,
     normalize_handle,
     post_id_from_link,
 )
-from tikscope.sources.files.dates import at_midnight, parse_iso_timestamp
+from tikscope.sources.files.dates import (
+    OUTSIDE_DAYS,
+    at_midnight,
+    is_plausible_day,
+    parse_iso_timestamp,
+)
+from tikscope.sources.files.json_stream import JsonCursor
+from tikscope.sources.files.reading import open_binary, text_chunks
 from tikscope.sources.records import AccountFacts, Extract, Row
 
 SECTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -71,31 +78,89 @@ def fold_key(key: str) -> str:
     return re.sub(r"[\W_]", "", key).casefold()
 
 
-TOP_KEYS = frozenset(fold_key(path[0]) for paths in SECTIONS.values() for path in paths)
+WANTED = {
+    tuple(fold_key(step) for step in path): name
+    for name, paths in SECTIONS.items()
+    for path in paths
+}
+"""Folded key path -> the section found there."""
+ON_THE_WAY = frozenset(path[:length] for path in WANTED for length in range(1, len(path)))
+"""The folded key paths of the objects that lead to a section."""
+STEPPED_OVER: dict[str, Any] = {}
+"""Stands for each comment: the import only counts them."""
 
 
-def load_json(source: SourceFile) -> object:
-    """The parsed JSON of a file.
+def load_archive(source: SourceFile) -> dict[str, Any] | None:
+    """The parts of a JSON file that the archive import reads; None when it is not an archive.
+
+    The file is read as a stream (`json_stream`): the objects on the way to a section and the
+    sections are kept, with their keys as written, and everything else is stepped over. Each
+    item of a section counts as a row of the import.
 
     Raises:
         FileFormatError: not UTF-8 or not valid JSON (with the line of the first error).
+        ImportLimitError: a value longer than `line_characters`, nesting past `json_depth`,
+            items past `rows`, or the file past its byte limits.
     """
-    text = decode_text(source)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise file_problem(
-            source.name, f"not valid JSON: {error.msg} (column {error.colno})", line=error.lineno
-        ) from None
-    except (ValueError, RecursionError) as error:
-        raise file_problem(source.name, f"not valid JSON ({type(error).__name__})") from None
+    with open_binary(source) as reader:
+        cursor = JsonCursor(source, text_chunks(source, reader))
+        try:
+            if cursor.peek() != "{":
+                cursor.skip(0)
+                cursor.end()
+                return None
+            document = kept_object(cursor, (), [], 0)
+            cursor.end()
+        except RecursionError:
+            raise cursor.too_deep() from None
+    return document or None
 
 
-def is_archive(data: object) -> bool:
-    """Whether parsed JSON has the top-level keys of a "Download your data" archive."""
-    return isinstance(data, dict) and any(
-        isinstance(key, str) and fold_key(key) in TOP_KEYS for key in data
-    )
+def kept_object(
+    cursor: JsonCursor, folded: tuple[str, ...], written: list[str], depth: int
+) -> dict[str, Any]:
+    """The members of the object at the cursor that lead to a section (the others stepped over)."""
+    kept: dict[str, Any] = {}
+    for key in cursor.members(depth):
+        path = (*folded, fold_key(key))
+        if path in WANTED:
+            kept[key] = kept_section(cursor, WANTED[path], [*written, key], depth + 1)
+        elif path in ON_THE_WAY and cursor.peek() == "{":
+            kept[key] = kept_object(cursor, path, [*written, key], depth + 1)
+        elif path in ON_THE_WAY:
+            cursor.skip(depth + 1)
+            kept[key] = None
+        else:
+            cursor.skip(depth + 1)
+    return kept
+
+
+def kept_section(cursor: JsonCursor, name: str, written: list[str], depth: int) -> object:
+    """A section's value: the profile object, or a list with its items built one at a time.
+
+    A value of the other kind (a list for the profile, an object for a list) is stepped over
+    and stands as an empty one, for the error that names its type.
+    """
+    char = cursor.peek()
+    wanted = "{" if name == "profile" else "["
+    if char in ("{", "[") and char != wanted:
+        cursor.skip(depth)
+        return {} if char == "{" else []
+    if char != "[":
+        return cursor.value(depth)
+    source = cursor.source
+    items: list[object] = []
+    for index in cursor.elements(depth):
+        where = f"{source.name}: {'/'.join(written)}[{index}]"
+        if name == "comments" and cursor.peek() == "{":
+            cursor.skip(depth + 1)
+            source.budget.count_row(where, 0)
+            items.append(STEPPED_OVER)
+            continue
+        start = cursor.position
+        items.append(cursor.value(depth + 1))
+        source.budget.count_row(where, cursor.position - start)
+    return items
 
 
 def find_section(data: Mapping[str, Any], name: str) -> tuple[JsonPath, object] | None:
@@ -124,8 +189,8 @@ def walk(data: Mapping[str, Any], path: tuple[str, ...]) -> tuple[JsonPath, obje
 
 def section_items(
     source: SourceFile, data: Mapping[str, Any], name: str
-) -> tuple[JsonPath, list[tuple[JsonPath, Mapping[str, Any]]]] | None:
-    """The objects of a list section, each with its key path; None when the section is absent.
+) -> tuple[JsonPath, list[Mapping[str, Any]]] | None:
+    """The key path and the objects of a list section; None when the section is absent.
 
     Raises:
         FileFormatError: the section or one of its items has the wrong type.
@@ -138,12 +203,23 @@ def section_items(
         return path, []
     if not isinstance(value, list):
         raise json_problem(source.name, path, "not a list", value=type(value).__name__)
-    items: list[tuple[JsonPath, Mapping[str, Any]]] = []
     for index, item in enumerate(value):
         if not isinstance(item, dict):
             raise json_problem(source.name, f"{path}[{index}]", "not an object", value=item)
-        items.append((f"{path}[{index}]", item))
-    return path, items
+    return path, value
+
+
+def consumed(
+    path: JsonPath, items: list[Mapping[str, Any]]
+) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
+    """Each item with its key path (`.../FansList[3]`); the list is emptied once all are read.
+
+    # NOTE: emptied so that a large section's items give their memory back before its rows are
+    # built; `read_archive` reads each section once.
+    """
+    for index, item in enumerate(items):
+        yield f"{path}[{index}]", item
+    items.clear()
 
 
 def field(item: Mapping[str, Any], *names: str) -> tuple[str, object] | None:
@@ -163,6 +239,10 @@ def text_field(source: SourceFile, path: JsonPath, item: Mapping[str, Any], name
     key, value = found
     if not isinstance(value, str) or not value.strip():
         raise json_problem(source.name, f"{path}/{key}", "not a non-empty text", value=value)
+    if not is_text(value):
+        raise json_problem(
+            source.name, f"{path}/{key}", "not text (half of a UTF-16 surrogate pair)", value=value
+        )
     return value.strip()
 
 
@@ -188,6 +268,8 @@ def time_field(
         raise json_problem(
             source.name, f"{path}/{key}", "not a date like 2024-05-01 10:00:00", value=value
         )
+    if not is_plausible_day(moment.date()):
+        raise json_problem(source.name, f"{path}/{key}", OUTSIDE_DAYS, value=value)
     return moment
 
 
@@ -199,10 +281,15 @@ def count_field(
     if found is None or found[1] in (None, "", "N/A"):
         return None
     key, value = found
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and text.isascii() and text.isdigit():
+        if len(text) > len(str(MAX_COUNT)):
+            raise json_problem(source.name, f"{path}/{key}", TOO_LARGE, value=value)
+        value = int(text)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        if value > MAX_COUNT:
+            raise json_problem(source.name, f"{path}/{key}", TOO_LARGE, value=value)
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
     raise json_problem(source.name, f"{path}/{key}", "not a whole number", value=value)
 
 
@@ -214,7 +301,7 @@ def read_archive(
     today: date,
     pseudonymize: Callable[[str], str],
 ) -> Extract:
-    """One archive, read into one extract.
+    """One archive (as `load_archive` keeps it), read into one extract; its lists are emptied.
 
     Raises:
         FileFormatError: a section or item has the wrong shape.
@@ -225,13 +312,15 @@ def read_archive(
     notes: list[str] = []
     followers = section_items(source, data, "followers")
     if followers is not None:
-        tables["audience_members"] = member_rows(source, followers[1], pseudonymize)
+        tables["audience_members"] = member_rows(source, consumed(*followers), pseudonymize)
     following = section_items(source, data, "following")
     if following is not None:
-        tables["following"] = following_rows(source, following[1])
+        tables["following"] = following_rows(source, consumed(*following))
     posts = section_items(source, data, "posts")
     if posts is not None:
-        tables["posts"], tables["post_snapshots"] = post_rows(source, posts[1], at_midnight(today))
+        tables["posts"], tables["post_snapshots"] = post_rows(
+            source, consumed(*posts), at_midnight(today)
+        )
     comments = section_items(source, data, "comments")
     if comments is not None and comments[1]:
         notes.append(
@@ -266,7 +355,7 @@ def profile_facts(source: SourceFile, data: Mapping[str, Any], handle: str | Non
 
 def member_rows(
     source: SourceFile,
-    items: list[tuple[JsonPath, Mapping[str, Any]]],
+    items: Iterable[tuple[JsonPath, Mapping[str, Any]]],
     pseudonymize: Callable[[str], str],
 ) -> list[Row]:
     """`audience_members` rows: one per follower, keyed in order of pseudonym."""
@@ -282,7 +371,7 @@ def member_rows(
 
 
 def following_rows(
-    source: SourceFile, items: list[tuple[JsonPath, Mapping[str, Any]]]
+    source: SourceFile, items: Iterable[tuple[JsonPath, Mapping[str, Any]]]
 ) -> list[Row]:
     """`following` rows: one per followed account, by handle."""
     followed: dict[str, datetime | None] = {}
@@ -294,7 +383,9 @@ def following_rows(
 
 
 def post_rows(
-    source: SourceFile, items: list[tuple[JsonPath, Mapping[str, Any]]], captured_at: datetime
+    source: SourceFile,
+    items: Iterable[tuple[JsonPath, Mapping[str, Any]]],
+    captured_at: datetime,
 ) -> tuple[list[Row], list[Row]]:
     """`posts` and `post_snapshots` rows of the account's own posts."""
     posts: dict[str, Row] = {}

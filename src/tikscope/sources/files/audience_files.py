@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from tikscope.errors import UsageError
 from tikscope.sources.files.common import Origin, SourceFile, counted, normalize_handle
-from tikscope.sources.files.csv_files import CsvRow, CsvTable, read_csv
-from tikscope.sources.files.dates import parse_iso_timestamp
+from tikscope.sources.files.csv_files import CsvRow, CsvStream, open_csv
+from tikscope.sources.files.dates import OUTSIDE_DAYS, is_plausible_day, parse_iso_timestamp
 from tikscope.sources.files.graphml import read_graphml_edges
 from tikscope.sources.records import AccountFacts, Extract, Row
 
@@ -40,6 +40,8 @@ MEMBER_COLUMNS = (
     "interests",
     "followed_at",
 )
+REPEATING_COLUMNS = frozenset({"age_bucket", "gender", "country", "city", "language"})
+"""Member columns whose few values repeat from member to member: each is kept once."""
 EDGE_COLUMNS = (("follower", "followee"), ("source", "target"))
 """The two namings of an edges CSV's columns: (who follows, who is followed)."""
 GENDERS = ("female", "male", "other")
@@ -49,7 +51,7 @@ Edge = tuple[str, str, Origin, str]
 """(follower id, followee id, where, the follower column's name)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A member as read: the id as given and its row (without `member_key`)."""
 
@@ -99,20 +101,21 @@ def read_audience(
         raise UsageError(
             "an audience import does not say whose audience it is; use --account HANDLE"
         )
-    table = read_csv(members_file)
-    members, notes = read_members(table, pseudonymize)
+    with open_csv(members_file) as table:
+        members, notes = read_members(table, pseudonymize)
     keys = {member.raw_id: key for key, member in enumerate(members)}
-    edges = [edge for source, kind in edge_files for edge in read_edges(source, kind)]
+    names = {member.raw_id: member.raw_id for member in members}
+    edges = [edge for source, kind in edge_files for edge in read_edges(source, kind, names)]
     follows, outside, self_follows = follow_rows(edges, keys, members_file.name)
     if self_follows:
         notes.append(f"{counted(self_follows, 'edge')} from a member to itself left out")
     facts = AccountFacts(
         handle=normalize_handle(handle), account_type=None, source="audience_files"
     )
+    for key, member in enumerate(members):
+        member.row["member_key"] = key  # NOTE: into the row itself: a copy per member is costly
     tables = {
-        "audience_members": [
-            {"member_key": key} | member.row for key, member in enumerate(members)
-        ],
+        "audience_members": [member.row for member in members],
         "follows": follows,
         "outside_accounts": outside,
     }
@@ -120,7 +123,7 @@ def read_audience(
 
 
 def read_members(
-    table: CsvTable, pseudonymize: Callable[[str], str]
+    table: CsvStream, pseudonymize: Callable[[str], str]
 ) -> tuple[list[Member], list[str]]:
     """The members of a members CSV, in order of pseudonym, and notes on ignored columns."""
     folded = folded_header(table.header)
@@ -128,9 +131,10 @@ def read_members(
     ignored = [cell for cell, name in zip(table.header, folded, strict=True) if name not in columns]
     notes = [f"{table.source.name}: column '{cell}' ignored" for cell in ignored]
     seen: dict[str, int] = {}
+    shared: dict[str, str] = {}
     members = []
     for row in table.rows:
-        member = read_member(row, columns, table.header, pseudonymize)
+        member = read_member(row, columns, table.header, pseudonymize, shared)
         if member.raw_id in seen:
             raise row.origin.problem(
                 f"id appears twice (first on line {seen[member.raw_id]})",
@@ -148,11 +152,17 @@ def read_member(
     columns: dict[str, int],
     header: Sequence[str],
     pseudonymize: Callable[[str], str],
+    shared: dict[str, str],
 ) -> Member:
-    """One member row, validated; `columns` maps a member column to its index in `header`."""
+    """One member row, validated; `columns` maps a member column to its index in `header`.
+
+    Values that repeat (a country, an interest) are kept once: `shared` maps each to its copy.
+    """
 
     def cell(name: str) -> str | None:
         value = row.cells[columns[name]].strip() if name in columns else ""
+        if name in REPEATING_COLUMNS:
+            value = shared.setdefault(value, value)
         return value or None
 
     def column(name: str) -> str:
@@ -174,7 +184,7 @@ def read_member(
     values["gender"] = checked(
         row,
         column("gender"),
-        gender and gender.casefold(),
+        gender and shared.setdefault(gender.casefold(), gender.casefold()),
         GENDERS.__contains__,
         "not female, male or other",
         shown=gender,
@@ -182,7 +192,11 @@ def read_member(
     for name in ("country", "city", "language"):
         values[name] = cell(name)
     interests = cell("interests")
-    parts = [part.strip() for part in INTEREST_SEPARATORS.split(interests or "") if part.strip()]
+    parts = [
+        shared.setdefault(part.strip(), part.strip())
+        for part in INTEREST_SEPARATORS.split(interests or "")
+        if part.strip()
+    ]
     values["interests"] = parts or None
     followed_at = cell("followed_at")
     moment = parse_iso_timestamp(followed_at) if followed_at else None
@@ -190,6 +204,8 @@ def read_member(
         raise row.origin.problem(
             "not an ISO date or date-time", column=column("followed_at"), value=followed_at
         )
+    if moment is not None and not is_plausible_day(moment.date()):
+        raise row.origin.problem(OUTSIDE_DAYS, column=column("followed_at"), value=followed_at)
     values["followed_at"] = moment
     return Member(raw_id, values)
 
@@ -209,25 +225,33 @@ def checked(
     return value
 
 
-def read_edges(source: SourceFile, kind: str) -> list[Edge]:
-    """The edges of one edges file, as (follower, followee, origin, follower column)."""
+def read_edges(source: SourceFile, kind: str, names: dict[str, str]) -> list[Edge]:
+    """The edges of one edges file, as (follower, followee, origin, follower column).
+
+    Each id is stored once: `names` maps an id to the one string that stands for it.
+    """
     if kind == "graphml":
         return [
-            (follower, followee, origin, "source")
+            (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,
+             "source")
             for follower, followee, origin in read_graphml_edges(source)
-        ]
-    table = read_csv(source)
-    found = edge_columns(table.header)
-    assert found is not None, "an edges file is detected by its header"
-    follower_index, followee_index = found
-    edges = []
-    for row in table.rows:
-        follower = row.cells[follower_index].strip()
-        followee = row.cells[followee_index].strip()
-        for index, value in ((follower_index, follower), (followee_index, followee)):
-            if not value:
-                raise row.origin.problem("empty", column=table.header[index])
-        edges.append((follower, followee, row.origin, table.header[follower_index]))
+        ]  # fmt: skip
+    with open_csv(source) as table:
+        found = edge_columns(table.header)
+        assert found is not None, "an edges file is detected by its header"
+        follower_index, followee_index = found
+        edges = []
+        for row in table.rows:
+            follower = row.cells[follower_index].strip()
+            followee = row.cells[followee_index].strip()
+            for index, value in ((follower_index, follower), (followee_index, followee)):
+                if not value:
+                    raise row.origin.problem("empty", column=table.header[index])
+            follower, followee = (
+                names.setdefault(follower, follower),
+                names.setdefault(followee, followee),
+            )
+            edges.append((follower, followee, row.origin, table.header[follower_index]))
     return edges
 
 

@@ -9,31 +9,107 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from tikscope.errors import FileFormatError, InvalidHandleError
+from tikscope.config import ImportLimits, raise_limit_hint, shown_limit
+from tikscope.errors import FileFormatError, ImportLimitError, InvalidHandleError
 from tikscope.ids import HANDLE_RULE, parse_handle
 
 SHOWN_VALUE_LENGTH = 60
 """A value quoted in an error message is cut after this many characters."""
+MAX_COUNT = 10**15 - 1
+"""The largest number an import takes: beyond any TikTok count, and far inside the store's BIGINT,
+so sums and differences of counts cannot overflow."""
+TOO_LARGE = f"a number larger than any TikTok count (more than {MAX_COUNT:,})"
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Half of a UTF-16 pair: JSON's `\\ud800` escapes can write one alone, and no text holds one."""
+
+
+class ImportBudget:
+    """What one import has read so far, counted against its limits (`ImportLimits`).
+
+    Shared by every file of an import: the totals (bytes, files, rows) are the import's.
+    """
+
+    def __init__(self, limits: ImportLimits | None = None) -> None:
+        """Start counting from nothing, under `limits` (the defaults when None)."""
+        self.limits = limits or ImportLimits()
+        self.total_bytes = 0
+        self.files = 0
+        self.rows = 0
+        self.studio_rows = 0
+        self.kept_characters = 0
+        self.furthest: dict[tuple[str, int | None], int] = {}
+        """How far each file (name, zip member index) has been read."""
+
+    def refuse(self, where: str, what: str, name: str) -> ImportLimitError:
+        """The error for going past the limit `name`: `where: what the import limit NAME (...)`.
+
+        `what` ends where the limit's words go: "is larger than", "brings the import past".
+        """
+        value = getattr(self.limits, name)
+        return ImportLimitError(
+            f"{where}: {what} the import limit {name} ({shown_limit(name, value)}); "
+            + raise_limit_hint(name, value)
+        )
+
+    def count_file(self, where: str) -> None:
+        """Count one more file of the import."""
+        self.files += 1
+        if self.files > self.limits.files:
+            raise self.refuse(where, "brings the import past", "files")
+
+    def count_row(self, where: str, characters: int, *, studio: bool = False) -> None:
+        """Count one more row (a CSV record, a JSON list item, a GraphML edge) and its length."""
+        self.rows += 1
+        if self.rows > self.limits.rows:
+            raise self.refuse(where, "brings the import past", "rows")
+        self.studio_rows += studio
+        if self.studio_rows > self.limits.studio_rows:
+            raise self.refuse(where, "brings the Studio files past", "studio_rows")
+        self.kept_characters += characters
+        if self.kept_characters > self.limits.kept_characters:
+            raise self.refuse(where, "brings the import past", "kept_characters")
+
+    def count_bytes(self, where: str, member: int | None, position: int) -> None:
+        """Count the bytes of a file read up to `position` (a file read again counts once)."""
+        seen = self.furthest.get((where, member), 0)
+        if position <= seen:
+            return
+        self.furthest[where, member] = position
+        self.total_bytes += position - seen
+        if self.total_bytes > self.limits.total_bytes:
+            raise self.refuse(where, "brings the import past", "total_bytes")
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file to import, already read into memory.
+    """One file to import, read as a stream when needed (`reading.open_binary`).
 
     Attributes:
         name: how messages name it: the path, or `archive.zip!Overview.csv` inside a zip.
-        data: the file's bytes.
+        path: the file on disk (the zip, for a member of one).
+        budget: the import's counts and limits.
+        member: the member's index in the zip's directory, or None for a plain file.
+        packed_size: the member's compressed size in the zip, or None for a plain file.
         container: the zip file's base name when the file came out of a zip, else None.
     """
 
     name: str
-    data: bytes
+    path: Path
+    budget: ImportBudget = field(compare=False, repr=False)
+    member: int | None = None
+    packed_size: int | None = None
     container: str | None = None
 
+    @property
+    def limits(self) -> ImportLimits:
+        """The import's limits."""
+        return self.budget.limits
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a row came from: a file and a line (1 = the header row)."""
 
@@ -91,24 +167,9 @@ def shown(value: object) -> str:
     return f"'{text}'"
 
 
-def decode_text(source: SourceFile) -> str:
-    """The file's text: UTF-8, with or without a byte order mark.
-
-    Raises:
-        FileFormatError: the file is not UTF-8 (a UTF-16 file is named as such).
-    """
-    if source.data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise file_problem(source.name, "is UTF-16 text; save it as UTF-8 and import it again")
-    try:
-        return source.data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = source.data[: error.start].count(b"\n") + 1
-        raise file_problem(
-            source.name,
-            f"not UTF-8 text (byte 0x{source.data[error.start]:02x} cannot be read); "
-            "save it as UTF-8 and import it again",
-            line=line,
-        ) from None
+def is_text(value: str) -> bool:
+    """Whether a string is text that can be stored: no lone half of a UTF-16 surrogate pair."""
+    return value.isascii() or SURROGATE.search(value) is None
 
 
 def normalize_word(text: str) -> str:

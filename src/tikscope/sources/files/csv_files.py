@@ -8,11 +8,18 @@ separated by `;` or tabs, as spreadsheets save them).
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tikscope.sources.files.common import Origin, SourceFile, decode_text, file_problem
+from tikscope.sources.files.common import MAX_COUNT, TOO_LARGE, Origin, SourceFile, file_problem
+from tikscope.sources.files.reading import Lines, open_lines
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 MISSING_CELLS = frozenset({"", "undefined", "-", "--"})
 """Cells that mean "no value": Studio writes `undefined` for days not ready yet."""
@@ -22,7 +29,7 @@ FRACTION_PATTERN = re.compile(r"(\d+(?:[.,]\d+)?|[.,]\d+)\s*(%?)")
 """A share: `0.52`, `0,52` or `52 %`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CsvRow:
     """One record of a CSV file and where it ends."""
 
@@ -39,54 +46,97 @@ class CsvTable:
     rows: tuple[CsvRow, ...]
 
 
+@dataclass(frozen=True)
+class CsvStream:
+    """A CSV file being read: its header row, and its records as they come (`open_csv`)."""
+
+    source: SourceFile
+    header: tuple[str, ...]
+    rows: Iterator[CsvRow]
+
+
 def read_header(source: SourceFile) -> tuple[str, ...]:
     """The first record of a CSV file (empty when the file is empty).
 
     Raises:
         FileFormatError: the file is not UTF-8 or not readable as CSV.
     """
-    text = decode_text(source)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
-    try:
-        return tuple(next(reader, []))
-    except csv.Error as error:
-        raise file_problem(source.name, f"not a readable CSV file ({error})", line=1) from None
+    with open_lines(source) as lines:
+        reader = csv_reader(lines)
+        try:
+            return tuple(next(reader, []))
+        except csv.Error as error:
+            raise file_problem(source.name, f"not a readable CSV file ({error})", line=1) from None
 
 
-def read_csv(source: SourceFile) -> CsvTable:
-    """Every record of a CSV file, each with the line it ends on.
+def read_csv(source: SourceFile, *, studio: bool = False) -> CsvTable:
+    """Every record of a CSV file, each with the line it ends on, read as a stream.
+
+    Args:
+        source: the file.
+        studio: whether it is a Studio file, whose rows also count against `studio_rows`.
 
     Raises:
         FileFormatError: not UTF-8, not CSV, or a record with more or fewer cells than the header.
+        ImportLimitError: a record longer than `line_characters`, or the import's rows past
+            `rows` (or `studio_rows`).
     """
-    text = decode_text(source)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
-    records: list[CsvRow] = []
-    header: tuple[str, ...] = ()
+    with open_csv(source, studio=studio) as stream:
+        return CsvTable(source, stream.header, tuple(stream.rows))
+
+
+@contextmanager
+def open_csv(source: SourceFile, *, studio: bool = False) -> Iterator[CsvStream]:
+    """A CSV file's header row and, as they are read, its records (errors as in `read_csv`)."""
+    with open_lines(source) as lines:
+        records = csv_records(source, lines)
+        first = next(records, None)
+        header = () if first is None else tuple(first[1])
+        yield CsvStream(source, header, checked_rows(source, header, records, studio=studio))
+
+
+def csv_records(source: SourceFile, lines: Lines) -> Iterator[tuple[int, list[str]]]:
+    """The records that are not blank, each with the line it ends on."""
+    reader = csv_reader(lines)
     try:
         for cells in reader:
-            if not cells or cells == [""]:
-                continue
-            if not header:
-                header = tuple(cells)
-                continue
-            origin = Origin(source.name, reader.line_num)
-            if len(cells) != len(header):
-                raise origin.problem(f"{len(cells)} cells, but the header has {len(header)}")
-            records.append(CsvRow(origin, tuple(cells)))
+            lines.mark()
+            if cells and cells != [""]:
+                yield reader.line_num, cells
     except csv.Error as error:
         raise file_problem(
             source.name, f"not a readable CSV file ({error})", line=reader.line_num
         ) from None
-    return CsvTable(source, header, tuple(records))
 
 
-def delimiter_of(text: str) -> str:
+def checked_rows(
+    source: SourceFile,
+    header: tuple[str, ...],
+    records: Iterator[tuple[int, list[str]]],
+    *,
+    studio: bool,
+) -> Iterator[CsvRow]:
+    """The records after the header, each as long as the header and counted as a row."""
+    for line, cells in records:
+        origin = Origin(source.name, line)
+        if len(cells) != len(header):
+            raise origin.problem(f"{len(cells)} cells, but the header has {len(header)}")
+        characters = sum(map(len, cells))
+        source.budget.count_row(f"{source.name}:{line}", characters, studio=studio)
+        yield CsvRow(origin, tuple(cells))
+
+
+def csv_reader(lines: Lines) -> CsvReader:
+    """A csv reader over `lines`, its separator told by the first line."""
+    first = next(lines, "")
+    return csv.reader(itertools.chain([first], lines), delimiter=delimiter_of(first), strict=True)
+
+
+def delimiter_of(first_line: str) -> str:
     """The cell separator: `,`, or `;` or a tab when the header row has more of those.
 
     Spreadsheets in some locales save CSV with `;`; audience lists may come as TSV.
     """
-    first_line = text.split("\n", 1)[0]
     counts = {separator: first_line.count(separator) for separator in (",", ";", "\t")}
     return max(counts, key=lambda separator: counts[separator])
 
@@ -128,7 +178,10 @@ def parse_change(cell: str, origin: Origin, column: str) -> int | None:
     digits = text[1:] if text.startswith(("-", "\u2212", "+")) else text
     if COUNT_PATTERN.fullmatch(digits) is None:
         raise origin.problem("not a whole number", column=column, value=cell)
-    return sign * int(re.sub(r"\D", "", digits))
+    number = re.sub(r"\D", "", digits)
+    if len(number) > len(str(MAX_COUNT)) or int(number) > MAX_COUNT:
+        raise origin.problem(TOO_LARGE, column=column, value=cell)
+    return sign * int(number)
 
 
 def parse_fraction(cell: str, origin: Origin, column: str) -> float | None:

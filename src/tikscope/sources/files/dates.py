@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from itertools import pairwise
 
 from tikscope.sources.files.calendar_words import (
@@ -25,6 +26,11 @@ from tikscope.sources.files.calendar_words import (
 
 ISO_PATTERN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ tT](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 TIME_PATTERN = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+"""The days an import takes (as the web app's periods): TikTok began in 2016, and any day in
+between can be stepped from without leaving what Python's dates hold."""
+OUTSIDE_DAYS = f"a date outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
 LEAP_YEAR = 2000
 """A leap year, to check `February 29` before its year is known."""
 DAYS_IN_YEAR = 366
@@ -46,12 +52,15 @@ class WrittenDate:
         return (self.month, self.day)
 
 
+@lru_cache(maxsize=4096)
 def parse_written_date(text: str) -> WrittenDate | None:
     """A date as Studio or a download writes it; None when `text` is not one.
 
     Reads `2024-05-01`, `2024-05-01 10:00:00`, and dates with or without their year in any
     language of `studio_words.UI_LOCALES` (`April 29`, `28 November`, `29 de abril`, `1er mai`,
     `29. April`, `28 ноября`, `16 tháng Tám`, `9月13日`, `Apr 29 10:00`, `Mon, Apr 29`).
+    Cached: a file repeats its dates (a Content.csv's `Time` is the same on every row), and
+    reading one in every language takes a while.
     """
     folded = " ".join(unicodedata.normalize("NFKC", text).split())
     iso = ISO_PATTERN.fullmatch(folded)
@@ -213,6 +222,11 @@ def days_forward(earlier: tuple[int, int], later: tuple[int, int]) -> int:
 def latest_year(month_day: tuple[int, int], anchor: date) -> int:
     """The latest year in which (month, day) is not after `anchor`."""
     return anchor.year if month_day <= (anchor.month, anchor.day) else anchor.year - 1
+
+
+def is_plausible_day(day: date) -> bool:
+    """Whether a day is one an import takes: from `EARLIEST_DAY` to `LATEST_DAY`."""
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def at_midnight(day: date) -> datetime:

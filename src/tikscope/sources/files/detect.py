@@ -10,29 +10,26 @@ returned.
 
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tikscope.config import ImportLimits
 from tikscope.errors import UsageError
-from tikscope.sources.files.archive import is_archive, load_json, read_archive
+from tikscope.sources.files.archive import load_archive, read_archive
 from tikscope.sources.files.audience_files import edge_columns, is_members_header, read_audience
-from tikscope.sources.files.common import SourceFile, decode_text, file_problem, unknown_kind
+from tikscope.sources.files.common import ImportBudget, SourceFile, file_problem, unknown_kind
 from tikscope.sources.files.csv_files import read_csv, read_header
 from tikscope.sources.files.graphml import check_graphml_root, looks_like_graphml
+from tikscope.sources.files.reading import UTF16_MARKS, read_head, zip_members
 from tikscope.sources.files.studio import read_studio
 from tikscope.sources.files.studio_headers import StudioFile, match_studio_header, near_studio_kind
 from tikscope.sources.records import Extract
 
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "__macosx"})
-MAX_MEMBER_BYTES = 1 << 30
-"""A file inside a zip may unpack to at most 1 GiB (a guard against zip bombs)."""
 
 
 @dataclass
@@ -51,6 +48,7 @@ def read_files(
     handle: str | None,
     today: date,
     pseudonymize: Callable[[str], str],
+    limits: ImportLimits | None = None,
 ) -> list[Extract]:
     """Read TikTok downloads and audience files under `path`: one extract per account and source.
 
@@ -61,6 +59,7 @@ def read_files(
         today: the import day: Studio's year-less dates are not after it, and snapshots are
             taken on it.
         pseudonymize: turns a follower's or member's username into the stored pseudonym.
+        limits: how much the import may read (the defaults when None).
 
     Returns:
         The Studio export (if any) first, then each archive, then the audience import.
@@ -68,15 +67,18 @@ def read_files(
     Raises:
         FileFormatError: a file is of no known kind or is malformed; the message names the file,
             line (or JSON key path) and column.
+        ImportLimitError: the files go past one of `limits`; the message names the limit.
         UsageError: the account cannot be told, or the files do not go together.
     """
     detected = Detected()
-    for source in gather(path):
+    for source in gather(path, ImportBudget(limits)):
         detect(source, detected)
     extracts: list[Extract] = []
     if detected.studio:
         extracts.append(read_studio(detected.studio, handle=handle, today=today))
-    for source, data in detected.archives:
+        detected.studio.clear()  # the rows are in the extract; the files' cells can go
+    while detected.archives:
+        source, data = detected.archives.pop(0)
         extracts.append(
             read_archive(source, data, handle=handle, today=today, pseudonymize=pseudonymize)
         )
@@ -86,23 +88,25 @@ def read_files(
     return extracts
 
 
-def gather(path: Path) -> list[SourceFile]:
+def gather(path: Path, budget: ImportBudget) -> list[SourceFile]:
     """The files under `path`, zips opened, in name order; hidden and system files skipped."""
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if path.is_dir():
-        files = sorted(
-            child
-            for child in path.rglob("*")
-            if child.is_file() and not any(is_junk(part) for part in child.relative_to(path).parts)
-        )
+        files = []
+        for child in path.rglob("*"):
+            if child.is_file() and not any(is_junk(p) for p in child.relative_to(path).parts):
+                files.append(child)
+                if len(files) > budget.limits.files:  # before a huge tree is walked to its end
+                    raise budget.refuse(str(path), "holds more files than", "files")
+        files.sort()
         if not files:
             raise UsageError(f"{path}: no files to import in this directory")
     else:
         files = [path]
     sources: list[SourceFile] = []
     for file in files:
-        sources.extend(open_file(file))
+        sources.extend(open_file(file, budget))
     return sources
 
 
@@ -111,49 +115,26 @@ def is_junk(name: str) -> bool:
     return name.startswith(".") or name.casefold() in JUNK_NAMES
 
 
-def open_file(file: Path) -> list[SourceFile]:
+def open_file(file: Path, budget: ImportBudget) -> list[SourceFile]:
     """A file as sources: itself, or the files inside it when it is a zip."""
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise file_problem(str(file), f"cannot be read ({error.strerror})") from None
-    if data.startswith(ZIP_SIGNATURES):
-        return zip_members(str(file), file.name, data)
-    return [SourceFile(str(file), data)]
-
-
-def zip_members(name: str, base_name: str, data: bytes) -> list[SourceFile]:
-    """The files inside a zip, named `archive.zip!inner.csv`."""
+    source = SourceFile(str(file), file, budget)
+    if not read_head(source).startswith(ZIP_SIGNATURES):
+        budget.count_file(source.name)
+        return [source]
+    if file.stat().st_size > budget.limits.file_bytes:
+        raise budget.refuse(source.name, "is larger than", "file_bytes")
     members: list[SourceFile] = []
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist():
-                parts = info.filename.replace("\\", "/").split("/")
-                if info.is_dir() or any(is_junk(part) for part in parts if part):
-                    continue
-                where = f"{name}!{info.filename}"
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise file_problem(where, "unpacks to more than 1 GiB")
-                with archive.open(info) as member:
-                    content = member.read(MAX_MEMBER_BYTES + 1)
-                if len(content) > MAX_MEMBER_BYTES:
-                    raise file_problem(where, "unpacks to more than 1 GiB")
-                members.append(SourceFile(where, content, container=base_name))
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-        ValueError,
-        IndexError,  # a damaged header can send zipfile past the end of its buffers
-        OverflowError,
-    ) as error:
-        raise file_problem(
-            name, f"not a readable zip file ({error or type(error).__name__})"
-        ) from None
+    for info, index in zip_members(file, budget):
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.is_dir() or any(is_junk(part) for part in parts if part):
+            continue
+        where = f"{file}!{info.filename}"
+        budget.count_file(where)
+        members.append(
+            SourceFile(where, file, budget, index, info.compress_size, container=file.name)
+        )
     if not members:
-        raise file_problem(name, "a zip file with no files in it")
+        raise file_problem(str(file), "a zip file with no files in it")
     return members
 
 
@@ -163,22 +144,21 @@ def detect(source: SourceFile, detected: Detected) -> None:
     Raises:
         FileFormatError: the file is of no known kind.
     """
-    if source.data.startswith(ZIP_SIGNATURES):
+    head = read_head(source)
+    if head.startswith(ZIP_SIGNATURES):
         raise unknown_kind(source.name, "a zip inside a zip; unzip the outer one first")
-    if b"\x00" in source.data[:4096] and not source.data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not head.startswith(UTF16_MARKS):
         raise unknown_kind(source.name, "a binary file")
-    if looks_like_graphml(source):
+    if looks_like_graphml(head):
         check_graphml_root(source)
         detected.edges.append((source, "graphml"))
         return
-    text = decode_text(source).lstrip()
-    if text.startswith(("{", "[")):
-        data = load_json(source)
-        if not is_archive(data):
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        data = load_archive(source)
+        if data is None:
             raise unknown_kind(
                 source.name, 'JSON without the keys of a "Download your data" archive'
             )
-        assert isinstance(data, dict)
         detected.archives.append((source, data))
         return
     detect_csv(source, detected)
@@ -192,7 +172,7 @@ def detect_csv(source: SourceFile, detected: Detected) -> None:
     studio = match_studio_header(header)
     if studio is not None:
         kind, columns = studio
-        detected.studio.append(StudioFile(read_csv(source), kind, columns))
+        detected.studio.append(StudioFile(read_csv(source, studio=True), kind, columns))
     elif edge_columns(header) is not None:
         detected.edges.append((source, "csv"))
     elif is_members_header(header):

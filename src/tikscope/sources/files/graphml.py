@@ -1,7 +1,9 @@
 """Follow edges from a GraphML file: each directed `<edge source=... target=...>` is one follow.
 
-Read with expat as a stream, so every edge keeps its line for messages. Documents with a DTD
-are refused: GraphML needs none, and entity expansion is how XML files blow up memory.
+Read with expat as a stream, chunk by chunk, so every edge keeps its line for messages and
+memory stays bounded. Documents with a DTD are refused: GraphML needs none, and entity
+expansion is how XML files blow up memory. A tag or text longer than `line_characters` (expat
+holds one whole) and edges past the import's `rows` are refused too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 
 from tikscope.errors import FileFormatError
 from tikscope.sources.files.common import Origin, SourceFile, file_problem, unknown_kind
+from tikscope.sources.files.reading import open_binary
 
 NAMESPACE_SEPARATOR = " "
 
@@ -29,9 +32,12 @@ class GraphmlReader:
     root: str | None = None
     directed_default: bool = True
     root_only: bool = False
+    event_at: int = 0
+    """The byte offset of the last tag or text expat reported."""
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         """Handle one start tag."""
+        self.seen()
         local = name.rsplit(NAMESPACE_SEPARATOR, 1)[-1]
         line = self.parser.CurrentLineNumber
         if self.root is None:
@@ -59,7 +65,13 @@ class GraphmlReader:
         for end in ("source", "target"):
             if not attributes.get(end, "").strip():
                 self.fail(origin.problem(f"an <edge> without '{end}'"))
-        self.edges.append((attributes["source"].strip(), attributes["target"].strip(), origin))
+        follower, followee = attributes["source"].strip(), attributes["target"].strip()
+        self.source.budget.count_row(f"{origin.where}:{origin.line}", len(follower) + len(followee))
+        self.edges.append((follower, followee, origin))
+
+    def seen(self, *_arguments: object) -> None:
+        """Note where expat is: what it holds beyond this is one tag or text not yet complete."""
+        self.event_at = self.parser.CurrentByteIndex
 
     def refuse_doctype(self, *_arguments: object) -> None:
         """Stop at a document type declaration."""
@@ -94,10 +106,12 @@ def read_graphml_edges(
     parser = xml.parsers.expat.ParserCreate("utf-8", namespace_separator=NAMESPACE_SEPARATOR)
     reader = GraphmlReader(source, parser, root_only=root_only)
     parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.seen
+    parser.CharacterDataHandler = reader.seen
     parser.StartDoctypeDeclHandler = reader.refuse_doctype
     parser.EntityDeclHandler = reader.refuse_doctype
     try:
-        parser.Parse(source.data, True)
+        feed(parser, reader)
     except xml.parsers.expat.ExpatError as error:
         message = xml.parsers.expat.ErrorString(error.code)
         raise file_problem(
@@ -112,7 +126,20 @@ def read_graphml_edges(
     return reader.edges
 
 
-def looks_like_graphml(source: SourceFile) -> bool:
-    """Whether the file starts like XML (its root is checked when it is read)."""
-    start = source.data.lstrip(b"\xef\xbb\xbf \t\r\n")
+def feed(parser: xml.parsers.expat.XMLParserType, reader: GraphmlReader) -> None:
+    """Give the file to expat chunk by chunk, refusing a tag or text past `line_characters`."""
+    source = reader.source
+    with open_binary(source) as stream:
+        while chunk := stream.read():
+            parser.Parse(chunk, False)
+            if stream.position - reader.event_at > source.limits.line_characters:
+                raise source.budget.refuse(
+                    source.name, "has a tag or text longer than", "line_characters"
+                )
+        parser.Parse(b"", True)
+
+
+def looks_like_graphml(head: bytes) -> bool:
+    """Whether a file whose first bytes are `head` starts like XML (its root is checked later)."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return start.startswith(b"<")

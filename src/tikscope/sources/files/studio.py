@@ -32,7 +32,13 @@ from tikscope.sources.files.common import (
     post_id_from_link,
 )
 from tikscope.sources.files.csv_files import CsvRow, parse_count, parse_fraction
-from tikscope.sources.files.dates import at_midnight, latest_year, parse_written_date
+from tikscope.sources.files.dates import (
+    OUTSIDE_DAYS,
+    at_midnight,
+    is_plausible_day,
+    latest_year,
+    parse_written_date,
+)
 from tikscope.sources.files.studio_daily import DailyPart, join_daily, read_daily_file
 from tikscope.sources.files.studio_headers import (
     StudioFile,
@@ -367,6 +373,8 @@ def post_time(studio_file: StudioFile, row: CsvRow, captured: date) -> datetime:
         raise row.origin.problem(
             f"no such day in {year}, the year inferred for it", column=column, value=cell
         ) from None
+    if not is_plausible_day(day):
+        raise row.origin.problem(OUTSIDE_DAYS, column=column, value=cell)
     return datetime.combine(day, written.time_of_day or time())
 
 

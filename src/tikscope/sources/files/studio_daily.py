@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tikscope.sources.files.common import Origin
+from tikscope.sources.files.common import MAX_COUNT, Origin
 from tikscope.sources.files.csv_files import is_missing, parse_change, parse_count
 from tikscope.sources.files.studio_headers import StudioFile, column_dates
 from tikscope.sources.records import Row
@@ -154,6 +154,6 @@ def signed_number(cell: str) -> int | None:
         return None
     negative = text.startswith(("-", "−"))
     digits = text[1:] if negative else text
-    if not (digits.isascii() and digits.isdigit()):
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(MAX_COUNT)):
         return None
     return -int(digits) if negative else int(digits)

@@ -12,7 +12,14 @@ from functools import cache
 
 from tikscope.sources.files.common import normalize_word
 from tikscope.sources.files.csv_files import CsvRow, CsvTable
-from tikscope.sources.files.dates import WrittenDate, infer_years, is_real_date, parse_written_date
+from tikscope.sources.files.dates import (
+    OUTSIDE_DAYS,
+    WrittenDate,
+    infer_years,
+    is_plausible_day,
+    is_real_date,
+    parse_written_date,
+)
 from tikscope.sources.files.studio_words import (
     HEADERS,
     KIND_LABELS,
@@ -163,5 +170,9 @@ def column_dates(studio_file: StudioFile, field: str, anchor: date) -> list[date
                 value=studio_file.cell(row, field),
             )
         day = date(year, parsed.month, parsed.day)
+        if not is_plausible_day(day):
+            raise row.origin.problem(
+                OUTSIDE_DAYS, column=column, value=studio_file.cell(row, field)
+            )
         moments.append(datetime.combine(day, parsed.time_of_day or time()))
     return moments
