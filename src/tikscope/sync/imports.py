@@ -49,21 +49,21 @@ def import_path(
     extracts = read_files(
         path, handle=handle, today=today, pseudonymize=pseudonymizer(key_file), limits=limits
     )
-    accounts = [(extract.account, extract.notes) for extract in extracts]
     batches = []
-    while extracts:  # NOTE: an extract's rows go once its batch holds them as Arrow tables
-        batches.append(extract_batch(connection, extracts.pop(0), kind="import",
-                                     source=str(path), time_zone=time_zone))  # fmt: skip
+    for extract in extracts:
+        batches.append(extract_batch(connection, extract, kind="import", source=str(path),
+                                     time_zone=time_zone))  # fmt: skip
+        extract.tables.clear()  # NOTE: the batch holds the rows as Arrow tables; these can go
     results = ingest_all(connection, batches)
     return [
         ImportedAccount(
-            account.handle,
-            account_id_of(account.handle),
-            account.source,
+            extract.account.handle,
+            account_id_of(extract.account.handle),
+            extract.account.source,
             result,
-            (*notes, *kept_note(batch)),
+            (*extract.notes, *kept_note(batch)),
         )
-        for (account, notes), batch, result in zip(accounts, batches, results, strict=True)
+        for extract, batch, result in zip(extracts, batches, results, strict=True)
     ]
 
 
