@@ -362,3 +362,11 @@ def test_every_import_limit_is_documented_with_its_default() -> None:
             documented[name.strip("`")] = int(number.replace(",", "")) * scale
     defaults = {name: getattr(ImportLimits(), name) for name in IMPORT_LIMIT_NAMES}
     assert {name: documented.get(name) for name in defaults} == defaults
+
+
+def test_a_cell_as_long_as_line_characters_allows_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text(f"id,bio\nalice,{'x' * 300_000}\n")
+    [extract] = read_files(path, handle="casa_verde_shop", today=date(2026, 5, 2),
+                           pseudonymize=str)  # fmt: skip
+    assert len(extract.tables["audience_members"][0]["bio"]) == 300_000

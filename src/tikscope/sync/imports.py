@@ -49,10 +49,11 @@ def import_path(
     extracts = read_files(
         path, handle=handle, today=today, pseudonymize=pseudonymizer(key_file), limits=limits
     )
-    batches = [
-        extract_batch(connection, extract, kind="import", source=str(path), time_zone=time_zone)
-        for extract in extracts
-    ]
+    batches = []
+    for extract in extracts:
+        batches.append(extract_batch(connection, extract, kind="import", source=str(path),
+                                     time_zone=time_zone))  # fmt: skip
+        extract.tables.clear()  # NOTE: the batch holds the rows as Arrow tables; these can go
     results = ingest_all(connection, batches)
     return [
         ImportedAccount(

@@ -128,6 +128,10 @@ def checked_rows(
 
 def csv_reader(lines: Lines) -> CsvReader:
     """A csv reader over `lines`, its separator told by the first line."""
+    # TRICKY: the csv module's limit on a cell (131,072 characters unless set) is the process's.
+    # It is set to the import's `line_characters`, which a cell cannot pass without its record
+    # passing it first, so that a long cell meets that limit and its message, not csv's.
+    csv.field_size_limit(lines.limit)
     first = next(lines, "")
     return csv.reader(itertools.chain([first], lines), delimiter=delimiter_of(first), strict=True)
 
