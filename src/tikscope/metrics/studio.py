@@ -1,15 +1,16 @@
 """TikTok Studio-style views over every post viewed in a period.
 
 Traffic sources, territories, top posts, and how fresh the account's data is. They read the
-same scope relation as the registry's "viewed" metrics (`VIEWED_SQL`).
+same scope relation as the registry's "viewed" metrics (metrics/relations.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tikscope.metrics.model import Scope
 from tikscope.metrics.periods import Period
-from tikscope.metrics.query import VIEWED_SQL, Account, parameters_for
+from tikscope.metrics.query import Account, scope_query
 from tikscope.metrics.registry import METRICS
 from tikscope.store.summary import fetch_rows
 
@@ -26,7 +27,14 @@ SOURCES = {
     if metric.name.startswith(SOURCE_PREFIX)
 }
 # Posts that gained views in the period; only `post_id` and `<counter>_gained` are relied on.
-VIEWED_CTE = f"viewed AS (SELECT post_id, views_gained FROM ({VIEWED_SQL}) WHERE views_gained > 0)"
+VIEWED_CTE = "viewed AS (SELECT post_id, views_gained FROM {relation} WHERE views_gained > 0)"
+
+
+def viewed_query(
+    connection: DuckDBPyConnection, account: Account, period: Period, sql: str
+) -> tuple[str, dict[str, Any]]:
+    """`sql` over the period's "viewed" relation (`{relation}`), and its parameters."""
+    return scope_query(connection, Scope.VIEWED, account, period, sql)
 
 
 def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
@@ -38,7 +46,7 @@ def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
                        AS daily_captured_at,
                    (SELECT max(date) FROM account_daily WHERE account_id = $account)
                        AS daily_last_day,
-                   (SELECT max(captured_at) FROM post_snapshots WHERE account_id = $account)
+                   (SELECT last_captured_at FROM post_daily_extent WHERE account_id = $account)
                        AS posts_captured_at,
                    (SELECT max(snapshot_date) FROM audience_snapshots
                      WHERE account_id = $account) AS audience_snapshot_date,
@@ -82,7 +90,7 @@ def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Pe
         )
         SELECT {shares} FROM viewed JOIN last_known USING (post_id)
     """
-    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))[0]
+    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))[0]
 
 
 def viewer_territories(
@@ -105,7 +113,7 @@ def viewer_territories(
         FROM viewed JOIN shares USING (post_id)
         GROUP BY country ORDER BY share DESC, country LIMIT {TOP}
     """
-    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))
+    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
 
 
 def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
@@ -114,8 +122,8 @@ def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) 
         SELECT v.post_id, p.media_type, p.create_time, p.caption,
                coalesce(p.share_url, $post_url_prefix || v.post_id) AS link,
                v.views_gained, v.likes_gained, v.comments_gained, v.shares_gained
-        FROM ({VIEWED_SQL}) v JOIN posts p ON p.account_id = $account AND p.post_id = v.post_id
+        FROM {{relation}} v JOIN posts p ON p.account_id = $account AND p.post_id = v.post_id
         WHERE v.views_gained > 0
         ORDER BY v.views_gained DESC, v.post_id LIMIT {TOP}
     """
-    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))
+    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
