@@ -33,8 +33,6 @@ from tikscope.metrics.query import (
     derive,
     find_account,
     judge_row,
-    relation_column,
-    scope_metrics,
 )
 from tikscope.metrics.registry import METRICS
 from tikscope.simulate.config import SimulationConfig
@@ -131,15 +129,7 @@ def raw_period(
     notes: list[str] = []
     for scope in FLAGS:  # the order of the notes
         row = raw_rows(connection, scope, account, period, ", ".join(aggregates(scope, settings)))
-        needed = list(dict.fromkeys(
-            relation_column(scope, source) for m in scope_metrics(scope) for source in m.sources
-        ))  # fmt: skip
-        counts = raw_rows(
-            connection, scope, account, period, ", ".join(f"count({c}) > 0" for c in needed)
-        )
-        scope_values, scope_notes = judge_row(
-            scope, scope_metrics(scope), row[0], dict(zip(needed, counts[0], strict=True))
-        )
+        scope_values, scope_notes = judge_row(scope, row[0])
         values |= scope_values
         notes += [note for note in scope_notes if note]
     for metric in METRICS:

@@ -226,10 +226,8 @@ def compute_scope(
 ) -> list[tuple[Values, list[str]]]:
     """The simple and ratio metrics of one scope, and its notes, for each of `count` periods.
 
-    One query computes every period's values (two when the fast relation leaves a case out);
-    which stored columns a missing value lacks is asked only when a value is missing.
+    One query computes every period's values (two when the fast relation leaves a case out).
     """
-    metrics = scope_metrics(scope)
     selected = aggregates(scope, settings)
     results = connection.execute(
         f"SELECT period, {', '.join([*selected, rows.incomplete or 'false'])} "
@@ -239,15 +237,9 @@ def compute_scope(
     if rows.complete is not None and any(row[-1] for row in results):
         return compute_scope(connection, rows.complete, scope, settings, count)
     found = {row[0]: row[1:-1] for row in results}
-    outputs = [found.get(index) or empty_row(connection, rows, scope, settings)
-               for index in range(count)]  # fmt: skip
-    lacking = [
-        index for index, row in enumerate(outputs)
-        if row[len(metrics)] and any(value is None for value in row[: len(metrics)])
-    ]  # fmt: skip
-    present = stored_columns(connection, rows, scope, lacking)
     return [
-        judge_row(scope, metrics, row, present.get(index, {})) for index, row in enumerate(outputs)
+        judge_row(scope, found.get(index) or empty_row(connection, rows, scope, settings))
+        for index in range(count)
     ]
 
 
@@ -256,11 +248,21 @@ def scope_metrics(scope: Scope) -> list[Metric]:
     return [m for m in METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
 
 
+def stored_columns(scope: Scope) -> list[str]:
+    """The columns of a scope's relation that hold the stored data its metrics need."""
+    metrics = scope_metrics(scope)
+    return list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
+
+
 def aggregates(scope: Scope, settings: Settings) -> list[str]:
-    """A scope's select list: its metrics, its row count, its flags and its value notes."""
+    """A scope's select list: its metrics, row count, stored columns, flags and value notes.
+
+    Whether each stored column its metrics need has data decides a missing value's reason.
+    """
     metrics = [f"{settings.fill(m.sql)} AS {m.name}" for m in scope_metrics(scope)]
+    present = [f"count({column}) > 0" for column in stored_columns(scope)]
     notes = [sql for sql, _ in FLAGS[scope]] + [sql for _, sql in VALUE_NOTES.get(scope, ())]
-    return [*metrics, "count(*)", *notes]
+    return [*metrics, "count(*)", *present, *notes]
 
 
 def empty_row(
@@ -282,29 +284,13 @@ def empty_row(
 EMPTY_ROWS: dict[tuple[Scope, Settings], tuple[Any, ...]] = {}
 
 
-def stored_columns(
-    connection: DuckDBPyConnection, rows: Relation, scope: Scope, periods: list[int]
-) -> dict[int, dict[str, bool]]:
-    """For each of `periods`, whether each stored column its metrics need has a value."""
-    if not periods:
-        return {}
+def judge_row(scope: Scope, row: tuple[Any, ...]) -> tuple[Values, list[str]]:
+    """The values and notes of one period from its row of the scope's query (`aggregates`)."""
     metrics = scope_metrics(scope)
-    needed = list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
-    counts = connection.execute(
-        f"SELECT period, {', '.join(f'count({column}) > 0' for column in needed)} "
-        f"FROM ({rows.sql}) WHERE period IN ({', '.join(map(str, periods))}) GROUP BY period",
-        parameters_for(rows.sql, rows.parameters),
-    ).fetchall()
-    return {row[0]: dict(zip(needed, row[1:], strict=True)) for row in counts}
-
-
-def judge_row(
-    scope: Scope, metrics: list[Metric], row: tuple[Any, ...], present: dict[str, bool]
-) -> tuple[Values, list[str]]:
-    """The values and notes of one period from its row of the scope's query."""
     results = iter(row)
     raw = {metric.name: next(results) for metric in metrics}
     count = int(next(results))
+    present = {column: bool(next(results)) for column in stored_columns(scope)}
     notes = [flag_text(text, next(results)) for _, text in FLAGS[scope]]
     value_notes = {name: next(results) for name, _ in VALUE_NOTES.get(scope, ())}
     values = {

@@ -79,14 +79,20 @@ def relations(
             raise UsageError(f"periods must be back to back: {earlier} is not before {later}")
     parameters = period_values(connection, account, periods, followers_at_end=followers_at_end)
     count = len(periods)
-    complete = Relation(published_sql(count, first_capture=True), parameters)
+    days = {}
+    for name in ("start_day", "end_day"):
+        distinct = sorted({parameters[f"{name}_{index}"] for index in range(count)})
+        parameters |= {f"{name}s_{index}": day for index, day in enumerate(distinct)}
+        days[name] = rollup_rows(f"{name}s", len(distinct))
+    ends, starts = days["end_day"], days["start_day"]
+    complete = Relation(published_sql(count, ends, first_capture=True), parameters)
     return {
         Scope.DAYS: Relation(days_sql(count), parameters),
         Scope.PUBLISHED: Relation(
-            published_sql(count, first_capture=False), parameters, complete,
+            published_sql(count, ends, first_capture=False), parameters, complete,
             "count(*) FILTER (WHERE counters_as_of IS NULL) > 0",
         ),
-        Scope.VIEWED: Relation(viewed_sql(count), parameters),
+        Scope.VIEWED: Relation(viewed_sql(count, ends, starts), parameters),
     }  # fmt: skip
 
 
@@ -187,24 +193,28 @@ def periods_table(count: int, *names: str) -> str:
     return f"(VALUES {rows}) AS p(period, {', '.join(names)})"
 
 
-def rollup_days(count: int, name: str) -> str:
-    """A constant list of the periods' rollup days, for DuckDB to skip the others' rows."""
-    return f"({each(count, f'${name}_{{k}}')})"
+def rollup_rows(name: str, count: int) -> str:
+    """The account's `post_daily` rows of the days `$name_0` ... (distinct), as a subquery.
+
+    # NOTE: one scan per day with an equality: DuckDB then skips the other days' row groups and
+    # reads the other columns of the matching rows only (an IN list is checked after the scan).
+    """
+    scan = f"SELECT * FROM post_daily WHERE account_id = $account AND day = ${name}_{{k}}"
+    scans = each(count, scan, " UNION ALL ")
+    return f"({scans})"
 
 
 COUNTERS_OF = {alias: ", ".join(f"{alias}.{name}" for name in COUNTERS) for alias in "sf"}
 INSIGHTS_OF = {alias: ", ".join(f"{alias}.{name}" for name in INSIGHTS) for alias in "sf"}
 
 
-def published_sql(count: int, *, first_capture: bool) -> str:
+def published_sql(count: int, ends: str, *, first_capture: bool) -> str:
     """The `published` relation.
 
     Without `first_capture`, posts first captured after the period's end are left without
     counters: the fast query, which `Relation.incomplete` checks.
     """
-    state = "post_daily"
-    if first_capture:
-        state = first_capture_states(count)
+    state = first_capture_states(count, ends) if first_capture else ends
     periods = periods_table(
         count, "utc_start", "utc_end", "snap_end", "end_day", "followers_at_end"
     )
@@ -219,13 +229,11 @@ def published_sql(count: int, *, first_capture: bool) -> str:
         FROM {periods}
         JOIN posts c
           ON c.account_id = $account AND c.create_time >= p.utc_start AND c.create_time < p.utc_end
-        LEFT JOIN {state} s
-          ON s.account_id = $account AND s.day IN {rollup_days(count, "end_day")}
-         AND s.day = p.end_day AND s.post_id = c.post_id
+        LEFT JOIN {state} s ON s.day = p.end_day AND s.post_id = c.post_id
     """
 
 
-def first_capture_states(count: int) -> str:
+def first_capture_states(count: int, ends: str) -> str:
     """The rollup rows at the periods' ends, and for posts first captured later, that capture.
 
     # NOTE: such a post (a Studio Content export, an API connected later) is read at its first
@@ -235,7 +243,7 @@ def first_capture_states(count: int) -> str:
     return f"""(
         SELECT account_id, post_id, day, counters_as_of, {", ".join(COUNTERS)},
                insights_as_of, {", ".join(INSIGHTS)}
-        FROM post_daily
+        FROM {ends}
         UNION ALL
         SELECT l.account_id, l.post_id, p.end_day, f.captured_at, {COUNTERS_OF["f"]},
                CASE WHEN f.reach IS NOT NULL THEN f.captured_at END, {INSIGHTS_OF["f"]}
@@ -251,7 +259,7 @@ def first_capture_states(count: int) -> str:
     )"""
 
 
-def viewed_sql(count: int) -> str:
+def viewed_sql(count: int, ends: str, starts: str) -> str:
     """The `viewed` relation: posts whose counters at the end were captured after the start.
 
     # NOTE: only posts with a snapshot inside the period can have gained anything.
@@ -263,11 +271,7 @@ def viewed_sql(count: int) -> str:
                b.post_id IS NULL AND ps.create_time < p.snap_start AS missing_start,
                coalesce(e.last_views_drop_from >= p.since, false) AS views_corrected
         FROM {periods}
-        JOIN post_daily e
-          ON e.account_id = $account AND e.day IN {rollup_days(count, "end_day")}
-         AND e.day = p.end_day AND e.counters_as_of > p.snap_start
+        JOIN {ends} e ON e.day = p.end_day AND e.counters_as_of > p.snap_start
         JOIN posts ps ON ps.account_id = $account AND ps.post_id = e.post_id
-        LEFT JOIN post_daily b
-          ON b.account_id = $account AND b.day IN {rollup_days(count, "start_day")}
-         AND b.day = p.start_day AND b.post_id = e.post_id
+        LEFT JOIN {starts} b ON b.day = p.start_day AND b.post_id = e.post_id
     """

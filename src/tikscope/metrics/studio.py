@@ -39,29 +39,31 @@ def viewed_query(
 
 def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
     """When each kind of data was last captured for the account (UTC)."""
-    rows = fetch_rows(
+    # NOTE: one subquery per table: DuckDB's planning of each costs more than reading them.
+    row = fetch_rows(
         connection.execute(
             """
-            SELECT (SELECT max(captured_at) FROM account_daily WHERE account_id = $account)
-                       AS daily_captured_at,
-                   (SELECT max(date) FROM account_daily WHERE account_id = $account)
-                       AS daily_last_day,
+            SELECT daily.*,
                    (SELECT last_captured_at FROM post_daily_extent WHERE account_id = $account)
                        AS posts_captured_at,
                    (SELECT max(snapshot_date) FROM audience_snapshots
                      WHERE account_id = $account) AS audience_snapshot_date,
-                   (SELECT max(finished_at) FROM sync_log
-                     WHERE account_id = $account AND status <> 'failed') AS last_sync_at,
-                   (SELECT arg_max(status, sync_id) FROM sync_log
-                     WHERE account_id = $account) AS last_sync_status,
+                   (SELECT {'at': max(finished_at) FILTER (WHERE status <> 'failed'),
+                            'status': arg_max(status, sync_id)}
+                      FROM sync_log WHERE account_id = $account) AS sync,
                    (SELECT string_agg(connection_id, ', ' ORDER BY connection_id)
                       FROM connections WHERE account_id = $account
                        AND status = 'needs_reauthorization') AS needs_reauthorization
+            FROM (SELECT max(captured_at) AS daily_captured_at, max(date) AS daily_last_day
+                  FROM account_daily WHERE account_id = $account) AS daily
             """,
             {"account": account.account_id},
         )
-    )
-    return rows[0]
+    )[0]
+    sync = row.pop("sync")
+    reauthorization = row.pop("needs_reauthorization")
+    return row | {"last_sync_at": sync["at"], "last_sync_status": sync["status"],
+                  "needs_reauthorization": reauthorization}  # fmt: skip
 
 
 def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Period) -> Row:
