@@ -17,7 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from tikscope.metrics import sections
+from tikscope.metrics import activity, sections
 from tikscope.metrics.periods import last_days
 from tikscope.metrics.query import Settings, find_account, last_day
 from tikscope.metrics.run import metric_report
@@ -57,7 +57,7 @@ def all_sections(connection: object, days: int) -> None:
     metric_report(connection, account, period, settings, compare=True)  # type: ignore[arg-type]
     sections.follower_series(connection, account, period)  # type: ignore[arg-type]
     sections.demographics(connection, account, period)  # type: ignore[arg-type]
-    sections.activity_heatmap(connection, account, period)  # type: ignore[arg-type]
+    activity.local_heatmap(connection, account, period)  # type: ignore[arg-type]
     sections.post_list(connection, account, period, settings)  # type: ignore[arg-type]
 
 

@@ -1,13 +1,8 @@
-"""Computing the registry's metrics for one account and one period, in DuckDB.
+"""Computing the registry's metrics for one account and one or more periods, in DuckDB.
 
-Each scope of `model.Scope` is a relation built here; a metric's SQL aggregates over it.
-
-- ``days``: the account's `account_daily` rows in the period, plus `followers_before` (followers
-  the day before the period).
-- ``published``: posts published in the period (account's time zone), each with its counters at
-  the period's end and its insight fields (reach, watch time, sources) as last known by then.
-- ``viewed``: every post with a snapshot by the period's end, with `<counter>_gained` = counter
-  at the end minus counter at the start, and its viewer shares as last known.
+A metric's SQL aggregates over the rows of its scope (`model.Scope`), built in
+metrics/relations.py. One query per scope computes every metric of that scope and its
+data-quality notes for all the periods asked for (a period and the previous one).
 """
 
 from __future__ import annotations
@@ -17,23 +12,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
-from tikscope.metrics import registry
 from tikscope.metrics.missing import NO_DATA, not_stored
 from tikscope.metrics.model import Kind, Metric, Scope
+from tikscope.metrics import registry
 from tikscope.metrics.periods import Period
+from tikscope.metrics.relations import GAINED, Relation, relations
 from tikscope.sources.catalog import how_to_get
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from collections.abc import Sequence
 
-COUNTERS = ("views", "likes", "comments", "shares", "favorites", "new_followers", "profile_views")
-INSIGHTS = (
-    "reach", "total_time_watched_seconds", "average_time_watched_seconds",
-    "full_video_watched_rate", "source_for_you", "source_follow", "source_personal_profile",
-    "source_search", "source_hashtag", "source_sound", "source_direct_message", "viewers_new",
-    "viewers_returning", "viewers_follower", "viewers_non_follower",
-)  # fmt: skip
+    from duckdb import DuckDBPyConnection
 ENGAGEMENT_BASES = {"reach": "reach", "views": "views", "followers": "followers_at_end"}
 ENGAGEMENT_RATES = (100, 1000)
 
@@ -117,23 +107,14 @@ def last_day(connection: DuckDBPyConnection, account: Account) -> Any:
     """The last day the store has data for, from the daily series or post snapshots."""
     return fetch_value(
         connection,
-        "SELECT greatest(max(date), (SELECT max(captured_at)::DATE - 1 FROM post_snapshots "
+        "SELECT greatest(max(date), (SELECT last_captured_at::DATE - 1 FROM post_daily_extent "
         "WHERE account_id = $account)) FROM account_daily WHERE account_id = $account",
         {"account": account.account_id},
     )
 
 
-def scope_sql(scope: Scope) -> str:
-    """The relation a scope's metrics aggregate over, with named parameters."""
-    if scope is Scope.DAYS:
-        return DAYS_SQL
-    if scope is Scope.PUBLISHED:
-        return PUBLISHED_SQL
-    return VIEWED_SQL
-
-
 def parameters(account: Account, period: Period) -> dict[str, Any]:
-    """The named parameters every scope relation uses."""
+    """The named parameters of one period that queries over a scope relation may use."""
     utc_start, utc_end = period.utc_bounds(account.time_zone)
     snap_start, snap_end = period.snapshot_bounds()
     return {
@@ -141,6 +122,16 @@ def parameters(account: Account, period: Period) -> dict[str, Any]:
         "post_url_prefix": f"https://www.tiktok.com/@{account.handle}/video/",
         "utc_start": utc_start, "utc_end": utc_end, "snap_start": snap_start, "snap_end": snap_end,
     }  # fmt: skip
+
+
+def scope_query(
+    connection: DuckDBPyConnection, scope: Scope, account: Account, period: Period, sql: str
+) -> tuple[str, dict[str, Any]]:
+    """`sql` with `{relation}` replaced by the scope's rows for `period`, and its parameters."""
+    rows = relations(connection, account, [period])[scope]
+    rows = rows.complete or rows
+    filled = sql.replace("{relation}", f"({rows.sql})")
+    return filled, parameters_for(filled, rows.parameters | parameters(account, period))
 
 
 # Data-quality counts computed in the same query as a scope's metrics: (SQL, what it counts).
@@ -153,6 +144,8 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
         ),
     ),
     Scope.VIEWED: (
+        ("count(*) FILTER (WHERE views_corrected)",
+         "{} posts whose lifetime views TikTok corrected downwards during the period"),
         ("count(*) FILTER (WHERE missing_start AND views_gained > 0)",
          "{} posts with no snapshot at the period's start (their gains count from zero)"),
     ),
@@ -168,65 +161,143 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
     ),
 }  # fmt: skip
 
+# Notes on how one value was computed, in the same query as its scope: (metric, SQL of the text).
+VALUE_NOTES: dict[Scope, tuple[tuple[str, str], ...]] = {
+    Scope.DAYS: (
+        ("followers_growth",
+         "CASE WHEN any_value(followers_before) IS NOT NULL THEN NULL "
+         "WHEN count(followers_count) > 0 THEN 'from ' || strftime(min(date) FILTER "
+         "(WHERE followers_count IS NOT NULL), '%Y-%m-%d') || ', the first day of the period "
+         "with a follower count (the day before the period is not in the store)' "
+         "WHEN count(daily_total_followers) > 0 THEN 'the sum of the daily changes in "
+         "followers (no follower count in the store for this period)' END"),
+    ),
+}  # fmt: skip
+
+Values = dict[str, MetricValue]
+
 
 def compute_metrics(
     connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings
-) -> dict[str, MetricValue]:
-    """Every registry metric for the account and period, one query per scope."""
-    return compute_period(connection, account, period, settings, with_corrections=False)[0]
+) -> Values:
+    """Every registry metric for the account and period."""
+    return compute_periods(connection, account, [period], settings)[0][0]
 
 
 def compute_period(
-    connection: DuckDBPyConnection,
-    account: Account,
-    period: Period,
-    settings: Settings,
-    *,
-    with_corrections: bool = True,
-) -> tuple[dict[str, MetricValue], list[str]]:
-    """Every registry metric, and the data-quality notes of the period, one query per scope.
+    connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings
+) -> tuple[Values, list[str]]:
+    """Every registry metric, and the data-quality notes of the period."""
+    return compute_periods(connection, account, [period], settings)[0]
 
+
+def compute_periods(
+    connection: DuckDBPyConnection, account: Account, periods: Sequence[Period],
+    settings: Settings,
+) -> list[tuple[Values, list[str]]]:  # fmt: skip
+    """Every registry metric and the data-quality notes of each period, one query per scope.
+
+    `periods` is a period optionally followed by the ones before it, back to back (the period
+    and the previous one); downward corrections of views are noted for the first one only.
     Whether a metric has a value is decided by what the store holds for the account and period,
     whatever the account's type: a missing value says why and names what would provide it.
     """
-    values: dict[str, MetricValue] = {}
-    notes: dict[Scope, list[str]] = {}
-    for scope in Scope:
-        scope_values, notes[scope] = compute_scope(connection, account, period, settings, scope)
-        values |= scope_values
-    for metric in registry.METRICS:
-        if metric.kind is Kind.DERIVED:
-            values[metric.name] = derive(metric, values)
-    corrected = count_corrected(connection, account, period) if with_corrections else 0
-    if corrected:
-        notes[Scope.VIEWED].insert(0, counted(CORRECTED, corrected))
-    ordered = [note for scope in FLAGS for note in notes[scope] if note]
-    return {metric.name: values[metric.name] for metric in registry.METRICS}, ordered
+    by_scope = {
+        scope: compute_scope(connection, rows, scope, settings, len(periods))
+        for scope, rows in relations(
+            connection, account, periods,
+            followers_at_end=settings.engagement_basis == "followers",
+        ).items()
+    }  # fmt: skip
+    results = []
+    for index in range(len(periods)):
+        values: Values = {}
+        for scope in Scope:
+            values |= by_scope[scope][index][0]
+        for metric in registry.METRICS:
+            if metric.kind is Kind.DERIVED:
+                values[metric.name] = derive(metric, values)
+        notes = [note for scope in FLAGS for note in by_scope[scope][index][1] if note]
+        results.append(({metric.name: values[metric.name] for metric in registry.METRICS}, notes))
+    return results
 
 
 def compute_scope(
-    connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings,
-    scope: Scope,
-) -> tuple[dict[str, MetricValue], list[str]]:  # fmt: skip
-    """The simple and ratio metrics of one scope, and its data-quality notes, in one query."""
-    metrics = [m for m in registry.METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
-    needed = list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
-    extra = [sql for sql, _ in FLAGS[scope]] + [sql for _, sql in VALUE_NOTES.get(scope, ())]
-    expressions = [f"{settings.fill(m.sql)} AS {m.name}" for m in metrics]
-    expressions += ["count(*)", *(f"count({column})" for column in needed), *extra]
-    row = connection.execute(
-        f"SELECT {', '.join(expressions)} FROM ({scope_sql(scope)})",
-        parameters_for(scope_sql(scope), account, period),
-    ).fetchall()[0]
+    connection: DuckDBPyConnection, rows: Relation, scope: Scope, settings: Settings, count: int
+) -> list[tuple[Values, list[str]]]:
+    """The simple and ratio metrics of one scope, and its notes, for each of `count` periods.
+
+    One query computes every period's values (two when the fast relation leaves a case out).
+    """
+    selected = aggregates(scope, settings)
+    results = connection.execute(
+        f"SELECT period, {', '.join([*selected, rows.incomplete or 'false'])} "
+        f"FROM ({rows.sql}) GROUP BY period",
+        parameters_for(rows.sql, rows.parameters),
+    ).fetchall()
+    if rows.complete is not None and any(row[-1] for row in results):
+        return compute_scope(connection, rows.complete, scope, settings, count)
+    found = {row[0]: row[1:-1] for row in results}
+    return [
+        judge_row(scope, found.get(index) or empty_row(connection, rows, scope, settings))
+        for index in range(count)
+    ]
+
+
+def scope_metrics(scope: Scope) -> list[Metric]:
+    """The metrics a scope's query computes (all but the derived ones)."""
+    return [m for m in registry.METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
+
+
+def stored_columns(scope: Scope) -> list[str]:
+    """The columns of a scope's relation that hold the stored data its metrics need."""
+    metrics = scope_metrics(scope)
+    return list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
+
+
+def aggregates(scope: Scope, settings: Settings) -> list[str]:
+    """A scope's select list: its metrics, row count, stored columns, flags and value notes.
+
+    Whether each stored column its metrics need has data decides a missing value's reason.
+    """
+    metrics = [f"{settings.fill(m.sql)} AS {m.name}" for m in scope_metrics(scope)]
+    present = [f"count({column}) > 0" for column in stored_columns(scope)]
+    notes = [sql for sql, _ in FLAGS[scope]] + [sql for _, sql in VALUE_NOTES.get(scope, ())]
+    return [*metrics, "count(*)", *present, *notes]
+
+
+def empty_row(
+    connection: DuckDBPyConnection, rows: Relation, scope: Scope, settings: Settings
+) -> tuple[Any, ...]:
+    """What a scope's select list gives over no rows (a period without rows has no group).
+
+    The same for every account and period, so it is asked once per select list.
+    """
+    selected = aggregates(scope, settings)
+    key = (scope, tuple(selected))
+    if key not in EMPTY_ROWS:
+        EMPTY_ROWS[key] = connection.execute(
+            f"SELECT {', '.join(selected)} FROM ({rows.sql}) WHERE false",
+            parameters_for(rows.sql, rows.parameters),
+        ).fetchall()[0]
+    return EMPTY_ROWS[key]
+
+
+EMPTY_ROWS: dict[tuple[Scope, tuple[str, ...]], tuple[Any, ...]] = {}
+
+
+def judge_row(scope: Scope, row: tuple[Any, ...]) -> tuple[Values, list[str]]:
+    """The values and notes of one period from its row of the scope's query (`aggregates`)."""
+    metrics = scope_metrics(scope)
     results = iter(row)
     raw = {metric.name: next(results) for metric in metrics}
-    rows = int(next(results))
-    present = {column: int(next(results)) > 0 for column in needed}
+    count = int(next(results))
+    present = {column: bool(next(results)) for column in stored_columns(scope)}
     notes = [flag_text(text, next(results)) for _, text in FLAGS[scope]]
     value_notes = {name: next(results) for name, _ in VALUE_NOTES.get(scope, ())}
     values = {
         metric.name: judge(
-            metric, raw[metric.name], rows, present, note=value_notes.get(metric.name)
+            metric, raw[metric.name], count, present, note=value_notes.get(metric.name)
         )
         for metric in metrics
     }
@@ -284,148 +355,12 @@ def flag_text(text: str, count: Any) -> str:
     return text.format(", ".join(count)) if isinstance(count, list) else counted(text, count)
 
 
-# Notes on how one value was computed, in the same query as its scope: (metric, SQL of the text).
-VALUE_NOTES: dict[Scope, tuple[tuple[str, str], ...]] = {
-    Scope.DAYS: (
-        ("followers_growth",
-         "CASE WHEN any_value(followers_before) IS NOT NULL THEN NULL "
-         "WHEN count(followers_count) > 0 THEN 'from ' || strftime(min(date) FILTER "
-         "(WHERE followers_count IS NOT NULL), '%Y-%m-%d') || ', the first day of the period "
-         "with a follower count (the day before the period is not in the store)' "
-         "WHEN count(daily_total_followers) > 0 THEN 'the sum of the daily changes in "
-         "followers (no follower count in the store for this period)' END"),
-    ),
-}  # fmt: skip
-
-
 def counted(text: str, count: int) -> str:
     """A flag's text with its count: "1 post ...", "3 posts ..."."""
     return (re.sub(r"\bposts\b", "post", text, count=1) if count == 1 else text).format(count)
 
 
-CORRECTED = "{} posts whose lifetime views TikTok corrected downwards during the period"
-
-
-def count_corrected(connection: DuckDBPyConnection, account: Account, period: Period) -> int:
-    """Posts whose lifetime views went down between two snapshots inside the period.
-
-    The last snapshot before the period counts too, so a drop on the first day is seen. Only
-    posts whose views changed in the period are ordered and checked.
-    """
-    values = parameters(account, period)
-    since = fetch_value(
-        connection,
-        "SELECT coalesce(max(captured_at), $snap_start) FROM post_snapshots "
-        "WHERE account_id = $account AND captured_at <= $snap_start "
-        "AND captured_at > $snap_start - INTERVAL 8 DAY",
-        {"account": account.account_id, "snap_start": values["snap_start"]},
-    )
-    window = "account_id = $account AND captured_at BETWEEN $since AND $snap_end"
-    sql = f"""
-        SELECT count(*) FROM (
-            SELECT list(views ORDER BY captured_at) AS views FROM post_snapshots
-            WHERE {window} AND post_id IN (
-                SELECT post_id FROM post_snapshots WHERE {window}
-                GROUP BY post_id HAVING min(views) <> max(views))
-            GROUP BY post_id)
-        WHERE views <> list_sort(views)
-    """
-    bounds = {"account": account.account_id, "since": since, "snap_end": values["snap_end"]}
-    return int(fetch_value(connection, sql, bounds))
-
-
-def parameters_for(sql: str, account: Account, period: Period) -> dict[str, Any]:
+def parameters_for(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     """The named parameters `sql` uses (DuckDB rejects unused named parameters)."""
-    values = parameters(account, period)
-    return {name: value for name, value in values.items() if f"${name}" in sql}
-
-
-DAYS_SQL = """
-SELECT d.*,
-       (SELECT followers_count FROM account_daily b
-         WHERE b.account_id = $account AND b.date = $start::DATE - 1) AS followers_before
-FROM account_daily d
-WHERE d.account_id = $account AND d.date BETWEEN $start AND $end
-"""
-
-LAST_KNOWN = ",\n".join(
-    f"arg_max({name}, captured_at) FILTER (WHERE {name} IS NOT NULL) AS {name}" for name in INSIGHTS
-)
-AS_OF = ", ".join(f"arg_max({c}, captured_at) AS {c}" for c in COUNTERS)
-GAINED = ("views", "likes", "comments", "shares")
-
-# NOTE: the post filter is pushed into the snapshot aggregation so that a short period reads
-# the snapshots of its own posts only. A post first captured after the period's end (a Studio
-# Content export, an API connected later) is read at that first capture and flagged, rather than
-# shown without numbers.
-PUBLISHED_SQL = f"""
-WITH chosen AS (
-    SELECT post_id, media_type, create_time, caption, duration_seconds, is_deleted, is_filtered,
-           is_ad, coalesce(share_url, $post_url_prefix || post_id) AS link
-    FROM posts
-    WHERE account_id = $account AND create_time >= $utc_start AND create_time < $utc_end
-),
-first_capture AS (
-    SELECT post_id, min(captured_at) AS first_at
-    FROM post_snapshots
-    WHERE account_id = $account AND post_id IN (SELECT post_id FROM chosen)
-      AND captured_at >= $utc_start  -- a post has no snapshot from before it was published
-    GROUP BY post_id
-)
-SELECT c.*, s.*, s.likes + s.comments + s.shares AS interactions,
-       s.counters_as_of > $snap_end AS read_after_end,
-       (SELECT arg_max(followers_count, date) FROM account_daily
-         WHERE account_id = $account AND date < $snap_end::DATE) AS followers_at_end
-FROM chosen c
-LEFT JOIN (
-    SELECT post_id,
-           max(captured_at) AS counters_as_of,
-           {AS_OF},
-           max(captured_at) FILTER (WHERE reach IS NOT NULL) AS insights_as_of,
-           {LAST_KNOWN}
-    FROM post_snapshots JOIN first_capture USING (post_id)
-    WHERE account_id = $account AND captured_at >= first_capture.first_at
-      AND captured_at <= greatest($snap_end, first_capture.first_at)
-    GROUP BY post_id
-) s USING (post_id)
-"""
-
-BEFORE_COLUMNS = ", ".join(
-    [f"arg_max({c}, captured_at) AS {c}" for c in GAINED]
-    + ["arg_max(viewers_new, captured_at) FILTER (WHERE viewers_new IS NOT NULL) AS viewers_new"]
-)
-# NOTE: only posts with a snapshot inside the period can have gained anything. Their counters at
-# the start come from the week before it (daily snapshots), and only for posts without one
-# there from the older history, so a short period reads a short slice of the table.
-VIEWED_SQL = f"""
-WITH moved AS (
-    SELECT post_id, {", ".join(f"arg_max({c}, captured_at) AS {c}" for c in GAINED)},
-           arg_max(viewers_new, captured_at) FILTER (WHERE viewers_new IS NOT NULL)
-               AS viewers_new
-    FROM post_snapshots
-    WHERE account_id = $account AND captured_at > $snap_start AND captured_at <= $snap_end
-    GROUP BY post_id
-),
-recent AS (
-    SELECT post_id, {BEFORE_COLUMNS}
-    FROM post_snapshots
-    WHERE account_id = $account AND captured_at <= $snap_start
-      AND captured_at > $snap_start - INTERVAL 8 DAY
-    GROUP BY post_id
-),
-older AS (
-    SELECT post_id, {BEFORE_COLUMNS}
-    FROM post_snapshots
-    WHERE account_id = $account AND captured_at <= $snap_start - INTERVAL 8 DAY
-      AND post_id IN (SELECT post_id FROM moved EXCEPT SELECT post_id FROM recent)
-    GROUP BY post_id
-),
-before AS (SELECT * FROM recent UNION ALL SELECT * FROM older)
-SELECT m.post_id, p.create_time,
-       {", ".join(f"m.{c} - coalesce(b.{c}, 0) AS {c}_gained" for c in GAINED)},
-       coalesce(m.viewers_new, b.viewers_new) AS viewers_new,
-       b.post_id IS NULL AND p.create_time < $snap_start AS missing_start
-FROM moved m
-JOIN posts p ON p.account_id = $account AND p.post_id = m.post_id
-LEFT JOIN before b ON b.post_id = m.post_id
-"""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {name: value for name, value in values.items() if name in used}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,13 +9,7 @@ from tikscope.errors import UsageError
 from tikscope.metrics import registry
 from tikscope.metrics.model import Metric, Unit
 from tikscope.metrics.periods import Period
-from tikscope.metrics.query import (
-    Account,
-    MetricValue,
-    Settings,
-    compute_metrics,
-    compute_period,
-)
+from tikscope.metrics.query import Account, MetricValue, Settings, compute_periods
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -101,20 +94,13 @@ def metric_lines(
     known = registry.metric_sections()
     if section is not None and section not in known:
         raise UsageError(f"unknown section {section!r}; choose from {', '.join(known)}")
-    previous: dict[str, MetricValue] = {}
-    if compare:
-        # NOTE: the previous period is computed on its own cursor in a second thread while this
-        # one computes the current period: small DuckDB queries leave the other core idle.
-        cursor = connection.cursor()
-        try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                later = pool.submit(compute_metrics, cursor, account, period.previous(), settings)
-                current, notes = compute_period(connection, account, period, settings)
-                previous = later.result()
-        finally:
-            cursor.close()
-    else:
-        current, notes = compute_period(connection, account, period, settings)
+    # NOTE: the previous period is computed in the same queries as this one: the time of a small
+    # DuckDB query goes mostly into planning it, once for both periods.
+    computed = compute_periods(
+        connection, account, [period, period.previous()] if compare else [period], settings
+    )
+    current, notes = computed[0]
+    previous: dict[str, MetricValue] = computed[1][0] if compare else {}
     lines = [
         line_of(current[metric.name], previous.get(metric.name), settings, compared=compare)
         for metric in registry.METRICS

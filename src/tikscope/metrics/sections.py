@@ -6,14 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
+from tikscope.metrics.model import Scope
 from tikscope.metrics.periods import Period
-from tikscope.metrics.query import (
-    PUBLISHED_SQL,
-    Account,
-    Settings,
-    compute_period,
-    parameters_for,
-)
+from tikscope.metrics.query import Account, Settings, compute_period, scope_query
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
 from tikscope.sources.catalog import how_to_get
 from tikscope.store.summary import fetch_rows
@@ -127,15 +122,15 @@ def post_list(
     sort_column = POST_COLUMNS_BY_NAME[sort.lstrip("-")]
     direction = "DESC" if sort.startswith("-") else "ASC"
     order = settings.fill(sort_column.sql)
+    sql = (
+        f"SELECT {selected}, counters_as_of IS NULL AS not_captured, "
+        f"strftime(counters_as_of, '%Y-%m-%d') AS read_on, read_after_end, "
+        f"insights_as_of < counters_as_of AS insights_stale, "
+        f"is_deleted, is_filtered FROM {{relation}} "
+        f"ORDER BY {order} {direction} NULLS LAST, post_id"
+    )
     rows = fetch_rows(
-        connection.execute(
-            f"SELECT {selected}, counters_as_of IS NULL AS not_captured, "
-            f"strftime(counters_as_of, '%Y-%m-%d') AS read_on, read_after_end, "
-            f"insights_as_of < counters_as_of AS insights_stale, "
-            f"is_deleted, is_filtered FROM ({PUBLISHED_SQL}) "
-            f"ORDER BY {order} {direction} NULLS LAST, post_id",
-            parameters_for(PUBLISHED_SQL, account, period),
-        )
+        connection.execute(*scope_query(connection, Scope.PUBLISHED, account, period, sql))
     )
     return [with_flags(row) for row in rows]
 

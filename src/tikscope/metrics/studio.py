@@ -1,15 +1,16 @@
 """TikTok Studio-style views over every post viewed in a period.
 
 Traffic sources, territories, top posts, and how fresh the account's data is. They read the
-same scope relation as the registry's "viewed" metrics (`VIEWED_SQL`).
+same scope relation as the registry's "viewed" metrics (metrics/relations.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tikscope.metrics.model import Scope
 from tikscope.metrics.periods import Period
-from tikscope.metrics.query import VIEWED_SQL, Account, parameters_for
+from tikscope.metrics.query import Account, scope_query
 from tikscope.metrics.registry import METRICS
 from tikscope.store.summary import fetch_rows
 
@@ -26,34 +27,43 @@ SOURCES = {
     if metric.name.startswith(SOURCE_PREFIX)
 }
 # Posts that gained views in the period; only `post_id` and `<counter>_gained` are relied on.
-VIEWED_CTE = f"viewed AS (SELECT post_id, views_gained FROM ({VIEWED_SQL}) WHERE views_gained > 0)"
+VIEWED_CTE = "viewed AS (SELECT post_id, views_gained FROM {relation} WHERE views_gained > 0)"
+
+
+def viewed_query(
+    connection: DuckDBPyConnection, account: Account, period: Period, sql: str
+) -> tuple[str, dict[str, Any]]:
+    """`sql` over the period's "viewed" relation (`{relation}`), and its parameters."""
+    return scope_query(connection, Scope.VIEWED, account, period, sql)
 
 
 def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
     """When each kind of data was last captured for the account (UTC)."""
-    rows = fetch_rows(
+    # NOTE: one subquery per table: DuckDB's planning of each costs more than reading them.
+    row = fetch_rows(
         connection.execute(
             """
-            SELECT (SELECT max(captured_at) FROM account_daily WHERE account_id = $account)
-                       AS daily_captured_at,
-                   (SELECT max(date) FROM account_daily WHERE account_id = $account)
-                       AS daily_last_day,
-                   (SELECT max(captured_at) FROM post_snapshots WHERE account_id = $account)
+            SELECT daily.*,
+                   (SELECT last_captured_at FROM post_daily_extent WHERE account_id = $account)
                        AS posts_captured_at,
                    (SELECT max(snapshot_date) FROM audience_snapshots
                      WHERE account_id = $account) AS audience_snapshot_date,
-                   (SELECT max(finished_at) FROM sync_log
-                     WHERE account_id = $account AND status <> 'failed') AS last_sync_at,
-                   (SELECT arg_max(status, sync_id) FROM sync_log
-                     WHERE account_id = $account) AS last_sync_status,
+                   (SELECT {'at': max(finished_at) FILTER (WHERE status <> 'failed'),
+                            'status': arg_max(status, sync_id)}
+                      FROM sync_log WHERE account_id = $account) AS sync,
                    (SELECT string_agg(connection_id, ', ' ORDER BY connection_id)
                       FROM connections WHERE account_id = $account
                        AND status = 'needs_reauthorization') AS needs_reauthorization
+            FROM (SELECT max(captured_at) AS daily_captured_at, max(date) AS daily_last_day
+                  FROM account_daily WHERE account_id = $account) AS daily
             """,
             {"account": account.account_id},
         )
-    )
-    return rows[0]
+    )[0]
+    sync = row.pop("sync")
+    reauthorization = row.pop("needs_reauthorization")
+    return row | {"last_sync_at": sync["at"], "last_sync_status": sync["status"],
+                  "needs_reauthorization": reauthorization}  # fmt: skip
 
 
 def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Period) -> Row:
@@ -82,7 +92,7 @@ def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Pe
         )
         SELECT {shares} FROM viewed JOIN last_known USING (post_id)
     """
-    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))[0]
+    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))[0]
 
 
 def viewer_territories(
@@ -105,7 +115,7 @@ def viewer_territories(
         FROM viewed JOIN shares USING (post_id)
         GROUP BY country ORDER BY share DESC, country LIMIT {TOP}
     """
-    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))
+    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
 
 
 def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
@@ -114,11 +124,11 @@ def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) 
         SELECT v.post_id, p.media_type, p.create_time, p.caption,
                coalesce(p.share_url, $post_url_prefix || v.post_id) AS link,
                v.views_gained, v.likes_gained, v.comments_gained, v.shares_gained
-        FROM ({VIEWED_SQL}) v JOIN posts p ON p.account_id = $account AND p.post_id = v.post_id
+        FROM {{relation}} v JOIN posts p ON p.account_id = $account AND p.post_id = v.post_id
         WHERE v.views_gained > 0
         ORDER BY v.views_gained DESC, v.post_id LIMIT {TOP}
     """
-    return fetch_rows(connection.execute(sql, parameters_for(sql, account, period)))
+    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
 
 
 def freshness_text(fresh: Row) -> str:

@@ -14,6 +14,9 @@ Two modes:
   in the batch never erases a stored value (missing means "not known here", not "gone"), and in
   the tables a batch names in `keep_stored` (a poorer source under a richer one) it only fills
   cells that are NULL in the store.
+
+Batches that change `post_snapshots` also bring the account's daily rollups (`post_daily`, see
+store/rollups.py) up to date, in the same transaction.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import pyarrow as pa
 from tikscope.errors import IngestError
 from tikscope.ids import AccountId
 from tikscope.store.db import fetch_value, first_line
+from tikscope.store.rollups import first_affected_day, refresh_post_daily
 from tikscope.store.tables import TABLES_BY_NAME, Table
 
 if TYPE_CHECKING:
@@ -171,8 +175,26 @@ def write_batch(
             on_table(table.name, rows.num_rows)
     if not any(count.written or count.deleted for count in counts.values()):
         return IngestResult(None, fingerprint, counts)
+    refresh_rollups(connection, batch, counts)
     record_run(connection, batch, run_id, fingerprint, started_at, counts)
     return IngestResult(run_id, fingerprint, counts)
+
+
+def refresh_rollups(
+    connection: DuckDBPyConnection, batch: Batch, counts: Mapping[str, TableCount]
+) -> None:
+    """Update the rollups of the snapshots the batch changed, inside its transaction.
+
+    A merge rebuilds them from the first day its snapshots can change; a batch that replaced the
+    account's snapshots rebuilds every day of the account.
+    """
+    count = counts.get("post_snapshots")
+    if count is None or not (count.written or count.deleted):
+        return
+    table = TABLES_BY_NAME["post_snapshots"]
+    replaced = batch.mode == "replace" or table.name in batch.replace
+    since = None if replaced else first_affected_day(connection, staging_name(table))
+    refresh_post_daily(connection, batch.account_id, since=since)
 
 
 def resolve_table(name: str) -> Table:

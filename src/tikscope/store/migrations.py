@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tikscope.store.rollups import FILL_ALL
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -384,6 +386,48 @@ CREATE UNIQUE INDEX accounts_handle ON accounts (handle);
 imports joined the account of their handle) is refused with the accounts named, not merged:
 their member keys and series would collide."""
 
+POST_DAILY = f"""
+CREATE TABLE post_daily (
+    account_id VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    first_captured_at TIMESTAMP NOT NULL,
+    counters_as_of TIMESTAMP NOT NULL,
+    views BIGINT,
+    likes BIGINT,
+    comments BIGINT,
+    shares BIGINT,
+    favorites BIGINT,
+    new_followers BIGINT,
+    profile_views BIGINT,
+    insights_as_of TIMESTAMP,
+    reach BIGINT,
+    total_time_watched_seconds DOUBLE,
+    average_time_watched_seconds DOUBLE,
+    full_video_watched_rate DOUBLE,
+    source_for_you DOUBLE,
+    source_follow DOUBLE,
+    source_personal_profile DOUBLE,
+    source_search DOUBLE,
+    source_hashtag DOUBLE,
+    source_sound DOUBLE,
+    source_direct_message DOUBLE,
+    viewers_new DOUBLE,
+    viewers_returning DOUBLE,
+    viewers_follower DOUBLE,
+    viewers_non_follower DOUBLE,
+    last_views_drop_from TIMESTAMP
+);
+
+CREATE TABLE post_daily_extent (
+    account_id VARCHAR NOT NULL,
+    last_day DATE NOT NULL,
+    last_captured_at TIMESTAMP NOT NULL
+);
+
+{FILL_ALL}
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
@@ -392,6 +436,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "connections, sync state and sync log", SOURCES),
     Migration(6, "users, workspaces, roles, API tokens and web sessions", ACCESS),
     Migration(7, "one account per handle", ONE_ACCOUNT_PER_HANDLE),
+    Migration(8, "daily rollups of post snapshots", POST_DAILY),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
