@@ -561,3 +561,24 @@ def test_metrics_demographics_section_unavailable_for_personal(
     )  # fmt: skip
     assert code == 0
     assert "unavailable" in out
+
+
+def test_metrics_compare_notes_a_previous_period_before_the_data(
+    capsys: pytest.CaptureFixture[str], fixture_db: Path
+) -> None:
+    code, out, err = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde", "--compare",
+        "--from", "2026-03-15", "--to", "2026-03-24", "--section", "community",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    text = " ".join(" ".join(visible(out)).split())
+    assert (
+        "note: the previous period (2026-03-05 to 2026-03-14) starts before the store's first "
+        "day of data, 2026-03-10: it holds 5 of its 10 days, so a change against it compares "
+        "unequal spans"
+    ) in text
+    _, later, _ = run_cli(
+        capsys, "metrics", "--db", str(fixture_db), "--account", "casa_verde", "--compare",
+        "--from", "2026-03-25", "--to", "2026-03-30", "--section", "community",
+    )  # fmt: skip
+    assert "previous period" not in later

@@ -19,8 +19,10 @@ from tikscope.errors import (
     InvalidHandleError,
     MalformedResponseError,
     StoreError,
+    UsageError,
 )
 from tikscope.ids import parse_handle
+from tikscope.metrics.query import find_account
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.sources.files import read_files
@@ -216,3 +218,12 @@ def test_store_keeps_one_account_per_handle(tmp_path: Path) -> None:
             "INSERT INTO accounts (account_id, handle, account_type, time_zone, source, "
             "run_id) VALUES ('acc_2', 'shop', 'business', 'UTC', 'studio_export', 2)"
         )
+
+
+def test_find_account_folds_the_handle_as_every_entry_does(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    simulated(db, "casa_verde_shop")
+    with open_store(db) as connection:
+        assert find_account(connection, " @Casa_Verde_Shop").handle == "casa_verde_shop"
+        with pytest.raises(UsageError, match="no account @other_shop in the store"):
+            find_account(connection, "@Other_Shop")

@@ -261,3 +261,30 @@ def test_resolve_period_without_data_says_so(connection: DuckDBPyConnection) -> 
     with pytest.raises(UsageError) as error:
         resolve_period(connection, account, AskedPeriod())
     assert str(error.value) == "@empty_shop has no data yet"
+
+
+@pytest.mark.parametrize(
+    ("asked", "note"),
+    [
+        pytest.param(between("2026-06-01", "2026-06-10"), "it holds none of its days, so there is "
+                     "nothing to compare with", id="previous wholly before"),
+        pytest.param(between("2026-06-05", "2026-06-14"), "it holds 4 of its 10 days, so a "
+                     "change against it compares unequal spans", id="previous partly before"),
+        pytest.param(between("2026-06-11", "2026-06-20"), None, id="previous held"),
+    ],
+)  # fmt: skip
+def test_previous_period_before_the_held_days_is_noted(
+    asked: AskedPeriod, note: str | None
+) -> None:
+    chosen = fit(asked)
+    if note is None:
+        assert chosen.previous_note is None
+        assert chosen.notes(compare=True) == []
+        return
+    previous = chosen.period.previous()
+    assert chosen.previous_note == (
+        f"the previous period ({previous}) starts before the store's first day of data, "
+        f"2026-06-01: {note}"
+    )
+    assert chosen.notes(compare=False) == []
+    assert chosen.notes(compare=True) == [chosen.previous_note]

@@ -127,7 +127,7 @@ def test_web_overview_api_compares_with_the_previous_period(
         "end": "2026-11-20",
         "days": 7,
         "note": None,
-        "previous": {"start": "2026-11-07", "end": "2026-11-13"},
+        "previous": {"start": "2026-11-07", "end": "2026-11-13", "note": None},
     }
     followers = data["headline"][0]
     assert followers["metric"] == "followers"
@@ -310,6 +310,10 @@ CUT = (
     "the store holds data from 2026-07-24; the period starts there (120 days instead of the "
     "last 1,000)"
 )
+NOTHING_BEFORE = (
+    "the previous period (2026-03-26 to 2026-07-23) starts before the store's first day of data, "
+    "2026-07-24: it holds none of its days, so there is nothing to compare with"
+)
 OUTSIDE = (
     "@casa_verde_demo: the store holds data from 2026-07-24 to 2026-11-20; "
     "2020-01-01 to 2020-02-01 is outside it"
@@ -324,7 +328,7 @@ def test_web_api_cuts_more_days_than_held_to_the_data_and_says_so(
     assert response.status_code == 200
     assert response.json()["period"] == {
         "start": "2026-07-24", "end": "2026-11-20", "days": 120, "note": CUT,
-        "previous": {"start": "2026-03-26", "end": "2026-07-23"},
+        "previous": {"start": "2026-03-26", "end": "2026-07-23", "note": NOTHING_BEFORE},
     }  # fmt: skip
 
 
@@ -351,7 +355,12 @@ def test_web_page_shows_the_note_of_a_period_cut_to_the_data(client: httpx.Clien
     page = unescape(response.text)
     assert "2026-07-24 to 2026-11-20 (120 days)" in page
     assert f'<p class="period-note" role="note" data-period-note>Period: {CUT}.</p>' in page
-    assert "data-period-note" not in client.get(PAGE, params={"days": 7}).text
+    assert f"data-previous-note>Comparison: {NOTHING_BEFORE}.</p>" in page
+    assert '<option value="1000" selected>Last 1,000 days</option>' in page
+    week = client.get(PAGE, params={"days": 7}).text
+    assert "data-period-note" not in week and "data-previous-note" not in week
+    assert '<option value="7" selected>Last 7 days</option>' in week
+    assert "Last 1,000 days" not in week
 
 
 def test_web_page_refuses_a_period_outside_the_data_in_the_frame(client: httpx.Client) -> None:

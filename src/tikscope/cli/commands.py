@@ -103,7 +103,8 @@ def metrics(
         fresh = freshness_line(data_freshness(connection, account))
     versus = f" vs {period.previous()}" if compare else ""
     title = f"@{account.handle} ({account.account_type}), {period}{versus}"
-    return rows, title, [*flags, fresh], chosen.note
+    previous = [chosen.previous_note] if compare and chosen.previous_note else []
+    return rows, title, [*previous, *flags, fresh], chosen.note
 
 
 def freshness_line(fresh: Row) -> str:
@@ -137,8 +138,9 @@ def report_account(
         account = find_account(connection, handle)
         chosen = choose_period(connection, account, start, end, last)
         page = write_account_report(
-            connection, account, chosen.period, settings, out, period_note=chosen.note
-        )
+            connection, account, chosen.period, settings, out,
+            period_note="; ".join(chosen.notes(compare=True)) or None,
+        )  # fmt: skip
     return page, chosen.note
 
 

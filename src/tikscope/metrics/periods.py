@@ -8,7 +8,7 @@ web both go through `metrics.period_range.resolve_period`, which reads the held 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -128,6 +128,33 @@ class ChosenPeriod:
 
     period: Period
     note: str | None = None
+    held: HeldDays | None = field(default=None, compare=False)
+
+    @property
+    def previous_note(self) -> str | None:
+        """Why the previous period is a weak comparison: it starts before the store's data.
+
+        None when the store holds every day of `period.previous()` (or the held days are unknown).
+        """
+        previous = self.period.previous()
+        if self.held is None or previous.start >= self.held.first:
+            return None
+        held = max(0, (previous.end - self.held.first).days + 1)
+        start = (
+            f"the previous period ({previous}) starts before the store's first day of data, "
+            f"{self.held.first}"
+        )
+        if held == 0:
+            return f"{start}: it holds none of its days, so there is nothing to compare with"
+        return (
+            f"{start}: it holds {held:,} of its {previous.days:,} days, so a change against it "
+            "compares unequal spans"
+        )
+
+    def notes(self, *, compare: bool) -> list[str]:
+        """The period's note and, when comparing, the previous period's."""
+        notes = [self.note, self.previous_note if compare else None]
+        return [note for note in notes if note]
 
 
 def fit_period(
@@ -143,10 +170,10 @@ def fit_period(
     if held is None:
         raise UsageError(f"@{handle} has no data yet")
     if fixed is None:
-        return last_held_days(asked.days or DEFAULT_DAYS, held)
+        return replace(last_held_days(asked.days or DEFAULT_DAYS, held), held=held)
     if fixed.end < held.first or fixed.start > held.last:
         raise UsageError(f"@{handle}: the store holds data {held}; {fixed} is outside it")
-    return cut_to(fixed, held)
+    return replace(cut_to(fixed, held), held=held)
 
 
 def last_held_days(days: int, held: HeldDays) -> ChosenPeriod:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
+from tikscope.ids import handle_or_none
+from tikscope.metrics import registry
 from tikscope.metrics.missing import NO_DATA, not_stored
 from tikscope.metrics.model import Kind, Metric, Scope
-from tikscope.metrics import registry
 from tikscope.metrics.periods import Period
 from tikscope.metrics.relations import GAINED, Relation, relations
 from tikscope.sources.catalog import how_to_get
@@ -91,15 +92,14 @@ def find_account(connection: DuckDBPyConnection, handle: str | None) -> Account:
         raise UsageError(
             "the store has no accounts yet: run `tikscope demo` or `tikscope simulate`"
         )
-    matches = [row for row in rows if handle is None or row[1] == handle.lstrip("@")]
+    wanted = None if handle is None else (handle_or_none(handle) or handle.strip())
+    matches = [row for row in rows if wanted is None or row[1] == wanted]
     if handle is None and len(rows) > 1:
         names = ", ".join(row[1] for row in rows)
         raise UsageError(f"the store has several accounts; choose one with --account ({names})")
     if not matches:
         names = ", ".join(row[1] for row in rows)
-        raise UsageError(
-            f"no account @{handle.lstrip('@') if handle else ''} in the store (it has {names})"
-        )
+        raise UsageError(f"no account @{(wanted or '').lstrip('@')} in the store (it has {names})")
     return Account(*matches[0])
 
 

@@ -147,7 +147,8 @@ def describe_period(chosen: ChosenPeriod, *, compare: bool) -> dict[str, Any]:
                                  "note": chosen.note}  # fmt: skip
     if compare:
         previous = period.previous()
-        described["previous"] = {"start": previous.start, "end": previous.end}
+        described["previous"] = {"start": previous.start, "end": previous.end,
+                                 "note": chosen.previous_note}  # fmt: skip
     return described
 
 
