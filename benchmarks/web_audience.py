@@ -19,30 +19,22 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
-import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import httpx
 
 from web_overview import (
-    DEFAULT_DIR,
     HANDLE,
     OVERVIEW,
     WORKSPACE,
-    demo_store,
-    free_port,
-    machine,
+    benchmark_arguments,
     parse_wrk,
     periods_script,
-    prepare_store,
     report,
-    start_server,
-    wait_until_up,
+    served_demo,
 )
 
 ANALYZE = f"/api/workspaces/{WORKSPACE}/accounts/{HANDLE}/audience/analyze"
@@ -78,45 +70,29 @@ def seconds_list(values: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder of the demo store")
-    parser.add_argument("--duration", type=int, default=60, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = benchmark_arguments(duration=60)
     parser.add_argument("--repeat", type=int, default=3, help="analyses per measurement")
     arguments = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing: run `sh scripts/install-system-packages.sh` (as root)")
-    print(f"web audience benchmark, {date.today()}, {machine()}")
-    demo = demo_store(arguments.dir)
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        token, first, last = prepare_store(demo, folder / "bench.duckdb")
-        port = free_port()
-        origin = f"http://127.0.0.1:{port}"
-        server = start_server(folder / "bench.duckdb", port)
-        try:
-            wait_until_up(origin, token)
-            print(f"first analysis (starts the worker): {analyze(origin, token):.1f} s")
-            alone = [analyze(origin, token) for _ in range(arguments.repeat)]
-            print(f"analysis alone: {seconds_list(alone)}")
-            script = periods_script(folder, first, last)
-            wrk = start_wrk(origin + OVERVIEW, token, arguments, script)
-            out, _ = wrk.communicate()
-            report("overview", parse_wrk(out), arguments.connections)
-            wrk = start_wrk(origin + OVERVIEW, token, arguments, script)
-            time.sleep(3)
-            loaded, after = [], []
-            for _ in range(arguments.repeat):
-                seconds = analyze(origin, token)
-                (loaded if wrk.poll() is None else after).append(seconds)
-            out, _ = wrk.communicate()
-            late = f"; finished after wrk stopped: {seconds_list(after)}" if after else ""
-            print(f"analysis under load: {seconds_list(loaded)}{late}")
-            report("overview during analyses", parse_wrk(out), arguments.connections)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with served_demo("web audience", arguments) as served:
+        origin, token = served.origin, served.token
+        print(f"first analysis (starts the worker): {analyze(origin, token):.1f} s")
+        alone = [analyze(origin, token) for _ in range(arguments.repeat)]
+        print(f"analysis alone: {seconds_list(alone)}")
+        script = periods_script(served.folder, served.first, served.last)
+        wrk = start_wrk(origin + OVERVIEW, token, arguments, script)
+        out, _ = wrk.communicate()
+        report("overview", parse_wrk(out), arguments.connections)
+        wrk = start_wrk(origin + OVERVIEW, token, arguments, script)
+        time.sleep(3)
+        loaded: list[float] = []
+        after: list[float] = []
+        for _ in range(arguments.repeat):
+            seconds = analyze(origin, token)
+            (loaded if wrk.poll() is None else after).append(seconds)
+        out, _ = wrk.communicate()
+        late = f"; finished after wrk stopped: {seconds_list(after)}" if after else ""
+        print(f"analysis under load: {seconds_list(loaded)}{late}")
+        report("overview during analyses", parse_wrk(out), arguments.connections)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def test_community_api_gives_the_metrics_growth_and_demographics_of_the_store(
     _, store = web_server
     data = fetch(client, store, f"{BUSINESS}/community", "vera")
     assert data["period"] == {"start": "2026-10-24", "end": "2026-11-20", "days": 28, "note": None,
-                              "previous": {"start": "2026-09-26", "end": "2026-10-23"}}  # fmt: skip
+                              "previous": {"start": "2026-09-26", "end": "2026-10-23", "note": None}}  # fmt: skip
     assert data["metrics"] == direct(store, "casa_verde_demo", lambda connection, account:
         metric_rows(connection, account, PERIOD, Settings(), compare=True, section=COMMUNITY))  # fmt: skip
     for granularity in ("day", "week", "month"):

@@ -21,7 +21,7 @@ from tikscope.errors import QuotaExhaustedError
 from tikscope.sources.families import RESEARCH
 from tikscope.sources.records import AccountFacts, Extract, Row
 from tikscope.sync.batches import write_extract
-from tikscope.sync.log import load_daily_state, record_sync
+from tikscope.sync.log import load_daily_state
 
 if TYPE_CHECKING:
     from tikscope.sources.http import ApiSession
@@ -76,7 +76,7 @@ def crawl_research(
     from tikscope.sources.research import ResearchClient
     from tikscope.sync.pseudonyms import pseudonymizer
     from tikscope.sync.research_comments import CommentCrawler
-    from tikscope.sync.run import SyncOutcome
+    from tikscope.sync.run import finish_sync
 
     started = datetime.now().replace(tzinfo=None)
     client, pseudonym = ResearchClient(session), pseudonymizer(key_file)
@@ -84,18 +84,10 @@ def crawl_research(
     for crawler in (Crawler(connection, stored, client, pseudonym),
                     CommentCrawler(connection, stored, client, pseudonym)):  # fmt: skip
         run_steps(connection, stored, session, crawler, now=now, progress=progress)
-    status = "ok" if progress.written else "unchanged"
-    record_sync(connection, stored, session.stats, started=started, status=status,
-                run_id=progress.last_run)  # fmt: skip
-    return SyncOutcome(
-        stored.connection_id,
-        stored.handle,
-        status,
-        progress.written,
-        session.stats.requests,
-        session.stats.retries,
-        notes=tuple(progress.notes),
-    )
+    return finish_sync(
+        connection, stored, session, started=started, changed=progress.written > 0,
+        written=progress.written, run_id=progress.last_run, notes=tuple(progress.notes),
+    )  # fmt: skip
 
 
 def run_steps(

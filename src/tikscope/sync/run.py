@@ -81,6 +81,7 @@ def sync_connection(
         stored.base_url, tokens=tokens, style=stored.family.style, policy=policy or RetryPolicy()
     ) as session:
         try:
+            pull = PULLS[stored.api]  # as the connection's family syncs
             outcome = pull(connection, stored, session, now=now, key_file=key_file)
         except SourceError as error:
             record_sync(
@@ -115,18 +116,6 @@ class Pull(Protocol):
         ...
 
 
-def pull(
-    connection: DuckDBPyConnection,
-    stored: Connection,
-    session: ApiSession,
-    *,
-    now: datetime,
-    key_file: Path,
-) -> SyncOutcome:
-    """Read from the API, write, log the sync, as the connection's family does it."""
-    return PULLS[stored.api](connection, stored, session, now=now, key_file=key_file)
-
-
 @dataclass(frozen=True)
 class ReadThenWrite:
     """A `Pull` that reads everything first, then writes it in one batch and logs the sync."""
@@ -154,21 +143,32 @@ class ReadThenWrite:
             state=state,
             parameters={"connection": stored.connection_id, "captured_at": captured_at.isoformat()},
         )
-        status = "ok" if result.changed else "unchanged"
-        record_sync(
-            connection, stored, session.stats, started=started, status=status, run_id=result.run_id
-        )
-        written = sum(count.written for count in result.counts.values())
-        return SyncOutcome(
-            stored.connection_id,
-            stored.handle,
-            status,
-            written,
-            session.stats.requests,
-            session.stats.retries,
-            *days,
-            notes=extract.notes,
-        )
+        return finish_sync(
+            connection, stored, session, started=started, changed=result.changed,
+            written=sum(count.written for count in result.counts.values()), run_id=result.run_id,
+            notes=extract.notes, days=days,
+        )  # fmt: skip
+
+
+def finish_sync(
+    connection: DuckDBPyConnection,
+    stored: Connection,
+    session: ApiSession,
+    *,
+    started: datetime,
+    changed: bool,
+    written: int,
+    run_id: int | None,
+    notes: tuple[str, ...],
+    days: tuple[date | None, date | None] = (None, None),
+) -> SyncOutcome:
+    """Log a sync that ran to its end in `sync_log` and say what it did."""
+    status = "ok" if changed else "unchanged"
+    record_sync(connection, stored, session.stats, started=started, status=status, run_id=run_id)
+    return SyncOutcome(
+        stored.connection_id, stored.handle, status, written, session.stats.requests,
+        session.stats.retries, *days, notes=notes,
+    )  # fmt: skip
 
 
 def read_business(
