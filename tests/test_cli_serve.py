@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
@@ -25,6 +26,7 @@ from tikscope.fake.data import FakeConfig
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
+from tikscope.store.migrations import LATEST_VERSION
 from tikscope.web.server_file import server_file_path, write_server_file
 from web_support import WebStore, copy_store, login
 
@@ -300,3 +302,19 @@ def test_an_untrusted_server_file_of_a_locked_store_ends_in_the_lock_message(
         f"error: store {db} is in use by process {os.getpid()}; wait for it to finish or stop "
         "it, then try again\n"
     )
+
+
+def test_export_runs_through_the_server_into_the_folder_named_here(
+    served: tuple[Served, dict[str, str]], tmp_path: Path
+) -> None:
+    server, _ = served
+    exported = tikscope("export", "parquet", "--db", str(server.db), "--out", "export",
+                        "--format", "json", cwd=tmp_path)  # fmt: skip
+    assert (exported.returncode, exported.stderr) == (0, ""), exported.stdout
+    tables = {row["table"]: row for row in json.loads(exported.stdout)}
+    assert tables["posts"]["written"] == tables["posts"]["partitions"] > 0
+    manifest = json.loads((tmp_path / "export" / "manifest.json").read_text())
+    assert manifest["schema_version"] == LATEST_VERSION
+    again = tikscope("export", "parquet", "--db", str(server.db), "--out", "export",
+                     "--format", "json", cwd=tmp_path)  # fmt: skip
+    assert {row["written"] for row in json.loads(again.stdout)} == {0}

@@ -9,7 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from tikscope.cli import access, analytics, audience, connect, dev, forward, report, serve, sources
+from tikscope.cli import (
+    access,
+    analytics,
+    audience,
+    connect,
+    dev,
+    export,
+    forward,
+    report,
+    serve,
+    sources,
+)
 from tikscope.cli.options import DbOption, FormatOption, date_parser, handle_parser
 from tikscope.cli.output import OutputFormat, human_bytes, print_rows
 from tikscope.cli.tables import print_record
@@ -151,6 +162,7 @@ connect.register(app)
 dev.register(app)
 access.register(app)
 serve.register(app)
+export.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
