@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tikscope.cli.progress import simulation_progress
 from tikscope.metrics.activity import local_heatmap
@@ -23,6 +23,9 @@ from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store import summary
 from tikscope.store.db import open_store
+
+if TYPE_CHECKING:
+    from tikscope.metrics.rewards import Earnings, Eligibility
 
 Row = dict[str, Any]
 
@@ -142,6 +145,25 @@ def report_account(
             period_note="; ".join(chosen.notes(compare=True)) or None,
         )  # fmt: skip
     return page, chosen.note
+
+
+def rewards(
+    db: Path, handle: str | None, start: date | None, end: date | None,
+    last: int | None, *, key: str, rate_low: float | None, rate_high: float | None,
+) -> tuple[str, Eligibility, Earnings, str | None]:  # fmt: skip
+    """A program's rules judged on the period's last day and its earnings over the period.
+
+    Returns the handle, the eligibility, the earnings and the period's note.
+    """
+    from tikscope.metrics.rewards import earnings, eligibility, program
+
+    chosen_program = program(key, rate_low=rate_low, rate_high=rate_high)
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        chosen = choose_period(connection, account, start, end, last)
+        judged = eligibility(connection, account, chosen_program, chosen.period.end)
+        earned = earnings(connection, account, chosen_program, chosen.period)
+    return account.handle, judged, earned, chosen.note
 
 
 def write_demo_report(db: Path, directory: Path) -> Path:

@@ -18,6 +18,7 @@ from tikscope.cli import (
     export,
     forward,
     report,
+    rewards,
     serve,
     sources,
 )
@@ -163,6 +164,7 @@ dev.register(app)
 access.register(app)
 serve.register(app)
 export.register(app)
+rewards.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
