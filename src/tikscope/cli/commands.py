@@ -25,6 +25,7 @@ from tikscope.store import summary
 from tikscope.store.db import open_store
 
 if TYPE_CHECKING:
+    from tikscope.metrics.recommend import Recommendations
     from tikscope.metrics.rewards import Earnings, Eligibility
 
 Row = dict[str, Any]
@@ -164,6 +165,18 @@ def rewards(
         judged = eligibility(connection, account, chosen_program, chosen.period.end)
         earned = earnings(connection, account, chosen_program, chosen.period)
     return account.handle, judged, earned, chosen.note
+
+
+def recommend(db: Path, handle: str | None) -> tuple[str, str, Recommendations]:
+    """Recommendations from the account's whole history; returns the handle and time zone too."""
+    from tikscope.metrics.recommend import recommend as fit
+
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        chosen = choose_period(connection, account, None, None, 28)
+        heatmap, _ = local_heatmap(connection, account, chosen.period)
+        found = fit(connection, account, heatmap=heatmap)
+    return account.handle, account.time_zone, found
 
 
 def write_demo_report(db: Path, directory: Path) -> Path:

@@ -17,6 +17,7 @@ from tikscope.cli import (
     dev,
     export,
     forward,
+    recommend,
     report,
     rewards,
     serve,
@@ -71,6 +72,13 @@ def simulate(
             help="Last simulated day (UTC). Default: yesterday.",
         ),
     ] = None,
+    planted_effects: Annotated[
+        bool,
+        typer.Option(
+            "--planted-effects",
+            help="Posts do better or worse by hour, hashtag and length (for `recommend`).",
+        ),
+    ] = False,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Simulate a realistic account and write it to the store (replaces an earlier one)."""
@@ -85,6 +93,7 @@ def simulate(
         members=members,
         communities=communities,
         end_date=end_date or yesterday(),
+        planted_effects=planted_effects,
     )
     result = commands.simulate(db, config)
     print_rows(result, output, title=f"Simulated @{handle} into {db}")
@@ -165,6 +174,7 @@ access.register(app)
 serve.register(app)
 export.register(app)
 rewards.register(app)
+recommend.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ class SimulationConfig:
     end_date: date = date(2026, 11, 21)
     time_zone: str = "Europe/Madrid"
     publish_days: int | None = None  # posts are published in the first N days; None: all days
+    planted_effects: bool = False  # posts do better or worse by hour, hashtag and length
 
     @property
     def start_date(self) -> date:

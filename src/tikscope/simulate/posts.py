@@ -183,3 +183,33 @@ def post_ids(rng: np.random.Generator, count: int) -> list[str]:
     """Unique 19-digit post ids like TikTok's, increasing with publish time."""
     ids = np.unique(rng.integers(7_000_000_000_000_000_000, 7_400_000_000_000_000_000, count * 2))
     return [str(value) for value in np.sort(rng.choice(ids, count, replace=False))]
+
+
+@dataclass(frozen=True)
+class PlantedEffects:
+    """What makes a post do better or worse when `SimulationConfig.planted_effects` is on.
+
+    Each is a factor on the post's lifetime views; a recommendation test checks they are found,
+    and the same account without them checks that nothing is claimed.
+    """
+
+    local_hours: tuple[int, ...] = (13, 14)  # published in these hours of the account's zone
+    hour_factor: float = 2.5
+    hashtags: tuple[tuple[str, float], ...] = (("plantcare", 2.2), ("diy", 0.45))
+    video_seconds: tuple[float, float] = (30.0, 60.0)  # videos this long (s)
+    length_factor: float = 1.8
+
+
+PLANTED = PlantedEffects()
+
+
+def planted_factor(
+    local_hours: np.ndarray, hashtags: list[list[str]], media: np.ndarray, duration: np.ndarray
+) -> np.ndarray:
+    """Each post's factor on its views from `PLANTED` (1 where no effect applies)."""
+    factor = np.where(np.isin(local_hours, PLANTED.local_hours), PLANTED.hour_factor, 1.0)
+    for tag, tag_factor in PLANTED.hashtags:
+        factor = factor * np.array([tag_factor if tag in tags else 1.0 for tags in hashtags])
+    low, high = PLANTED.video_seconds
+    long = (media == "video") & (np.nan_to_num(duration) >= low) & (np.nan_to_num(duration) < high)
+    return np.where(long, factor * PLANTED.length_factor, factor)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import datetime, time, timedelta
+from dataclasses import asdict, replace
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -47,12 +48,15 @@ def build_batch(config: SimulationConfig, on_step: StepCallback | None = None) -
     step("audience")
     draws = posts.draw_posts(config, rng["posts"])
     ids = posts.post_ids(rng["posts"], config.posts)
+    post_table = post_tables.build_posts(config, rng["posts"], draws, ids)
+    if config.planted_effects:
+        draws = with_planted_effects(config, draws, post_table)
     views = posts.cumulative_views(draws, config.days)
     views = freeze_after_deletion(views, draws.deleted_day)
     mix = audience_stats.audience_mix(audience["audience_members"]) if config.members else {}
     countries = mix.get("country") or {"ES": 0.5, "MX": 0.2, "US": 0.2, "BR": 0.1}
     tables: dict[str, pa.Table] = {
-        "posts": post_tables.build_posts(config, rng["posts"], draws, ids),
+        "posts": post_table,
         "post_snapshots": post_tables.build_post_snapshots(
             config, draws, views, ids, countries, rng["snapshots"]
         ),
@@ -105,6 +109,20 @@ def build_batch(config: SimulationConfig, on_step: StepCallback | None = None) -
         mode="replace",
         parameters={**asdict(config), "end_date": config.end_date.isoformat()},
     )
+
+
+def with_planted_effects(
+    config: SimulationConfig, draws: posts.PostDraws, post_table: pa.Table
+) -> posts.PostDraws:
+    """`draws` with each post's views scaled by `posts.PLANTED` (no random draw is added)."""
+    zone = ZoneInfo(config.time_zone)
+    hours = np.array([moment.replace(tzinfo=UTC).astimezone(zone).hour
+                      for moment in post_table["create_time"].to_pylist()])  # fmt: skip
+    factor = posts.planted_factor(
+        hours, post_table["hashtags"].to_pylist(), draws.media_type, draws.duration
+    )
+    return replace(draws, lifetime_views=draws.lifetime_views * factor,
+                   second_wind=draws.second_wind * factor)  # fmt: skip
 
 
 def freeze_after_deletion(views: np.ndarray, deleted_day: np.ndarray) -> np.ndarray:
