@@ -61,6 +61,9 @@ def next_commands(program: str, db: Path, directory: Path) -> list[str]:
         f"{program} audience report {store} --clusters 6 --out {inside('audience-6')}",
         f"{program} audience rename {store} --cluster 0 --name 'Plant parents' "
         f"--out {inside('audience-6')}",
+        f"{program} recommend {store}   # advice only where a backtest proves it",
+        f"{program} rewards {store} --last 60",
+        f"{program} export parquet {store} --out {inside('parquet')}",
         f"{program} simulate {store} --account-type personal --handle my_personal --members 2000",
         f"{program} serve {store}   # the web app; its first start prints the admin password",
     ]
