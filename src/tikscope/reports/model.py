@@ -1,4 +1,9 @@
-"""What the account report shows, gathered from `metrics` in one call; renderers only format it."""
+"""The typed model of an account page: what the report shows, gathered from `metrics` in one call.
+
+The page is its sections (`SECTIONS`: key, title, introduction), each with its metric lines
+(`MetricLine`), cards and chart specs (`ChartSpec`, built by `reports/account_specs.py`). The
+HTML report and the PNG charts only format it.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import studio
 from tikscope.metrics.activity import local_heatmap
-from tikscope.metrics.missing import why_missing
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, last_day
-from tikscope.metrics.registry import POST_COLUMNS
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.registry import ACCOUNT, COMMUNITY, POST_COLUMNS, PUBLISHED, STUDIO, VIEWED
+from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
     demographics,
     follower_series,
     post_list,
 )
+from tikscope.reports import account_specs as specs
+from tikscope.reports.chart_spec import ChartSpec
 from tikscope.reports.sections import POSTS, SECTIONS, SECTIONS_BY_KEY
 
 if TYPE_CHECKING:
@@ -35,11 +41,12 @@ class AccountReportData:
         account: the account.
         period: the period reported on; compared with `period.previous()`.
         settings: the engagement settings used.
-        rows: `metric_rows(..., compare=True)`, one per registry metric.
+        lines: one line per registry metric, compared with the previous period.
         flags: the period's data-quality notes (`data_flags`).
         freshness: when each kind of data was last captured.
         last_day: the last day the store has data for.
         series: follower and daily series, one row per day.
+        previous_series: the same for the previous period.
         demographics: audience shares by dimension, or `unavailable` with the reason.
         heatmap: average active followers by weekday and hour, in the account's time zone.
         heatmap_zone: that time zone: name, UTC offsets over the period, a sentence saying so.
@@ -53,11 +60,12 @@ class AccountReportData:
     account: Account
     period: Period
     settings: Settings
-    rows: list[Row]
+    lines: tuple[MetricLine, ...]
     flags: list[str]
     freshness: Row
     last_day: date | None
     series: list[Row]
+    previous_series: list[Row]
     demographics: dict[str, Any]
     heatmap: list[Row]
     heatmap_zone: Row
@@ -67,17 +75,34 @@ class AccountReportData:
     territories: list[Row]
     generated_at: datetime
 
-    def section_rows(self, section: str) -> list[Row]:
-        """The metric rows of one registry section, in registry order."""
-        return [row for row in self.rows if row["section"] == section]
+    def section_lines(self, section: str) -> list[MetricLine]:
+        """The metric lines of one registry section, in registry order."""
+        return [line for line in self.lines if line.section == section]
 
-    def row(self, metric: str) -> Row:
-        """The metric row of one metric."""
-        return next(row for row in self.rows if row["metric"] == metric)
+    def line(self, metric: str) -> MetricLine:
+        """The line of one metric."""
+        return next(line for line in self.lines if line.name == metric)
 
-    def missing(self, *, has_data: bool, needs: tuple[str, ...] = ()) -> str | None:
-        """Why a chart cannot be drawn, naming what would provide its data; None when it can."""
-        return why_missing(has_data=has_data, needs=needs)
+
+@dataclass(frozen=True)
+class PageSection:
+    """One section of an account page, as every output shows it.
+
+    Attributes:
+        key: the section (`SECTIONS`).
+        title: its heading.
+        intro: what it shows, in one sentence.
+        lines: its metrics, in registry order (none for the list of posts).
+        cards: the metrics shown as cards at its top.
+        charts: its charts, in page order.
+    """
+
+    key: str
+    title: str
+    intro: str
+    lines: tuple[MetricLine, ...]
+    cards: tuple[MetricLine, ...]
+    charts: tuple[ChartSpec, ...]
 
 
 def gather_account_report(
@@ -86,16 +111,17 @@ def gather_account_report(
     """Read everything the account report shows from the store."""
     columns = [column.name for column in POST_COLUMNS]
     heatmap, zone = local_heatmap(connection, account, period)
-    rows, flags = metric_report(connection, account, period, settings, compare=True)
+    lines, flags = metric_lines(connection, account, period, settings, compare=True)
     return AccountReportData(
         account=account,
         period=period,
         settings=settings,
-        rows=rows,
+        lines=tuple(lines),
         flags=flags,
         freshness=studio.data_freshness(connection, account),
         last_day=last_day(connection, account),
         series=follower_series(connection, account, period),
+        previous_series=follower_series(connection, account, period.previous()),
         demographics=demographics(connection, account, period),
         heatmap=heatmap,
         heatmap_zone=zone,
@@ -105,6 +131,46 @@ def gather_account_report(
         territories=studio.viewer_territories(connection, account, period),
         generated_at=datetime.now(UTC).replace(microsecond=0),
     )
+
+
+def section_charts(data: AccountReportData) -> dict[str, tuple[ChartSpec, ...]]:
+    """The charts of each section of the report that has any."""
+    sources = [line for line in data.section_lines(PUBLISHED)
+               if line.name.startswith("views_from_")]  # fmt: skip
+    return {
+        COMMUNITY: (specs.followers_chart(data.series), specs.balance_chart(data.series),
+                    specs.demographics_chart(data.demographics)),
+        ACCOUNT: (specs.views_chart(data.series, data.previous_series),),
+        VIEWED: (specs.gains_chart([data.line(name) for name in specs.GAINS]),),
+        PUBLISHED: (
+            specs.interactions_chart(data.posts), specs.sources_chart(sources),
+            specs.watch_time_chart(data.posts,
+                                   average=data.line("average_watch_time_seconds").value,
+                                   duration=data.line("average_duration_seconds").value),
+        ),
+        STUDIO: (
+            specs.overview_chart(data.series),
+            specs.heatmap_chart(data.heatmap, data.heatmap_zone["name"]),
+            specs.traffic_chart(data.traffic_sources),
+            specs.territories_chart(data.territories),
+            specs.new_viewers_chart(data.line("new_viewers_share")),
+            specs.top_posts_chart(data.top_posts),
+        ),
+    }  # fmt: skip
+
+
+def page_sections(data: AccountReportData) -> tuple[PageSection, ...]:
+    """The report's sections in page order, with their lines, cards and charts."""
+    charts = section_charts(data)
+    return tuple(
+        PageSection(
+            key=section.key, title=section.title, intro=section.intro,
+            lines=() if section.key == POSTS else tuple(data.section_lines(section.key)),
+            cards=tuple(data.line(name) for name in section.cards),
+            charts=charts.get(section.key, ()),
+        )
+        for section in SECTIONS
+    )  # fmt: skip
 
 
 def section_order() -> list[str]:
