@@ -238,7 +238,7 @@ def top_posts_chart(posts: Sequence[Row]) -> ChartSpec:
     """The posts with most views gained in the period, most on top."""
     return post_bars_chart(
         "top_posts", "Top posts by views gained in the period", posts, "views_gained",
-        measure="Views gained in the period", needs="post_snapshots.views",
+        measure="Views gained", needs="post_snapshots.views",
     )  # fmt: skip
 
 

@@ -139,7 +139,9 @@ def trace(spec: ChartSpec, series: Series, index: int) -> dict[str, Any]:
 def place_axis(spec: ChartSpec) -> dict[str, Any]:
     """The axis of the points: named categories, or whole days."""
     first = spec.series[0].points if spec.series else ()
-    title = {"title": {"text": escape(spec.x.label)}} if spec.x.label else {}
+    # NOTE: named bars across need no title beside their names: it takes a phone's width.
+    titled = spec.x.label and not spec.horizontal
+    title = {"title": {"text": escape(spec.x.label)}} if titled else {}
     if is_category(spec):
         axis: dict[str, Any] = {
             "type": "category", "automargin": True, "tickmode": "array",
@@ -186,7 +188,7 @@ def draw_series(spec: ChartSpec) -> Figure:
         tint = color(spec.series[right[0]], right[0])
         title = {"text": escape(spec.y[1].label), "font": {"color": tint}}
         extra["yaxis2"] = {"overlaying": "y", "side": "right", "rangemode": "tozero",
-                           "showgrid": False, "tickfont": {"color": tint},
+                           "showgrid": False, "tickfont": {"color": tint}, "tickmode": "auto",
                            **tick_format(spec.y[1].unit), "title": title}  # fmt: skip
         extra["margin"] = {"l": 56, "r": 56, "t": 48, "b": 40}
     if len(spec.series) == 1:
