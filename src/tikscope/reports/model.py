@@ -178,20 +178,20 @@ def section_order() -> list[str]:
     return [section.key for section in SECTIONS]
 
 
-def section_summary(key: str, rows: list[Row]) -> Row:
+def section_summary(key: str, lines: list[MetricLine]) -> dict[str, str | list[MetricLine]]:
     """One section of the period as a page shows it without a table, and as the API gives it.
 
     Args:
         key: the section (`SECTIONS`).
-        rows: metric rows (`metric_report`) of at least the section's metrics and cards.
+        lines: metric lines (`metric_lines`) of at least the section's metrics and cards.
 
     Returns:
-        `section`, `title` and `intro` from `SECTIONS`; `metrics`, the section's rows in registry
-        order; `cards`, the rows of the section's cards, or all its metrics when it names none.
+        `section`, `title` and `intro` from `SECTIONS`; `metrics`, the section's lines in registry
+        order; `cards`, the lines of the section's cards, or all its metrics when it names none.
     """
     section = SECTIONS_BY_KEY[key]
-    by_name = {row["metric"]: row for row in rows}
-    metrics = [row for row in rows if row["section"] == key]
+    by_name = {line.name: line for line in lines}
+    metrics = [line for line in lines if line.section == key]
     cards = [by_name[name] for name in section.cards] if section.cards else metrics
     return {"section": key, "title": section.title, "intro": section.intro, "cards": cards,
             "metrics": metrics}  # fmt: skip

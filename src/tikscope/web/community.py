@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import COMMUNITY
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.run import metric_lines
 from tikscope.metrics.sections import GRANULARITIES, demographics, follower_series
 from tikscope.metrics.studio import data_freshness
 from tikscope.reports import account_specs as specs
@@ -35,7 +35,7 @@ def community(
     the top level. `growth` holds the series at every granularity (`day`, `week`, `month`); a
     week or month cut by the period's ends starts at the period's first day.
     """
-    rows, notes = metric_report(
+    lines, notes = metric_lines(
         connection, account, period, settings, compare=compare, section=COMMUNITY
     )
     growth = {
@@ -46,7 +46,7 @@ def community(
         for granularity in GRANULARITIES
     }
     return {
-        **section_summary(COMMUNITY, rows),
+        **section_summary(COMMUNITY, lines),
         "growth": growth,
         "balance_unavailable": specs.balance_chart(growth["day"]).missing,
         "demographics": demographics(connection, account, period),

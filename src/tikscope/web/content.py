@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import PUBLISHED, VIEWED
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.run import metric_lines
 from tikscope.metrics.sections import post_list
 from tikscope.metrics.studio import data_freshness, top_posts
 from tikscope.reports import account_specs as specs
@@ -38,14 +38,14 @@ def content(
 
     Each section has its `title`, `intro`, `cards` and `metrics` (`section_summary`).
     """
-    rows, notes = metric_report(connection, account, period, settings, compare=compare)
+    lines, notes = metric_lines(connection, account, period, settings, compare=compare)
     posts = post_list(
         connection, account, period, settings, columns=PUBLISHED_COLUMNS, sort="published"
     )
     return {
-        "viewed": section_summary(VIEWED, rows)
+        "viewed": section_summary(VIEWED, lines)
         | {"top_posts": top_posts(connection, account, period)},
-        "published": section_summary(PUBLISHED, rows) | {"posts": posts},
+        "published": section_summary(PUBLISHED, lines) | {"posts": posts},
         "notes": notes,
         "freshness": data_freshness(connection, account),
     }

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.run import metric_lines
 from tikscope.metrics.sections import follower_series
 from tikscope.metrics.studio import data_freshness
 from tikscope.reports import account_specs as specs
@@ -28,13 +28,14 @@ def overview(
 ) -> dict[str, Any]:  # fmt: skip
     """Every metric of the period (with the previous period), the daily series and freshness.
 
-    `headline` holds the rows of the metrics marked `Metric.headline`, in registry order.
+    `headline` holds the lines of the metrics marked `Metric.headline`, in registry order; every
+    line is a `MetricLine`, given in JSON as `MetricLine.as_json`.
     """
-    rows, notes = metric_report(connection, account, period, settings, compare=compare)
-    by_name = {row["metric"]: row for row in rows}
+    lines, notes = metric_lines(connection, account, period, settings, compare=compare)
+    by_name = {line.name: line for line in lines}
     return {
         "headline": [by_name[name] for name in headline()],
-        "metrics": rows,
+        "metrics": lines,
         "daily": follower_series(connection, account, period),
         "previous_daily": follower_series(connection, account, period.previous())
         if compare
