@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import registry
-from tikscope.metrics.missing import not_stored
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.metrics.registry import POST_COLUMNS
 from tikscope.metrics.run import MetricLine
 from tikscope.reports.charts import Chart, render_charts
 from tikscope.reports.html import render_page
 from tikscope.reports.model import AccountReportData, gather_account_report, page_sections
 from tikscope.reports.sections import headline
+from tikscope.reports.tables import Table
 
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
@@ -33,6 +32,7 @@ class Section:
     rows: tuple[MetricLine, ...]
     charts: list[Chart]
     cards: tuple[MetricLine, ...]
+    tables: tuple[Table, ...]
 
 
 def write_account_report(
@@ -74,7 +74,8 @@ def build_sections(data: AccountReportData, out_dir: Path) -> list[Section]:
     drawn = iter(render_charts(named, out_dir))
     return [
         Section(key=section.key, title=section.title, intro=section.intro, rows=section.lines,
-                charts=[next(drawn) for _ in section.charts], cards=section.cards)
+                charts=[next(drawn) for _ in section.charts], cards=section.cards,
+                tables=section.tables)
         for section in sections
     ]  # fmt: skip
 
@@ -93,21 +94,7 @@ def page_context(data: AccountReportData, sections: list[Section]) -> dict[str, 
         "headline": [data.line(name) for name in headline()],
         "sections": sections,
         "metrics": registry.metrics_by_name(),
-        "posts": data.posts,
-        "post_columns": [column for column in POST_COLUMNS if column.name != "link"],
-        "empty_columns": empty_columns(data),
-        "post_columns_by_name": {column.name: column for column in POST_COLUMNS},
-        "text_columns": ("post_id", "caption", "type", "published"),
         "anchor": anchor,
-    }
-
-
-def empty_columns(data: AccountReportData) -> dict[str, str]:
-    """Post columns with no value in any post, and what would provide them."""
-    return {
-        column.name: not_stored(column.sources)
-        for column in POST_COLUMNS
-        if column.sources and data.posts and all(post[column.name] is None for post in data.posts)
     }
 
 

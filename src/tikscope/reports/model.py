@@ -25,6 +25,7 @@ from tikscope.metrics.sections import (
 from tikscope.reports import account_specs as specs
 from tikscope.reports.chart_spec import ChartSpec
 from tikscope.reports.sections import POSTS, SECTIONS, SECTIONS_BY_KEY
+from tikscope.reports.tables import Table, posts_table
 
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
@@ -95,6 +96,7 @@ class PageSection:
         lines: its metrics, in registry order (none for the list of posts).
         cards: the metrics shown as cards at its top.
         charts: its charts, in page order.
+        tables: its tables (the list of posts), in page order.
     """
 
     key: str
@@ -103,6 +105,7 @@ class PageSection:
     lines: tuple[MetricLine, ...]
     cards: tuple[MetricLine, ...]
     charts: tuple[ChartSpec, ...]
+    tables: tuple[Table, ...] = ()
 
 
 def gather_account_report(
@@ -162,12 +165,14 @@ def section_charts(data: AccountReportData) -> dict[str, tuple[ChartSpec, ...]]:
 def page_sections(data: AccountReportData) -> tuple[PageSection, ...]:
     """The report's sections in page order, with their lines, cards and charts."""
     charts = section_charts(data)
+    shown = [column for column in POST_COLUMNS if column.name != "link"]
     return tuple(
         PageSection(
             key=section.key, title=section.title, intro=section.intro,
             lines=() if section.key == POSTS else tuple(data.section_lines(section.key)),
             cards=tuple(data.line(name) for name in section.cards),
             charts=charts.get(section.key, ()),
+            tables=(posts_table(data.posts, shown),) if section.key == POSTS else (),
         )
         for section in SECTIONS
     )  # fmt: skip
