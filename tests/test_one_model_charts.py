@@ -9,6 +9,7 @@ and the web pages' own (weekly and monthly growth, views of each published post)
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from functools import partial
 from html import unescape
 from typing import Any
 
+import httpx
 import pytest
 
 from tikscope.metrics.model import Unit
@@ -28,10 +30,12 @@ from tikscope.reports.chart_spec import ChartSpec, Kind
 from tikscope.reports.model import gather_account_report, page_sections
 from tikscope.store.db import open_store
 from tikscope.web import figures
-from web_support import WebStore
+from web_support import WebStore, login
 
 ACCOUNT = "casa_verde_demo"
-PERIOD = Period(date(2026, 10, 24), date(2026, 11, 20))
+PERIOD = Period(date(2026, 10, 24), date(2026, 11, 20))  # the web's default: the last 28 days
+PAGES = f"/workspaces/agency/accounts/{ACCOUNT}"
+FIGURE = re.compile(r'<script type="application/json" data-figure-for="(\w+)">(.*?)</script>')
 NUMBER, PERCENT = "number", "percent"
 
 
@@ -239,3 +243,36 @@ def test_one_model_views_chart_puts_profile_views_on_their_own_axis(
     assert [axis.label for axis in views.y] == ["Video views", "Profile views"]
     figure = figures.draw(views)
     assert [trace["yaxis"] for trace in figure["data"]] == ["y", "y2", "y"]
+
+
+def page_figures(origin: str) -> dict[str, Any]:
+    """The Plotly figures the account's pages ship for the period, by name."""
+    shipped: dict[str, Any] = {}
+    with httpx.Client(base_url=origin, timeout=60) as client:
+        assert login(client, "vera").status_code == 303
+        for name in ("overview", "community", "content", "activity"):
+            page = client.get(
+                f"{PAGES}/{name}",
+                params={"start": PERIOD.start.isoformat(), "end": PERIOD.end.isoformat()},
+            )
+            assert page.status_code == 200, page.text
+            for key, figure in FIGURE.findall(page.text):
+                assert key not in shipped or name == "community", key  # followers: twice
+                shipped[key] = json.loads(figure)
+    return shipped
+
+
+def test_one_model_web_pages_draw_the_report_charts(
+    web_server: tuple[str, WebStore], charts: list[ChartSpec]
+) -> None:
+    # The report's chart specs, drawn by Plotly, are what the web pages ship (the list of
+    # published posts is sorted by publish time on the web, by views in the report).
+    origin, _ = web_server
+    shipped = page_figures(origin)
+    by_key: dict[str, ChartSpec] = {}
+    for chart in charts:  # the daily followers and balance come before the weekly and monthly
+        by_key.setdefault(chart.key, chart)
+    shared = ("views", "followers", "balance", "heatmap", "traffic_sources", "territories",
+              "top_posts", "gender", "age", "country", "city")  # fmt: skip
+    for key in shared:
+        assert shipped[key] == json.loads(json.dumps(figures.draw(by_key[key]), default=str)), key
