@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,8 @@ def composite_section(
         chosen = choose_period(connection, account, start, end, last)
         period = chosen.period
         if section == "series":
-            data: Any = follower_series(connection, account, period, granularity)
+            data: Any = [asdict(row) for row in follower_series(connection, account, period,
+                                                                granularity)]  # fmt: skip
             title = f"Followers and daily totals by {granularity}, {period}"
         elif section == "demographics":
             data, title = demographics(connection, account, period), "Demographics"

@@ -16,6 +16,7 @@ from tikscope.metrics.missing import why_missing
 from tikscope.metrics.model import Unit
 from tikscope.metrics.registry import metrics_by_name
 from tikscope.metrics.run import MetricLine
+from tikscope.metrics.sections import DailyTotals, Growth
 from tikscope.metrics.studio import SOURCES
 from tikscope.reports.chart_spec import Axis, ChartSpec, Kind, Point, Series, Tone
 from tikscope.reports.post_names import post_label, post_published, post_url
@@ -40,32 +41,31 @@ def day_axis(granularity: str = "day") -> Axis:
     return Axis(f"{UNITS[granularity].capitalize()} (UTC)", Unit.TIME)
 
 
-def time_points(series: Sequence[Row], key: str, granularity: str = "day") -> tuple[Point, ...]:
+def time_points(series: Sequence[Growth], key: str, granularity: str = "day") -> tuple[Point, ...]:
     """One point per day (week, month) of a series; weeks and months named, days as dates."""
     return tuple(
-        Point(row["period_start"], row[key], label=bucket_label(row["period_start"], granularity,
-                                                                series))
+        Point(row.period_start, getattr(row, key),
+              label=bucket_label(row.period_start, granularity, series))
         for row in series
     )  # fmt: skip
 
 
-def bucket_label(start: date, granularity: str, series: Sequence[Row]) -> str | None:
+def bucket_label(start: date, granularity: str, series: Sequence[Growth]) -> str | None:
     """Days as dates (None: a date axis); weeks and months as names, evenly spaced."""
     if granularity == "month":
         return start.strftime("%b %Y")
     if granularity == "week":
-        spans_years = bool(series) and series[0]["period_start"].year != series[-1][
-            "period_start"].year  # fmt: skip
+        spans_years = bool(series) and series[0].period_start.year != series[-1].period_start.year
         return f"Week of {start.strftime('%d %b %Y' if spans_years else '%d %b')}"
     return None
 
 
-def has(series: Sequence[Row], key: str) -> bool:
+def has(series: Sequence[Growth], key: str) -> bool:
     """Whether a series has any value for `key`."""
-    return any(row[key] is not None for row in series)
+    return any(getattr(row, key) is not None for row in series)
 
 
-def views_chart(series: Sequence[Row], previous: Sequence[Row] = ()) -> ChartSpec:
+def views_chart(series: Sequence[DailyTotals], previous: Sequence[DailyTotals] = ()) -> ChartSpec:
     """Video views per day, profile views on their own axis, the previous period's views dashed.
 
     Profile views (hundreds a day) would lie flat on the axis of video views (tens of thousands).
@@ -79,7 +79,7 @@ def views_chart(series: Sequence[Row], previous: Sequence[Row] = ()) -> ChartSpe
                axis=1),
     ]  # fmt: skip
     if previous:
-        aligned = tuple(Point(row["period_start"], before["video_views"])
+        aligned = tuple(Point(row.period_start, before.video_views)
                         for row, before in zip(series, previous, strict=False))  # fmt: skip
         lines.append(Series("previous_video_views", f"{video}, previous period", Unit.COUNT,
                             aligned, tone=Tone.PREVIOUS, dashed=True))  # fmt: skip
@@ -91,7 +91,7 @@ def views_chart(series: Sequence[Row], previous: Sequence[Row] = ()) -> ChartSpe
     )  # fmt: skip
 
 
-def followers_chart(series: Sequence[Row], granularity: str = "day") -> ChartSpec:
+def followers_chart(series: Sequence[Growth], granularity: str = "day") -> ChartSpec:
     """Followers at the end of each day, week or month."""
     label = metrics_by_name()["followers"].label
     return ChartSpec(
@@ -103,7 +103,7 @@ def followers_chart(series: Sequence[Row], granularity: str = "day") -> ChartSpe
     )  # fmt: skip
 
 
-def balance_chart(series: Sequence[Row], granularity: str = "day") -> ChartSpec:
+def balance_chart(series: Sequence[Growth], granularity: str = "day") -> ChartSpec:
     """Follows up, unfollows down, and the balance as a line, per day, week or month."""
     unit = UNITS[granularity]
     lost = tuple(Point(point.x, -(point.y or 0), label=point.label)
@@ -315,13 +315,13 @@ def gains_chart(lines: Sequence[MetricLine]) -> ChartSpec:
     )  # fmt: skip
 
 
-def overview_chart(series: Sequence[Row]) -> ChartSpec:
+def overview_chart(series: Sequence[DailyTotals]) -> ChartSpec:
     """Small multiples of the daily series, with the followers gained and lost last."""
     labels = metrics_by_name()
     panels = []
     for key in OVERVIEW:
         label = labels[key].label
-        total = sum(row[key] or 0 for row in series)
+        total = sum(getattr(row, key) or 0 for row in series)
         panels.append(ChartSpec(
             key, f"{label}: {total:,.0f} in the period", Kind.BAR, day_axis(),
             (Axis("Per day", Unit.COUNT),),

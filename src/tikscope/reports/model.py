@@ -18,6 +18,7 @@ from tikscope.metrics.query import Account, Settings, last_day
 from tikscope.metrics.registry import ACCOUNT, COMMUNITY, POST_COLUMNS, PUBLISHED, STUDIO, VIEWED
 from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
+    DailyTotals,
     demographics,
     follower_series,
     post_list,
@@ -65,8 +66,8 @@ class AccountReportData:
     flags: list[str]
     freshness: Row
     last_day: date | None
-    series: list[Row]
-    previous_series: list[Row]
+    series: list[DailyTotals]
+    previous_series: list[DailyTotals]
     demographics: dict[str, Any]
     heatmap: list[Row]
     heatmap_zone: Row

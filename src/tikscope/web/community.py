@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
 
 router = APIRouter()
-GROWTH_COLUMNS = ("period_start", "followers", "gained", "lost", "balance")
 
 
 def community(
@@ -39,12 +38,10 @@ def community(
         connection, account, period, settings, compare=compare, section=COMMUNITY
     )
     growth = {
-        granularity: [
-            {column: row[column] for column in GROWTH_COLUMNS}
-            for row in follower_series(connection, account, period, granularity)
-        ]
+        granularity: [row.growth for row in follower_series(connection, account, period,
+                                                            granularity)]
         for granularity in GRANULARITIES
-    }
+    }  # fmt: skip
     return {
         **section_summary(COMMUNITY, lines),
         "growth": growth,
