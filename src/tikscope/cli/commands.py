@@ -170,8 +170,9 @@ def composite_section(
         elif section == "demographics":
             data, title = demographics(connection, account, period), "Demographics"
         else:
-            data, zone = local_heatmap(connection, account, period)
-            title = f"Active followers by weekday and hour ({zone['name']}), {period}"
+            hours, zone = local_heatmap(connection, account, period)
+            data = [asdict(hour) for hour in hours]
+            title = f"Active followers by weekday and hour ({zone.name}), {period}"
     return f"@{account.handle}: {title}", data, chosen.note
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from tikscope.metrics.activity import WEEKDAYS
+from tikscope.metrics.activity import WEEKDAYS, ActiveHour
 from tikscope.metrics.missing import why_missing
 from tikscope.metrics.model import Unit
 from tikscope.metrics.registry import metrics_by_name
@@ -164,11 +164,11 @@ def demographics_chart(demographics: Mapping[str, Any]) -> ChartSpec:
                      missing=demographics.get("unavailable"), height=8.5)  # fmt: skip
 
 
-def heatmap_chart(rows: Sequence[Row], zone: str) -> ChartSpec:
+def heatmap_chart(rows: Sequence[ActiveHour], zone: str) -> ChartSpec:
     """Average active followers, one row per weekday, one column per hour of `zone`."""
     grid: list[list[float | None]] = [[None] * 24 for _ in WEEKDAYS]
     for row in rows:
-        grid[int(row["weekday"])][int(row["hour"])] = float(row["active_followers"])
+        grid[row.weekday][row.hour] = row.active_followers
     label = "Active followers (average)"
     series = tuple(
         Series(name.lower(), name, Unit.COUNT, tuple(Point(hour, value)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import studio
-from tikscope.metrics.activity import local_heatmap
+from tikscope.metrics.activity import ActiveHour, TimeZoneUsed, local_heatmap
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, last_day
 from tikscope.metrics.registry import ACCOUNT, COMMUNITY, POST_COLUMNS, PUBLISHED, STUDIO, VIEWED
@@ -69,8 +69,8 @@ class AccountReportData:
     series: list[DailyTotals]
     previous_series: list[DailyTotals]
     demographics: dict[str, Any]
-    heatmap: list[Row]
-    heatmap_zone: Row
+    heatmap: list[ActiveHour]
+    heatmap_zone: TimeZoneUsed
     posts: list[Row]
     top_posts: list[Row]
     traffic_sources: Row
@@ -154,7 +154,7 @@ def section_charts(data: AccountReportData) -> dict[str, tuple[ChartSpec, ...]]:
         ),
         STUDIO: (
             specs.overview_chart(data.series),
-            specs.heatmap_chart(data.heatmap, data.heatmap_zone["name"]),
+            specs.heatmap_chart(data.heatmap, data.heatmap_zone.name),
             specs.traffic_chart(data.traffic_sources),
             specs.territories_chart(data.territories),
             specs.new_viewers_chart(data.line("new_viewers_share")),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 
-from tikscope.metrics.activity import best_hours, local_heatmap
+from tikscope.metrics.activity import ActiveHour, best_hours, local_heatmap
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.studio import SOURCES, data_freshness, traffic_sources, viewer_territories
@@ -37,7 +37,7 @@ def activity(
         key=lambda row: -(row["share"] or 0),
     )
     territories = viewer_territories(connection, account, period)
-    charts = activity_charts(heatmap, time_zone["name"], sources, territories)
+    charts = activity_charts(heatmap, time_zone.name, sources, territories)
     return {
         "time_zone": time_zone,
         "heatmap": heatmap,
@@ -50,7 +50,7 @@ def activity(
 
 
 def activity_charts(
-    heatmap: list[Row], zone: str, sources: Row, territories: list[Row]
+    heatmap: list[ActiveHour], zone: str, sources: Row, territories: list[Row]
 ) -> list[ChartSpec]:
     """The page's charts: the heatmap in the account's time zone, sources and territories."""
     return [specs.heatmap_chart(heatmap, zone), specs.traffic_chart(sources),
@@ -61,7 +61,7 @@ def activity_figures(data: dict[str, Any]) -> dict[str, Any]:
     """The page's charts as Plotly figures."""
     sources = {row["source"]: row["share"] for row in data["traffic_sources"]}
     return figures.drawn(
-        activity_charts(data["heatmap"], data["time_zone"]["name"], sources, data["territories"])
+        activity_charts(data["heatmap"], data["time_zone"].name, sources, data["territories"])
     )
 
 
