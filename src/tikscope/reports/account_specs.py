@@ -17,7 +17,7 @@ from tikscope.metrics.model import Unit
 from tikscope.metrics.registry import metrics_by_name
 from tikscope.metrics.run import MetricLine
 from tikscope.metrics.sections import DailyTotals, Growth
-from tikscope.metrics.studio import SOURCES
+from tikscope.metrics.studio import SOURCES, Territory
 from tikscope.reports.chart_spec import Axis, ChartSpec, Kind, Point, Series, Tone
 from tikscope.reports.post_names import post_label, post_published, post_url
 
@@ -197,10 +197,10 @@ def traffic_chart(traffic: Mapping[str, float | None]) -> ChartSpec:
     )  # fmt: skip
 
 
-def territories_chart(rows: Sequence[Row]) -> ChartSpec:
+def territories_chart(rows: Sequence[Territory]) -> ChartSpec:
     """The top countries of the period's viewers, and the rest as "Other"."""
-    labels = [str(row["country"]) for row in rows]
-    shares: list[float | None] = [row["share"] for row in rows]
+    labels = [row.country for row in rows]
+    shares: list[float | None] = [row.share for row in rows]
     other = 1 - sum(share or 0 for share in shares)
     if rows and other > OTHER_THRESHOLD:
         labels, shares = [*labels, "Other"], [*shares, other]

@@ -74,7 +74,7 @@ class AccountReportData:
     posts: list[Row]
     top_posts: list[Row]
     traffic_sources: Row
-    territories: list[Row]
+    territories: list[studio.Territory]
     generated_at: datetime
 
     def section_lines(self, section: str) -> list[MetricLine]:

@@ -9,7 +9,13 @@ from fastapi import APIRouter
 from tikscope.metrics.activity import ActiveHour, best_hours, local_heatmap
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.metrics.studio import SOURCES, data_freshness, traffic_sources, viewer_territories
+from tikscope.metrics.studio import (
+    SOURCES,
+    Territory,
+    data_freshness,
+    traffic_sources,
+    viewer_territories,
+)
 from tikscope.reports import account_specs as specs
 from tikscope.reports.chart_spec import ChartSpec
 from tikscope.web import figures
@@ -50,7 +56,7 @@ def activity(
 
 
 def activity_charts(
-    heatmap: list[ActiveHour], zone: str, sources: Row, territories: list[Row]
+    heatmap: list[ActiveHour], zone: str, sources: Row, territories: list[Territory]
 ) -> list[ChartSpec]:
     """The page's charts: the heatmap in the account's time zone, sources and territories."""
     return [specs.heatmap_chart(heatmap, zone), specs.traffic_chart(sources),
