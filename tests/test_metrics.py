@@ -7,6 +7,7 @@ snapshots S0..S10 and MAIN_PERIOD. Each expected value below is a literal with i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -525,7 +526,7 @@ def test_period_ending_before_it_starts_is_a_usage_error() -> None:
 def test_follower_series_by_day_is_the_daily_series(
     connection: DuckDBPyConnection, business: Account
 ) -> None:
-    rows = follower_series(connection, business, MAIN_PERIOD, "day")
+    rows = [asdict(row) for row in follower_series(connection, business, MAIN_PERIOD, "day")]
     assert rows == [
         {
             "period_start": day,
@@ -542,7 +543,7 @@ def test_follower_series_by_day_is_the_daily_series(
 def test_follower_series_by_week_and_month(
     connection: DuckDBPyConnection, business: Account
 ) -> None:
-    weeks = follower_series(connection, business, MAIN_PERIOD, "week")
+    weeks = [asdict(row) for row in follower_series(connection, business, MAIN_PERIOD, "week")]
     assert weeks == [
         # Mon 03-23 .. Sun 03-29: followers on 03-29; gained 12+8+5+20+10+0+30; lost 2+3+10+0+5+15+5;
         # video views 100+120+80+150+200+90+300; profile 10+20+10+30+20+10+40;
@@ -556,7 +557,7 @@ def test_follower_series_by_week_and_month(
          "balance": 15, "video_views": 420, "profile_views": 60, "likes": 42, "comments": 7,
          "shares": 4},
     ]  # fmt: skip
-    months = follower_series(connection, business, MAIN_PERIOD, "month")
+    months = [asdict(row) for row in follower_series(connection, business, MAIN_PERIOD, "month")]
     assert months == [
         # 03-23 .. 03-31: the whole period less 04-01 (10 new, 0 lost, 60 views, 10 profile,
         # 6 likes, 1 comment, 0 shares)
@@ -574,7 +575,7 @@ def test_follower_series_by_week_and_month(
 def test_follower_series_sums_match_the_period_metrics(
     connection: DuckDBPyConnection, business: Account, granularity: str
 ) -> None:
-    rows = follower_series(connection, business, MAIN_PERIOD, granularity)
+    rows = [asdict(row) for row in follower_series(connection, business, MAIN_PERIOD, granularity)]
     totals = {
         name: sum(row[name] for row in rows)
         for name in ("gained", "lost", "balance", "video_views", "profile_views", "likes",

@@ -375,12 +375,11 @@ def assert_whole_and_apart(boxes: list[Any], figure: Any) -> None:
 def test_report_interactions_chart_names_posts_by_caption_and_time_with_whole_labels(
     count: int,
 ) -> None:
-    from tikscope.reports.post_charts import draw_interactions, interactions_height
+    from tikscope.reports.account_specs import interactions_chart
+    from tikscope.reports.draw import draw_spec
 
-    posts = synthetic_posts(count)
-    texts, boxes, figure = tick_labels(
-        partial(draw_interactions, posts=posts), interactions_height(count)
-    )
+    spec = interactions_chart(synthetic_posts(count))
+    texts, boxes, figure = tick_labels(partial(draw_spec, spec=spec), spec.height)
     assert texts[0] == "Repotting a monstera without killing it… · 14 Nov 18:05"
     if count == 3:
         assert texts == ["Repotting a monstera without killing it… · 14 Nov 18:05",
@@ -390,10 +389,11 @@ def test_report_interactions_chart_names_posts_by_caption_and_time_with_whole_la
 
 
 def test_report_top_posts_chart_names_posts_by_caption_and_time_with_whole_labels() -> None:
-    from tikscope.reports.post_charts import draw_top_posts
+    from tikscope.reports.account_specs import top_posts_chart
+    from tikscope.reports.draw import draw_spec
 
-    texts, boxes, figure = tick_labels(partial(draw_top_posts, posts=synthetic_posts(10, top=True)),
-                                       5.5)  # fmt: skip
+    spec = top_posts_chart(synthetic_posts(10, top=True))
+    texts, boxes, figure = tick_labels(partial(draw_spec, spec=spec), spec.height)
     assert texts[:3] == ["Repotting a monstera without killing it… · 14 Nov 18:05",
                          "video · 14 Nov 19:05", "Short one · 14 Nov 20:05"]  # fmt: skip
     assert_whole_and_apart(boxes, figure)

@@ -360,4 +360,4 @@ def test_content_page_names_posts_by_caption_and_time_linked_to_tiktok(
     assert top["layout"]["yaxis"]["ticktext"][0] == (
         f'<a href="{link}">Watering mistakes everyone makes… · 22 Oct 19:39</a>'
     )
-    assert top["data"][0]["customdata"][0] == [caption, "2026-10-22 19:39"]
+    assert top["data"][0]["customdata"][0] == [caption, "published 2026-10-22 19:39 UTC"]

@@ -15,9 +15,9 @@ from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
 from tikscope.metrics.activity import WEEKDAYS
-from tikscope.metrics.model import Unit
 from tikscope.metrics.query import ENGAGEMENT_BASES
 from tikscope.metrics.registry import metric_sections
+from tikscope.metrics.run import MetricLine
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS
 from tikscope.reports.html import format_change, format_value
 
@@ -97,11 +97,12 @@ def metrics(
         print_composite(section, data, output, title=title)
         print_period_note(period_note, output)
         return
-    rows, title, flags, period_note = commands.metrics(
+    lines, title, flags, period_note = commands.metrics(
         db, account, start, end, last, compare=compare, section=section,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
-    rows = [readable(row) if output is OutputFormat.table else whole_counts(row) for row in rows]
+    table = output is OutputFormat.table
+    rows = [readable(line) if table else line.as_json() for line in lines]
     columns = ["section", "label", "value", *(["previous", "change_%"] if compare else []), "note"]
     print_rows(rows, output, title=title, table_columns=columns, footnotes=("note",))
     print_period_note(period_note, output)
@@ -177,29 +178,14 @@ def print_composite(name: str, data: Any, output: OutputFormat, *, title: str) -
             typer.echo(f"note: {note}")
 
 
-def whole_counts(row: dict[str, Any]) -> dict[str, Any]:
-    """A metric row whose integral counts are ints, so that JSON writes 50000, not 50000.0."""
-    if row["unit"] != Unit.COUNT:
-        return row
-    return {
-        key: int(value) if key in ("value", "previous", "change") and is_whole(value) else value
-        for key, value in row.items()
-    }
-
-
-def is_whole(value: Any) -> bool:
-    """Whether a value is a float with nothing after the point."""
-    return isinstance(value, float) and value.is_integer()
-
-
-def readable(row: dict[str, Any]) -> dict[str, Any]:
-    """A metric row with values written in their unit, as the report and web pages write them."""
-    unit = row["unit"]
-    result = {**row, "value": format_value(row["value"], unit)}
-    if "previous" in row:
-        result["previous"] = format_value(row["previous"], unit)
-        result["change_%"] = format_change(row["change_percent"])
-    return result
+def readable(line: MetricLine) -> dict[str, str]:
+    """A metric line with values written in their unit, as the report and web pages write them."""
+    row = {"section": line.section, "label": line.label,
+           "value": format_value(line.value, line.unit), "note": line.remark}  # fmt: skip
+    if line.compared:
+        row["previous"] = format_value(line.previous, line.unit)
+        row["change_%"] = format_change(line.change_percent)
+    return row
 
 
 def posts(

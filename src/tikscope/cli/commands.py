@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from tikscope.metrics.activity import local_heatmap
 from tikscope.metrics.period_range import resolve_period
 from tikscope.metrics.periods import AskedPeriod, ChosenPeriod
 from tikscope.metrics.query import Settings, find_account
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
     DEFAULT_POST_COLUMNS,
     demographics,
@@ -91,8 +92,8 @@ def choose_period(
 def metrics(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, compare: bool, section: str | None, rate: int, basis: str,
-) -> tuple[list[Row], str, list[str], str | None]:  # fmt: skip
-    """Metric rows, a title naming account and period, the data-quality notes, the period's note.
+) -> tuple[list[MetricLine], str, list[str], str | None]:  # fmt: skip
+    """Metric lines, a title naming account and period, the data-quality notes, the period's note.
 
     The period's note says how the period was cut to the store's data (None when it was not).
     """
@@ -101,14 +102,14 @@ def metrics(
         account = find_account(connection, handle)
         chosen = choose_period(connection, account, start, end, last)
         period = chosen.period
-        rows, flags = metric_report(
+        lines, flags = metric_lines(
             connection, account, period, settings, compare=compare, section=section
         )
         fresh = freshness_line(data_freshness(connection, account))
     versus = f" vs {period.previous()}" if compare else ""
     title = f"@{account.handle} ({account.account_type}), {period}{versus}"
     previous = [chosen.previous_note] if compare and chosen.previous_note else []
-    return rows, title, [*previous, *flags, fresh], chosen.note
+    return lines, title, [*previous, *flags, fresh], chosen.note
 
 
 def freshness_line(fresh: Row) -> str:
@@ -200,13 +201,15 @@ def composite_section(
         chosen = choose_period(connection, account, start, end, last)
         period = chosen.period
         if section == "series":
-            data: Any = follower_series(connection, account, period, granularity)
+            data: Any = [asdict(row) for row in follower_series(connection, account, period,
+                                                                granularity)]  # fmt: skip
             title = f"Followers and daily totals by {granularity}, {period}"
         elif section == "demographics":
             data, title = demographics(connection, account, period), "Demographics"
         else:
-            data, zone = local_heatmap(connection, account, period)
-            title = f"Active followers by weekday and hour ({zone['name']}), {period}"
+            hours, zone = local_heatmap(connection, account, period)
+            data = [asdict(hour) for hour in hours]
+            title = f"Active followers by weekday and hour ({zone.name}), {period}"
     return f"@{account.handle}: {title}", data, chosen.note
 
 

@@ -36,6 +36,46 @@ class Stretch:
     offset_minutes: int
 
 
+@dataclass(frozen=True)
+class ActiveHour:
+    """One hour of the week: average followers active on TikTok then.
+
+    Attributes:
+        weekday: 0 = Monday, in the account's time zone.
+        hour: 0-23, in the account's time zone.
+        active_followers: the average over the period's days of that weekday.
+    """
+
+    weekday: int
+    hour: int
+    active_followers: float
+
+
+@dataclass(frozen=True)
+class BestHour(ActiveHour):
+    """An hour of the week among the best to post, with its weekday's name."""
+
+    weekday_name: str
+
+
+@dataclass(frozen=True)
+class ZoneOffset:
+    """Days of the period with one UTC offset, as text (`UTC+01:00`)."""
+
+    start: date
+    end: date
+    utc_offset: str
+
+
+@dataclass(frozen=True)
+class TimeZoneUsed:
+    """The time zone the weekdays and hours are in, its offsets over the period, and a note."""
+
+    name: str
+    offsets: tuple[ZoneOffset, ...]
+    note: str
+
+
 def utc_heatmap(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
     """Average active followers by UTC day of week (0 = Monday) and UTC hour over the period."""
     return fetch_rows(
@@ -53,10 +93,10 @@ def utc_heatmap(connection: DuckDBPyConnection, account: Account, period: Period
 
 def local_heatmap(
     connection: DuckDBPyConnection, account: Account, period: Period
-) -> tuple[list[Row], dict[str, Any]]:
+) -> tuple[list[ActiveHour], TimeZoneUsed]:
     """Average active followers by weekday (0 = Monday) and hour in the account's time zone.
 
-    Returns the rows and a description of the time zone used (name, offsets, a note).
+    Returns the hours and a description of the time zone used (name, offsets, a note).
     """
     zone_name, stretches = offset_stretches(account.time_zone, period)
     totals: dict[int, float] = defaultdict(float)
@@ -68,12 +108,12 @@ def local_heatmap(
             slot = (row["weekday"] * 24 + row["hour"] + shift) % HOURS_IN_WEEK
             totals[slot] += row["active_followers"] * days[row["weekday"]]
             weights[slot] += days[row["weekday"]]
-    rows = [
-        {"weekday": slot // 24, "hour": slot % 24, "active_followers": totals[slot] / weights[slot]}
+    hours = [
+        ActiveHour(slot // 24, slot % 24, totals[slot] / weights[slot])
         for slot in sorted(totals)
         if weights[slot]
     ]
-    return rows, describe_zone(zone_name, stretches, asked=account.time_zone)
+    return hours, describe_zone(zone_name, stretches, asked=account.time_zone)
 
 
 def offset_stretches(time_zone: str, period: Period) -> tuple[str, list[Stretch]]:
@@ -102,23 +142,22 @@ def weekday_counts(start: date, end: date) -> list[int]:
     return counts
 
 
-def describe_zone(name: str, stretches: list[Stretch], *, asked: str) -> dict[str, Any]:
+def describe_zone(name: str, stretches: list[Stretch], *, asked: str) -> TimeZoneUsed:
     """The zone used, its offsets over the period, and a sentence saying so."""
-    offsets = [
-        {"start": part.start, "end": part.end, "utc_offset": offset_text(part.offset_minutes)}
-        for part in stretches
-    ]
+    offsets = tuple(
+        ZoneOffset(part.start, part.end, offset_text(part.offset_minutes)) for part in stretches
+    )
     if len(offsets) == 1:
-        note = f"Weekdays and hours in the account's time zone, {name} ({offsets[0]['utc_offset']})"
+        note = f"Weekdays and hours in the account's time zone, {name} ({offsets[0].utc_offset})"
     else:
-        parts = "; ".join(f"{part['utc_offset']} from {part['start']}" for part in offsets)
+        parts = "; ".join(f"{part.utc_offset} from {part.start}" for part in offsets)
         note = f"Weekdays and hours in the account's time zone, {name} ({parts})"
     note += ", converted from TikTok's UTC hours."
     if any(stretch.offset_minutes % 60 for stretch in stretches):
         note += " The zone's offset is not a whole number of hours: hours are rounded down."
     if name != asked:
         note += f" The account's time zone {asked!r} is unknown, so UTC is used."
-    return {"name": name, "offsets": offsets, "note": note}
+    return TimeZoneUsed(name, offsets, note)
 
 
 def offset_text(minutes: int) -> str:
@@ -130,9 +169,10 @@ def offset_text(minutes: int) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
-def best_hours(heatmap: list[Row]) -> list[Row]:
+def best_hours(heatmap: list[ActiveHour]) -> list[BestHour]:
     """The weekday and hour slots with the most active followers, best first."""
-    ranked = sorted(
-        heatmap, key=lambda row: (-row["active_followers"], row["weekday"], row["hour"])
-    )
-    return [{**row, "weekday_name": WEEKDAYS[row["weekday"]]} for row in ranked[:BEST]]
+    ranked = sorted(heatmap, key=lambda cell: (-cell.active_followers, cell.weekday, cell.hour))
+    return [
+        BestHour(cell.weekday, cell.hour, cell.active_followers, WEEKDAYS[cell.weekday])
+        for cell in ranked[:BEST]
+    ]

@@ -33,6 +33,9 @@ from tikscope.metrics.activity import WEEKDAYS
 from tikscope.metrics.missing import why_missing
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tikscope.metrics.activity import ActiveHour
     from tikscope.metrics.query import Account
     from tikscope.store.db import DuckDBPyConnection
 
@@ -149,13 +152,13 @@ ORDER BY p.create_time, p.post_id
 
 
 def recommend(
-    connection: DuckDBPyConnection, account: Account, *, heatmap: list[dict[str, float]]
+    connection: DuckDBPyConnection, account: Account, *, heatmap: Sequence[ActiveHour]
 ) -> Recommendations:
     """Fit, backtest and report every kind of advice for the account's whole history."""
     posts = load_posts(connection, account)
     active = tuple(sorted(
-        ((WEEKDAYS[int(row["weekday"])], int(row["hour"]), float(row["active_followers"]))
-         for row in heatmap), key=lambda item: -item[2])[:5])  # fmt: skip
+        ((WEEKDAYS[row.weekday], row.hour, row.active_followers) for row in heatmap),
+        key=lambda item: -item[2])[:5])  # fmt: skip
     if len(posts) < 4 * MIN_POSTS:
         reason = (f"{len(posts)} posts with views {AGE_DAYS} days after publishing; at least "
                   f"{4 * MIN_POSTS} are needed")  # fmt: skip

@@ -39,6 +39,26 @@ class MetricLine:
     previous: float | None = None
 
     @property
+    def name(self) -> str:
+        """The metric's name."""
+        return self.metric.name
+
+    @property
+    def label(self) -> str:
+        """The metric's label."""
+        return self.metric.label
+
+    @property
+    def unit(self) -> Unit:
+        """The unit of its values."""
+        return self.metric.unit
+
+    @property
+    def section(self) -> str:
+        """The section the metric belongs to."""
+        return self.metric.section
+
+    @property
     def change(self) -> float | None:
         """Absolute change from the previous period; None where undefined."""
         if self.value is None or self.previous is None:

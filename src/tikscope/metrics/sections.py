@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
@@ -25,16 +27,59 @@ DEFAULT_POST_COLUMNS = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Growth:
+    """Followers over one day, week or month: the count at its end, follows and unfollows.
+
+    Attributes:
+        period_start: its first day (a week or month cut by the period starts on its first day).
+        followers: followers at the end of its last day with a count; None when unknown.
+        gained: follows during it; None when unknown (as every other count).
+        lost: unfollows during it.
+        balance: gained minus lost.
+    """
+
+    period_start: date
+    followers: int | None
+    gained: int | None
+    lost: int | None
+    balance: int | None
+
+
+@dataclass(frozen=True)
+class DailyTotals(Growth):
+    """One day, week or month of the account's daily series: followers, and the day's totals.
+
+    Attributes:
+        video_views: views of all posts during it (TikTok's daily total).
+        profile_views: visits to the profile during it.
+        likes: likes during it.
+        comments: comments during it.
+        shares: shares during it.
+    """
+
+    video_views: int | None
+    profile_views: int | None
+    likes: int | None
+    comments: int | None
+    shares: int | None
+
+    @property
+    def growth(self) -> Growth:
+        """Only the followers' part."""
+        return Growth(self.period_start, self.followers, self.gained, self.lost, self.balance)
+
+
 def follower_series(
     connection: DuckDBPyConnection, account: Account, period: Period, granularity: str = "day"
-) -> list[Row]:
+) -> list[DailyTotals]:
     """Followers at the end of each day, week or month, with gains, losses and balance.
 
     A week or month cut by the period's ends starts at the period's first day.
     """
     if granularity not in GRANULARITIES:
         raise UsageError(f"granularity must be one of {', '.join(GRANULARITIES)}")
-    return fetch_rows(
+    rows = fetch_rows(
         connection.execute(
             f"""
             SELECT min(date) AS period_start,
@@ -49,6 +94,7 @@ def follower_series(
             {"account": account.account_id, "start": period.start, "end": period.end},
         )
     )
+    return [DailyTotals(**row) for row in rows]
 
 
 def demographics(

@@ -6,6 +6,7 @@ same scope relation as the registry's "viewed" metrics (metrics/relations.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics.model import Scope
@@ -95,9 +96,17 @@ def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Pe
     return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))[0]
 
 
+@dataclass(frozen=True)
+class Territory:
+    """A country of the period's viewers and its share (0-1) of the period's views."""
+
+    country: str
+    share: float
+
+
 def viewer_territories(
     connection: DuckDBPyConnection, account: Account, period: Period
-) -> list[Row]:
+) -> list[Territory]:
     """The top countries of the period's viewers: last-known shares weighted by views gained."""
     sql = f"""
         WITH {VIEWED_CTE},
@@ -115,7 +124,8 @@ def viewer_territories(
         FROM viewed JOIN shares USING (post_id)
         GROUP BY country ORDER BY share DESC, country LIMIT {TOP}
     """
-    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
+    rows = fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
+    return [Territory(**row) for row in rows]
 
 
 def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:

@@ -2,58 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import registry
-from tikscope.metrics.missing import not_stored
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.metrics.registry import (
-    ACCOUNT,
-    COMMUNITY,
-    POST_COLUMNS,
-    PUBLISHED,
-    STUDIO,
-    VIEWED,
-)
-from tikscope.reports import account_charts
-from tikscope.reports.charts import Chart, ChartSpec, render_charts
+from tikscope.metrics.run import MetricLine
+from tikscope.reports.charts import Chart, render_charts
 from tikscope.reports.html import render_page
-from tikscope.reports.model import (
-    POSTS_SECTION,
-    AccountReportData,
-    gather_account_report,
-    section_order,
-)
-from tikscope.reports.sections import SECTIONS_BY_KEY, headline, section_title
+from tikscope.reports.model import AccountReportData, gather_account_report, page_sections
+from tikscope.reports.sections import headline
+from tikscope.reports.tables import Table
 
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
 
-Row = dict[str, Any]
 PAGE = "index.html"
-CHARTS: dict[str, Callable[[AccountReportData], list[ChartSpec]]] = {
-    COMMUNITY: account_charts.community_charts,
-    ACCOUNT: account_charts.account_charts,
-    VIEWED: account_charts.viewed_charts,
-    PUBLISHED: account_charts.published_charts,
-    STUDIO: account_charts.studio_charts,
-}
 
 
 @dataclass(frozen=True)
 class Section:
-    """One section of the page: its metric table and its charts."""
+    """One section of the page: its metric table, its cards and its drawn charts."""
 
     key: str
     title: str
     intro: str
-    rows: list[Row]
+    rows: tuple[MetricLine, ...]
     charts: list[Chart]
-    cards: list[Row]
+    cards: tuple[MetricLine, ...]
+    tables: tuple[Table, ...]
 
 
 def write_account_report(
@@ -85,21 +64,20 @@ def write_account_report(
 
 
 def build_sections(data: AccountReportData, out_dir: Path) -> list[Section]:
-    """Every section in page order, with its charts drawn into `out_dir`."""
-    keys = section_order()
-    specs = {key: CHARTS[key](data) if key in CHARTS else [] for key in keys}
-    drawn = iter(render_charts([spec for key in keys for spec in specs[key]], out_dir))
+    """Every section in page order, with its charts drawn into `out_dir`.
+
+    A chart's PNG is named by its section's last word and its key (`viewed_gains.png`).
+    """
+    sections = page_sections(data)
+    named = [(f"{section.key.split()[-1]}_{spec.key}", spec)
+             for section in sections for spec in section.charts]  # fmt: skip
+    drawn = iter(render_charts(named, out_dir))
     return [
-        Section(
-            key=key,
-            title=section_title(key),
-            intro=SECTIONS_BY_KEY[key].intro,
-            rows=[] if key == POSTS_SECTION else data.section_rows(key),
-            charts=[next(drawn) for _ in specs[key]],
-            cards=[data.row(name) for name in SECTIONS_BY_KEY[key].cards],
-        )
-        for key in keys
-    ]
+        Section(key=section.key, title=section.title, intro=section.intro, rows=section.lines,
+                charts=[next(drawn) for _ in section.charts], cards=section.cards,
+                tables=section.tables)
+        for section in sections
+    ]  # fmt: skip
 
 
 def page_context(data: AccountReportData, sections: list[Section]) -> dict[str, Any]:
@@ -113,24 +91,10 @@ def page_context(data: AccountReportData, sections: list[Section]) -> dict[str, 
         "generated_at": data.generated_at,
         "engagement_formula": data.settings.engagement_formula,
         "flags": data.flags,
-        "headline": [data.row(name) for name in headline()],
+        "headline": [data.line(name) for name in headline()],
         "sections": sections,
         "metrics": registry.metrics_by_name(),
-        "posts": data.posts,
-        "post_columns": [column for column in POST_COLUMNS if column.name != "link"],
-        "empty_columns": empty_columns(data),
-        "post_columns_by_name": {column.name: column for column in POST_COLUMNS},
-        "text_columns": ("post_id", "caption", "type", "published"),
         "anchor": anchor,
-    }
-
-
-def empty_columns(data: AccountReportData) -> dict[str, str]:
-    """Post columns with no value in any post, and what would provide them."""
-    return {
-        column.name: not_stored(column.sources)
-        for column in POST_COLUMNS
-        if column.sources and data.posts and all(post[column.name] is None for post in data.posts)
     }
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tikscope.reports.chart_spec import ChartSpec
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,25 +45,6 @@ STYLE: dict[RcKeyType, Any] = {
 
 
 @dataclass(frozen=True)
-class ChartSpec:
-    """A chart to draw, or why it cannot be.
-
-    Attributes:
-        name: file name without `.png`, unique in a report.
-        title: what the chart shows, drawn on it and used as the image's alt text.
-        draw: fills a figure; None when the chart is unavailable.
-        unavailable: why there is no chart (shown instead of it).
-        height: figure height in inches (100 px each).
-    """
-
-    name: str
-    title: str
-    draw: Callable[[Figure], None] | None
-    unavailable: str | None = None
-    height: float = 4.5
-
-
-@dataclass(frozen=True)
 class Chart:
     """A drawn chart as the page shows it: a relative PNG path, or the reason there is none."""
 
@@ -69,33 +53,30 @@ class Chart:
     unavailable: str | None
 
 
-def chart(
-    name: str, title: str, draw: Callable[[Figure], None], missing: str | None, height: float = 4.5
-) -> ChartSpec:
-    """A chart spec that is drawn unless `missing` gives a reason."""
-    if missing:
-        return ChartSpec(name, title, None, missing, height)
-    return ChartSpec(name, title, draw, None, height)
+def render_charts(charts: Sequence[tuple[str, ChartSpec]], directory: Path) -> list[Chart]:
+    """Draw every (file name, spec) to `directory/charts/<name>.png`.
 
-
-def render_charts(specs: Sequence[ChartSpec], directory: Path) -> list[Chart]:
-    """Draw every spec to `directory/charts/<name>.png`; remove PNGs of unavailable ones."""
+    The PNG of a chart that cannot be drawn is removed.
+    """
     import matplotlib
 
     folder = directory / CHARTS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context(STYLE):
-        return [render_chart(spec, folder) for spec in specs]
+        return [render_chart(name, spec, folder) for name, spec in charts]
 
 
-def render_chart(spec: ChartSpec, folder: Path) -> Chart:
+def render_chart(name: str, spec: ChartSpec, folder: Path) -> Chart:
     """Draw one chart to a PNG in `folder`."""
-    path = folder / f"{spec.name}.png"
-    if spec.draw is None:
+    from tikscope.reports.draw import draw_spec
+
+    path = folder / f"{name}.png"
+    if spec.missing is not None:
         # NOTE: a chart drawn by an earlier run must not survive next to a page that lacks it.
         path.unlink(missing_ok=True)
-        return Chart(spec.title, None, spec.unavailable)
-    draw_figure(spec.draw, spec.title, spec.height).savefig(path, dpi=DPI, facecolor="white")
+        return Chart(spec.title, None, spec.missing)
+    draw = partial(draw_spec, spec=spec)
+    draw_figure(draw, spec.title, spec.height).savefig(path, dpi=DPI, facecolor="white")
     return Chart(spec.title, f"{CHARTS_FOLDER}/{path.name}", None)
 
 
@@ -178,34 +159,6 @@ def above(axes: Axes, *, columns: int) -> None:
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=columns)
 
 
-def day_bars(axes: Axes, days: Sequence[date], values: Sequence[float], color: str) -> None:
-    """One bar per day, on a date axis."""
-    axes.bar(days, values, width=bar_width(len(days)), color=color)  # type: ignore[arg-type]
-    day_axis(axes, days)
-    thousands(axes.yaxis)
-    axes.grid(axis="x", visible=False)
-
-
 def bar_width(days: int) -> float:
     """Gaps between daily bars for a few weeks; touching bars for long periods (no aliasing)."""
     return 0.8 if days <= LONG_PERIOD_DAYS else 1.0
-
-
-def share_bars(
-    axes: Axes,
-    labels: Sequence[str],
-    shares: Sequence[float],
-    *,
-    color: str = BLUE,
-    xlabel: str = "Share",
-) -> None:
-    """Horizontal bars of shares (0-1), first label on top, each labelled with its percentage."""
-    positions = range(len(labels))
-    bars = axes.barh(positions, shares, color=color, height=0.7)
-    axes.set_yticks(list(positions), labels=list(labels))
-    axes.invert_yaxis()
-    axes.bar_label(bars, labels=[f"{share:.1%}" for share in shares], padding=3)
-    axes.set_xlim(0, max(shares, default=0) * 1.18 or 1)
-    percent(axes.xaxis)
-    axes.set_xlabel(xlabel)
-    axes.grid(axis="y", visible=False)

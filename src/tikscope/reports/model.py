@@ -1,4 +1,9 @@
-"""What the account report shows, gathered from `metrics` in one call; renderers only format it."""
+"""The typed model of an account page: what the report shows, gathered from `metrics` in one call.
+
+The page is its sections (`SECTIONS`: key, title, introduction), each with its metric lines
+(`MetricLine`), cards and chart specs (`ChartSpec`, built by `reports/account_specs.py`). The
+HTML report and the PNG charts only format it.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,21 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import studio
-from tikscope.metrics.activity import local_heatmap
-from tikscope.metrics.missing import why_missing
+from tikscope.metrics.activity import ActiveHour, TimeZoneUsed, local_heatmap
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, last_day
-from tikscope.metrics.registry import POST_COLUMNS
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.registry import ACCOUNT, COMMUNITY, POST_COLUMNS, PUBLISHED, STUDIO, VIEWED
+from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
+    DailyTotals,
     demographics,
     follower_series,
     post_list,
 )
+from tikscope.reports import account_specs as specs
+from tikscope.reports.chart_spec import ChartSpec
 from tikscope.reports.sections import POSTS, SECTIONS, SECTIONS_BY_KEY
+from tikscope.reports.tables import Table, posts_table
 
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
@@ -35,11 +43,12 @@ class AccountReportData:
         account: the account.
         period: the period reported on; compared with `period.previous()`.
         settings: the engagement settings used.
-        rows: `metric_rows(..., compare=True)`, one per registry metric.
+        lines: one line per registry metric, compared with the previous period.
         flags: the period's data-quality notes (`data_flags`).
         freshness: when each kind of data was last captured.
         last_day: the last day the store has data for.
         series: follower and daily series, one row per day.
+        previous_series: the same for the previous period.
         demographics: audience shares by dimension, or `unavailable` with the reason.
         heatmap: average active followers by weekday and hour, in the account's time zone.
         heatmap_zone: that time zone: name, UTC offsets over the period, a sentence saying so.
@@ -53,31 +62,51 @@ class AccountReportData:
     account: Account
     period: Period
     settings: Settings
-    rows: list[Row]
+    lines: tuple[MetricLine, ...]
     flags: list[str]
     freshness: Row
     last_day: date | None
-    series: list[Row]
+    series: list[DailyTotals]
+    previous_series: list[DailyTotals]
     demographics: dict[str, Any]
-    heatmap: list[Row]
-    heatmap_zone: Row
+    heatmap: list[ActiveHour]
+    heatmap_zone: TimeZoneUsed
     posts: list[Row]
     top_posts: list[Row]
     traffic_sources: Row
-    territories: list[Row]
+    territories: list[studio.Territory]
     generated_at: datetime
 
-    def section_rows(self, section: str) -> list[Row]:
-        """The metric rows of one registry section, in registry order."""
-        return [row for row in self.rows if row["section"] == section]
+    def section_lines(self, section: str) -> list[MetricLine]:
+        """The metric lines of one registry section, in registry order."""
+        return [line for line in self.lines if line.section == section]
 
-    def row(self, metric: str) -> Row:
-        """The metric row of one metric."""
-        return next(row for row in self.rows if row["metric"] == metric)
+    def line(self, metric: str) -> MetricLine:
+        """The line of one metric."""
+        return next(line for line in self.lines if line.name == metric)
 
-    def missing(self, *, has_data: bool, needs: tuple[str, ...] = ()) -> str | None:
-        """Why a chart cannot be drawn, naming what would provide its data; None when it can."""
-        return why_missing(has_data=has_data, needs=needs)
+
+@dataclass(frozen=True)
+class PageSection:
+    """One section of an account page, as every output shows it.
+
+    Attributes:
+        key: the section (`SECTIONS`).
+        title: its heading.
+        intro: what it shows, in one sentence.
+        lines: its metrics, in registry order (none for the list of posts).
+        cards: the metrics shown as cards at its top.
+        charts: its charts, in page order.
+        tables: its tables (the list of posts), in page order.
+    """
+
+    key: str
+    title: str
+    intro: str
+    lines: tuple[MetricLine, ...]
+    cards: tuple[MetricLine, ...]
+    charts: tuple[ChartSpec, ...]
+    tables: tuple[Table, ...] = ()
 
 
 def gather_account_report(
@@ -86,16 +115,17 @@ def gather_account_report(
     """Read everything the account report shows from the store."""
     columns = [column.name for column in POST_COLUMNS]
     heatmap, zone = local_heatmap(connection, account, period)
-    rows, flags = metric_report(connection, account, period, settings, compare=True)
+    lines, flags = metric_lines(connection, account, period, settings, compare=True)
     return AccountReportData(
         account=account,
         period=period,
         settings=settings,
-        rows=rows,
+        lines=tuple(lines),
         flags=flags,
         freshness=studio.data_freshness(connection, account),
         last_day=last_day(connection, account),
         series=follower_series(connection, account, period),
+        previous_series=follower_series(connection, account, period.previous()),
         demographics=demographics(connection, account, period),
         heatmap=heatmap,
         heatmap_zone=zone,
@@ -107,25 +137,67 @@ def gather_account_report(
     )
 
 
+def section_charts(data: AccountReportData) -> dict[str, tuple[ChartSpec, ...]]:
+    """The charts of each section of the report that has any."""
+    sources = [line for line in data.section_lines(PUBLISHED)
+               if line.name.startswith("views_from_")]  # fmt: skip
+    return {
+        COMMUNITY: (specs.followers_chart(data.series), specs.balance_chart(data.series),
+                    specs.demographics_chart(data.demographics)),
+        ACCOUNT: (specs.views_chart(data.series, data.previous_series),),
+        VIEWED: (specs.gains_chart([data.line(name) for name in specs.GAINS]),),
+        PUBLISHED: (
+            specs.interactions_chart(data.posts), specs.sources_chart(sources),
+            specs.watch_time_chart(data.posts,
+                                   average=data.line("average_watch_time_seconds").value,
+                                   duration=data.line("average_duration_seconds").value),
+        ),
+        STUDIO: (
+            specs.overview_chart(data.series),
+            specs.heatmap_chart(data.heatmap, data.heatmap_zone.name),
+            specs.traffic_chart(data.traffic_sources),
+            specs.territories_chart(data.territories),
+            specs.new_viewers_chart(data.line("new_viewers_share")),
+            specs.top_posts_chart(data.top_posts),
+        ),
+    }  # fmt: skip
+
+
+def page_sections(data: AccountReportData) -> tuple[PageSection, ...]:
+    """The report's sections in page order, with their lines, cards and charts."""
+    charts = section_charts(data)
+    shown = [column for column in POST_COLUMNS if column.name != "link"]
+    return tuple(
+        PageSection(
+            key=section.key, title=section.title, intro=section.intro,
+            lines=() if section.key == POSTS else tuple(data.section_lines(section.key)),
+            cards=tuple(data.line(name) for name in section.cards),
+            charts=charts.get(section.key, ()),
+            tables=(posts_table(data.posts, shown),) if section.key == POSTS else (),
+        )
+        for section in SECTIONS
+    )  # fmt: skip
+
+
 def section_order() -> list[str]:
     """The report's sections in page order."""
     return [section.key for section in SECTIONS]
 
 
-def section_summary(key: str, rows: list[Row]) -> Row:
+def section_summary(key: str, lines: list[MetricLine]) -> dict[str, str | list[MetricLine]]:
     """One section of the period as a page shows it without a table, and as the API gives it.
 
     Args:
         key: the section (`SECTIONS`).
-        rows: metric rows (`metric_report`) of at least the section's metrics and cards.
+        lines: metric lines (`metric_lines`) of at least the section's metrics and cards.
 
     Returns:
-        `section`, `title` and `intro` from `SECTIONS`; `metrics`, the section's rows in registry
-        order; `cards`, the rows of the section's cards, or all its metrics when it names none.
+        `section`, `title` and `intro` from `SECTIONS`; `metrics`, the section's lines in registry
+        order; `cards`, the lines of the section's cards, or all its metrics when it names none.
     """
     section = SECTIONS_BY_KEY[key]
-    by_name = {row["metric"]: row for row in rows}
-    metrics = [row for row in rows if row["section"] == key]
+    by_name = {line.name: line for line in lines}
+    metrics = [line for line in lines if line.section == key]
     cards = [by_name[name] for name in section.cards] if section.cards else metrics
     return {"section": key, "title": section.title, "intro": section.intro, "cards": cards,
             "metrics": metrics}  # fmt: skip

@@ -13,9 +13,10 @@ from fastapi import APIRouter
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import PUBLISHED, VIEWED
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.run import metric_lines
 from tikscope.metrics.sections import post_list
 from tikscope.metrics.studio import data_freshness, top_posts
+from tikscope.reports import account_specs as specs
 from tikscope.reports.model import section_summary
 from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
@@ -37,14 +38,14 @@ def content(
 
     Each section has its `title`, `intro`, `cards` and `metrics` (`section_summary`).
     """
-    rows, notes = metric_report(connection, account, period, settings, compare=compare)
+    lines, notes = metric_lines(connection, account, period, settings, compare=compare)
     posts = post_list(
         connection, account, period, settings, columns=PUBLISHED_COLUMNS, sort="published"
     )
     return {
-        "viewed": section_summary(VIEWED, rows)
+        "viewed": section_summary(VIEWED, lines)
         | {"top_posts": top_posts(connection, account, period)},
-        "published": section_summary(PUBLISHED, rows) | {"posts": posts},
+        "published": section_summary(PUBLISHED, lines) | {"posts": posts},
         "notes": notes,
         "freshness": data_freshness(connection, account),
     }
@@ -53,22 +54,12 @@ def content(
 def content_figures(data: dict[str, Any]) -> dict[str, Any]:
     """Top posts by views gained in the period; views of each post published in the period.
 
-    Posts are named by caption and publish time, linked to TikTok (`figures.post_bars`).
+    Posts are named by caption and publish time, linked to TikTok.
     """
-    drawn: dict[str, Any] = {}
-    top = data["viewed"]["top_posts"]
-    if top:
-        drawn["top_posts"] = figures.post_bars(
-            "Top posts by views gained in the period", top,
-            [post["views_gained"] for post in top], measure="Views gained",
-        )  # fmt: skip
-    posts = data["published"]["posts"]
-    if posts:
-        drawn["published_views"] = figures.post_bars(
-            "Views of each post published in the period (lifetime, at the period's end)",
-            posts, [post["views"] for post in posts], measure="Views",
-        )  # fmt: skip
-    return drawn
+    return figures.drawn(
+        [specs.top_posts_chart(data["viewed"]["top_posts"]),
+         specs.published_views_chart(data["published"]["posts"])]
+    )  # fmt: skip
 
 
 account_view(

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.metrics.registry import metrics_by_name
-from tikscope.metrics.run import metric_report
+from tikscope.metrics.run import metric_lines
 from tikscope.metrics.sections import follower_series
 from tikscope.metrics.studio import data_freshness
+from tikscope.reports import account_specs as specs
 from tikscope.reports.sections import headline
 from tikscope.web import figures
 from tikscope.web.views import AccountView, account_view
@@ -28,13 +28,14 @@ def overview(
 ) -> dict[str, Any]:  # fmt: skip
     """Every metric of the period (with the previous period), the daily series and freshness.
 
-    `headline` holds the rows of the metrics marked `Metric.headline`, in registry order.
+    `headline` holds the lines of the metrics marked `Metric.headline`, in registry order; every
+    line is a `MetricLine`, given in JSON as `MetricLine.as_json`.
     """
-    rows, notes = metric_report(connection, account, period, settings, compare=compare)
-    by_name = {row["metric"]: row for row in rows}
+    lines, notes = metric_lines(connection, account, period, settings, compare=compare)
+    by_name = {line.name: line for line in lines}
     return {
         "headline": [by_name[name] for name in headline()],
-        "metrics": rows,
+        "metrics": lines,
         "daily": follower_series(connection, account, period),
         "previous_daily": follower_series(connection, account, period.previous())
         if compare
@@ -45,33 +46,11 @@ def overview(
 
 
 def overview_figures(data: dict[str, Any]) -> dict[str, Any]:
-    """Daily views against the previous period (aligned by day), and followers.
-
-    Profile views (hundreds a day) get their own axis on the right, beside video views (tens of
-    thousands).
-    """
-    daily, previous = data["daily"], data["previous_daily"]
-    days = [row["period_start"] for row in daily]
-    metrics = metrics_by_name()
-    label = {name: metrics[name].label for name in ("video_views", "profile_views")}
-    earlier = f"{label['video_views']}, previous period"
-    views = {label["video_views"]: [row["video_views"] for row in daily],
-             label["profile_views"]: [row["profile_views"] for row in daily]}  # fmt: skip
-    if previous:
-        views[earlier] = [row["video_views"] for row in previous]
-    followers = {metrics["followers"].label: [row["followers"] for row in daily]}
-    balance = {"Gained": [row["gained"] for row in daily],
-               "Lost": [-(row["lost"] or 0) for row in daily]}  # fmt: skip
-    return {
-        "views": figures.lines("Views per day", days, views, dashed=(earlier,),
-                               right=(label["profile_views"],),
-                               axis_titles=(label["video_views"], label["profile_views"])),
-        "followers": figures.lines("Followers at the end of each day", days, followers)
-        | {"layout": figures.layout("Followers at the end of each day",
-                                    yaxis={"gridcolor": "#e5e7eb", "rangemode": "normal"},
-                                    xaxis=figures.day_axis(days))},
-        "balance": figures.bars("Follows and unfollows per day", days, balance, stacked=True),
-    }  # fmt: skip
+    """Daily views against the previous period (profile views on their own axis), and followers."""
+    return figures.drawn(
+        [specs.views_chart(data["daily"], data["previous_daily"]),
+         specs.followers_chart(data["daily"])]
+    )  # fmt: skip
 
 
 account_view(

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
+from tikscope.metrics.run import MetricLine
 from tikscope.reports.html import template_environment
 
 if TYPE_CHECKING:
@@ -30,14 +31,19 @@ def environment() -> jinja2.Environment:
     return loaded
 
 
+# NOTE: a page's data holds typed metric lines; JSON gives each as every output does.
+ENCODERS: dict[Any, Any] = {MetricLine: MetricLine.as_json}
+
+
 def encode_json(value: Any) -> bytes:
     """The body of a JSON answer (what FastAPI would send for `value`)."""
-    return json.dumps(jsonable_encoder(value), separators=(",", ":"), allow_nan=False).encode()
+    encoded = jsonable_encoder(value, custom_encoder=ENCODERS)
+    return json.dumps(encoded, separators=(",", ":"), allow_nan=False).encode()
 
 
 def as_json(value: Any) -> str:
     """JSON for a `<script type="application/json">` block (safe inside HTML)."""
-    text = json.dumps(jsonable_encoder(value), separators=(",", ":"))
+    text = json.dumps(jsonable_encoder(value, custom_encoder=ENCODERS), separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -16,6 +16,8 @@ function drawFigures(root) {
     if (target.clientWidth < NARROW && spec.layout.meta && spec.layout.meta.narrow_ticktext) {
       // Long post names would push the bars off a phone's screen: the figure ships short ones.
       spec.layout.yaxis = Object.assign({}, spec.layout.yaxis, { ticktext: spec.layout.meta.narrow_ticktext });
+      // and the bars' numbers would run off its edge: hovering a bar shows its number.
+      spec.data.forEach(function (trace) { delete trace.texttemplate; });
     }
     Plotly.newPlot(target, spec.data, spec.layout, {
       displaylogo: false, responsive: true,
