@@ -279,12 +279,9 @@ def test_previous_period_before_the_held_days_is_noted(
     chosen = fit(asked)
     if note is None:
         assert chosen.previous_note is None
-        assert chosen.notes(compare=True) == []
         return
     previous = chosen.period.previous()
     assert chosen.previous_note == (
         f"the previous period ({previous}) starts before the store's first day of data, "
         f"2026-06-01: {note}"
     )
-    assert chosen.notes(compare=False) == []
-    assert chosen.notes(compare=True) == [chosen.previous_note]

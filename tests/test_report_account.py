@@ -311,6 +311,11 @@ def test_report_account_command_notes_a_period_cut_to_the_data(
     words = parse((out / "index.html").read_text("utf-8")).words
     assert f"Account report for 2026-09-23 to 2026-09-30 Period: {note}." in words
     assert "Period 2026-09-23 to 2026-09-30 (8 days)" in words
+    assert (
+        "Comparison: the previous period (2026-09-15 to 2026-09-22) starts before the store's "
+        "first day of data, 2026-09-23: it holds none of its days, so there is nothing to "
+        "compare with."
+    ) in words
 
 
 def test_report_account_command_refuses_a_period_outside_the_data(

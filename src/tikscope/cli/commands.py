@@ -144,7 +144,7 @@ def report_account(
         chosen = choose_period(connection, account, start, end, last)
         page = write_account_report(
             connection, account, chosen.period, settings, out,
-            period_note="; ".join(chosen.notes(compare=True)) or None,
+            period_note=chosen.note, comparison_note=chosen.previous_note,
         )  # fmt: skip
     return page, chosen.note
 

@@ -151,11 +151,6 @@ class ChosenPeriod:
             "compares unequal spans"
         )
 
-    def notes(self, *, compare: bool) -> list[str]:
-        """The period's note and, when comparing, the previous period's."""
-        notes = [self.note, self.previous_note if compare else None]
-        return [note for note in notes if note]
-
 
 def fit_period(
     asked: AskedPeriod, held: HeldDays | None, *, handle: str, names: PeriodNames = CLI_NAMES

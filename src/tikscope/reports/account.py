@@ -43,6 +43,7 @@ def write_account_report(
     out_dir: Path,
     *,
     period_note: str | None = None,
+    comparison_note: str | None = None,
 ) -> Path:
     """Write `out_dir/index.html` and its charts (`out_dir/charts/*.png`); return the page.
 
@@ -53,12 +54,15 @@ def write_account_report(
         settings: engagement rate and basis.
         out_dir: the folder to write to, made if needed; files of an earlier report are replaced.
         period_note: how the period asked for was cut to the store's data, shown by the period.
+        comparison_note: why the previous period is a weak comparison (it starts before the
+            store's data), shown under the period's note.
     """
     data = gather_account_report(connection, account, period, settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = build_sections(data, out_dir)
     page = out_dir / PAGE
-    context = {**page_context(data, sections), "period_note": period_note}
+    context = {**page_context(data, sections), "period_note": period_note,
+               "comparison_note": comparison_note}  # fmt: skip
     page.write_text(render_page("account.html.j2", context), "utf-8")
     return page
 
