@@ -43,7 +43,7 @@ from metrics_sections import build_store
 from web_overview import DEFAULT_DIR, demo_store, machine
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 Part = Callable[["DuckDBPyConnection", Account, Period], Any]
 PARTS: dict[str, Part] = {

@@ -36,7 +36,7 @@ from metrics_sections import build_store
 from web_overview import machine
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from tikscope.store.db import DuckDBPyConnection
 
 
 def timed(action: Callable[[], object]) -> float:
