@@ -144,20 +144,20 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
         ),
     ),
     Scope.VIEWED: (
-        ("count(*) FILTER (WHERE views_corrected)",
+        ("count_if(views_corrected)",
          "{} posts whose lifetime views TikTok corrected downwards during the period"),
-        ("count(*) FILTER (WHERE missing_start AND views_gained > 0)",
+        ("count_if(missing_start AND views_gained > 0)",
          "{} posts with no snapshot at the period's start (their gains count from zero)"),
     ),
     Scope.PUBLISHED: (
-        ("count(*) FILTER (WHERE read_after_end)",
+        ("count_if(read_after_end)",
          "{} posts published in the period whose counters were first captured after the "
          "period's end: read at that first capture"),
-        ("count(*) FILTER (WHERE insights_as_of < counters_as_of)",
+        ("count_if(insights_as_of < counters_as_of)",
          "{} posts published in the period whose reach and watch time are last known from "
          "before the period's end (TikTok stops reporting them after 7 idle days)"),
-        ("count(*) FILTER (WHERE is_deleted)", "{} deleted posts among those published"),
-        ("count(*) FILTER (WHERE is_filtered)", "{} filtered posts among those published"),
+        ("count_if(is_deleted)", "{} deleted posts among those published"),
+        ("count_if(is_filtered)", "{} filtered posts among those published"),
     ),
 }  # fmt: skip
 
@@ -166,9 +166,9 @@ VALUE_NOTES: dict[Scope, tuple[tuple[str, str], ...]] = {
     Scope.DAYS: (
         ("followers_growth",
          "CASE WHEN any_value(followers_before) IS NOT NULL THEN NULL "
-         "WHEN count(followers_count) > 0 THEN 'from ' || strftime(min(date) FILTER "
-         "(WHERE followers_count IS NOT NULL), '%Y-%m-%d') || ', the first day of the period "
-         "with a follower count (the day before the period is not in the store)' "
+         "WHEN count(followers_count) > 0 THEN 'from ' || strftime(min(CASE WHEN "
+         "followers_count IS NOT NULL THEN date END), '%Y-%m-%d') || ', the first day of the "
+         "period with a follower count (the day before the period is not in the store)' "
          "WHEN count(daily_total_followers) > 0 THEN 'the sum of the daily changes in "
          "followers (no follower count in the store for this period)' END"),
     ),

@@ -90,7 +90,7 @@ def relations(
         Scope.DAYS: Relation(days_sql(count), parameters),
         Scope.PUBLISHED: Relation(
             published_sql(count, ends, first_capture=False), parameters, complete,
-            "count(*) FILTER (WHERE counters_as_of IS NULL) > 0",
+            "count_if(counters_as_of IS NULL) > 0",
         ),
         Scope.VIEWED: Relation(viewed_sql(count, ends, starts), parameters),
     }  # fmt: skip
