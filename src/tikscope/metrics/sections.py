@@ -26,11 +26,13 @@ DEFAULT_POST_COLUMNS = (
 
 
 # The columns of a follower series: (name, column of `account_daily`, how a week or month of
-# days gives one value). A day's value is the column itself; `balance` is gained - lost.
+# days gives one value). A day's value is the column itself; `balance` (gained - lost) is filled
+# in by `follower_series`, the same way for every granularity.
 SERIES_COLUMNS = (
     ("followers", "followers_count", "arg_max(followers_count, date)"),
     ("gained", "daily_new_followers", "sum(daily_new_followers)"),
     ("lost", "daily_lost_followers", "sum(daily_lost_followers)"),
+    ("balance", "NULL::BIGINT", "NULL::BIGINT"),
     *((name, name, f"sum({name})")
       for name in ("video_views", "profile_views", "likes", "comments", "shares")),
 )  # fmt: skip
@@ -46,35 +48,27 @@ def follower_series(
     if granularity not in GRANULARITIES:
         raise UsageError(f"granularity must be one of {', '.join(GRANULARITIES)}")
     # NOTE: a day is one row of `account_daily` (its key): read as it is, without aggregates,
-    # which DuckDB plans in more time than it reads the rows.
+    # which DuckDB takes longer to plan than to compute.
     if granularity == "day":
         selected = ", ".join(f"{column} AS {name}" for name, column, _ in SERIES_COLUMNS)
-        grouped = f"SELECT date AS period_start, {selected} FROM account_daily"
+        sql = f"SELECT date AS period_start, {selected} FROM account_daily {{where}}"
     else:
         selected = ", ".join(f"{aggregate} AS {name}" for name, _, aggregate in SERIES_COLUMNS)
-        grouped = f"SELECT min(date) AS period_start, {selected} FROM account_daily"
+        sql = (
+            f"SELECT min(date) AS period_start, {selected} FROM account_daily {{where}} "
+            f"GROUP BY date_trunc('{granularity}', date)"
+        )
+    where = "WHERE account_id = $account AND date BETWEEN $start AND $end"
     rows = fetch_rows(
         connection.execute(
-            f"{grouped} WHERE account_id = $account AND date BETWEEN $start AND $end "
-            + ("" if granularity == "day" else f"GROUP BY date_trunc('{granularity}', date) ")
-            + "ORDER BY 1",
+            sql.format(where=where) + " ORDER BY 1",
             {"account": account.account_id, "start": period.start, "end": period.end},
         )
     )
-    return [with_balance(row) for row in rows]
-
-
-def with_balance(row: Row) -> Row:
-    """A series row with `balance` (gained - lost; None when either is) after `lost`."""
-    gained, lost = row["gained"], row["lost"]
-    balance = None if gained is None or lost is None else gained - lost
-    keys = list(row)
-    at = keys.index("lost") + 1
-    return (
-        {key: row[key] for key in keys[:at]}
-        | {"balance": balance}
-        | {key: row[key] for key in keys[at:]}
-    )
+    for row in rows:
+        gained, lost = row["gained"], row["lost"]
+        row["balance"] = None if gained is None or lost is None else gained - lost
+    return rows
 
 
 def demographics(
