@@ -25,6 +25,7 @@ from tikscope.metrics.model import Kind, Scope
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import (
     FLAGS,
+    PRESENCE_HINTS,
     Account,
     MetricValue,
     Settings,
@@ -33,6 +34,9 @@ from tikscope.metrics.query import (
     derive,
     find_account,
     judge_row,
+    presence,
+    relation_column,
+    unknown_columns,
 )
 from tikscope.metrics.registry import METRICS
 from tikscope.simulate.config import SimulationConfig
@@ -129,7 +133,11 @@ def raw_period(
     notes: list[str] = []
     for scope in FLAGS:  # the order of the notes
         row = raw_rows(connection, scope, account, period, ", ".join(aggregates(scope, settings)))
-        scope_values, scope_notes = judge_row(scope, row[0])
+        columns = unknown_columns(scope, row[0]) or ["1"]
+        present = raw_rows(connection, scope, account, period, ", ".join(presence(columns)))[0]
+        scope_values, scope_notes = judge_row(
+            scope, row[0], dict(zip(columns, present, strict=True))
+        )
         values |= scope_values
         notes += [note for note in scope_notes if note]
     for metric in METRICS:
@@ -214,3 +222,32 @@ def test_rollups_of_a_simulation_equal_a_rebuild_after_a_day_by_day_sync(
             "SELECT * EXCLUDE (account_id) FROM post_daily ORDER BY post_id, day"
         ).fetchall()
     assert rows == expected
+
+
+def test_presence_hints_never_change_a_result(
+    simulated: tuple[DuckDBPyConnection, Account, SimulationConfig],
+) -> None:
+    """Whatever columns are hinted, missing values get the reasons of a query without hints."""
+    connection, account, config = simulated
+    settings = Settings()
+
+    def every_column(scope: Scope) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                {relation_column(scope, s) for m in METRICS if m.scope is scope for s in m.sources}
+            )
+        )
+
+    for period in random_periods(config, 8, seed=5):
+        periods = [period, period.previous()]
+        results = []
+        for hint in ("none", "every column", "kept"):
+            for scope in Scope:
+                key = (account.account_id, scope)
+                if hint == "none":
+                    PRESENCE_HINTS.pop(key, None)
+                elif hint == "every column":
+                    PRESENCE_HINTS[key] = every_column(scope)
+            computed = compute_periods(connection, account, periods, settings)
+            results.append([(comparable(values), notes) for values, notes in computed])
+        assert results[0] == results[1] == results[2], period

@@ -22,7 +22,7 @@ from tikscope.sources.catalog import how_to_get
 from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from duckdb import DuckDBPyConnection
 ENGAGEMENT_BASES = {"reach": "reach", "views": "views", "followers": "followers_at_end"}
@@ -144,20 +144,20 @@ FLAGS: dict[Scope, tuple[tuple[str, str], ...]] = {
         ),
     ),
     Scope.VIEWED: (
-        ("count(*) FILTER (WHERE views_corrected)",
+        ("count_if(views_corrected)",
          "{} posts whose lifetime views TikTok corrected downwards during the period"),
-        ("count(*) FILTER (WHERE missing_start AND views_gained > 0)",
+        ("count_if(missing_start AND views_gained > 0)",
          "{} posts with no snapshot at the period's start (their gains count from zero)"),
     ),
     Scope.PUBLISHED: (
-        ("count(*) FILTER (WHERE read_after_end)",
+        ("count_if(read_after_end)",
          "{} posts published in the period whose counters were first captured after the "
          "period's end: read at that first capture"),
-        ("count(*) FILTER (WHERE insights_as_of < counters_as_of)",
+        ("count_if(insights_as_of < counters_as_of)",
          "{} posts published in the period whose reach and watch time are last known from "
          "before the period's end (TikTok stops reporting them after 7 idle days)"),
-        ("count(*) FILTER (WHERE is_deleted)", "{} deleted posts among those published"),
-        ("count(*) FILTER (WHERE is_filtered)", "{} filtered posts among those published"),
+        ("count_if(is_deleted)", "{} deleted posts among those published"),
+        ("count_if(is_filtered)", "{} filtered posts among those published"),
     ),
 }  # fmt: skip
 
@@ -166,9 +166,9 @@ VALUE_NOTES: dict[Scope, tuple[tuple[str, str], ...]] = {
     Scope.DAYS: (
         ("followers_growth",
          "CASE WHEN any_value(followers_before) IS NOT NULL THEN NULL "
-         "WHEN count(followers_count) > 0 THEN 'from ' || strftime(min(date) FILTER "
-         "(WHERE followers_count IS NOT NULL), '%Y-%m-%d') || ', the first day of the period "
-         "with a follower count (the day before the period is not in the store)' "
+         "WHEN count(followers_count) > 0 THEN 'from ' || strftime(min(CASE WHEN "
+         "followers_count IS NOT NULL THEN date END), '%Y-%m-%d') || ', the first day of the "
+         "period with a follower count (the day before the period is not in the store)' "
          "WHEN count(daily_total_followers) > 0 THEN 'the sum of the daily changes in "
          "followers (no follower count in the store for this period)' END"),
     ),
@@ -228,18 +228,59 @@ def compute_scope(
     """The simple and ratio metrics of one scope, and its notes, for each of `count` periods.
 
     One query computes every period's values (two when the fast relation leaves a case out).
+    Whether the stored columns a missing value's reason depends on have data is asked in the
+    same query for the columns the account's last query of this scope needed (`PRESENCE_HINTS`),
+    and in one more query only when other columns are needed.
     """
     selected = aggregates(scope, settings)
+    hint_key = (rows.parameters.get("account"), scope)
+    hinted = PRESENCE_HINTS.get(hint_key, ())
     results = connection.execute(
-        f"SELECT period, {', '.join([*selected, rows.incomplete or 'false'])} "
+        f"SELECT period, {', '.join([*selected, *presence(hinted), rows.incomplete or 'false'])} "
         f"FROM ({rows.sql}) GROUP BY period",
         parameters_for(rows.sql, rows.parameters),
     ).fetchall()
     if rows.complete is not None and any(row[-1] for row in results):
         return compute_scope(connection, rows.complete, scope, settings, count)
+    width = len(selected)
     found = {row[0]: row[1:-1] for row in results}
+    by_period = [
+        found.get(index) or empty_row(connection, rows, scope, settings) for index in range(count)
+    ]
+    needed = sorted({column for row in by_period for column in unknown_columns(scope, row)})
+    if set(needed) <= set(hinted):
+        present = [dict(zip(hinted, map(bool, row[width:]), strict=False)) for row in by_period]
+    else:
+        present = present_columns(connection, rows, needed, count)
+    if tuple(needed) != hinted:
+        if len(PRESENCE_HINTS) >= MAX_HINTS:
+            PRESENCE_HINTS.clear()
+        PRESENCE_HINTS[hint_key] = tuple(needed)
+    return [judge_row(scope, row[:width], present[index]) for index, row in enumerate(by_period)]
+
+
+# Per (account, scope): the stored columns whose presence its last query needed to explain a
+# missing value. Only a hint of what to ask along with the metrics (an account without a stored
+# column lacks it in every period): what it holds never changes a result, only the queries run.
+PRESENCE_HINTS: dict[tuple[Any, Scope], tuple[str, ...]] = {}
+MAX_HINTS = 10_000
+
+
+def present_columns(
+    connection: DuckDBPyConnection, rows: Relation, columns: Sequence[str], count: int
+) -> list[dict[str, bool]]:
+    """For each of `count` periods, whether each of `columns` of a scope's relation has data.
+
+    # NOTE: asked only for the columns a missing value's reason depends on (`unknown_columns`):
+    # DuckDB's planning of a `count(column) > 0` costs more than computing it.
+    """
+    results = connection.execute(
+        f"SELECT period, {', '.join(presence(columns))} FROM ({rows.sql}) GROUP BY period",
+        parameters_for(rows.sql, rows.parameters),
+    ).fetchall()
+    found = {row[0]: row[1:] for row in results}
     return [
-        judge_row(scope, found.get(index) or empty_row(connection, rows, scope, settings))
+        dict(zip(columns, (bool(value) for value in found.get(index, ())), strict=False))
         for index in range(count)
     ]
 
@@ -249,21 +290,33 @@ def scope_metrics(scope: Scope) -> list[Metric]:
     return [m for m in registry.METRICS if m.scope is scope and m.kind is not Kind.DERIVED]
 
 
-def stored_columns(scope: Scope) -> list[str]:
-    """The columns of a scope's relation that hold the stored data its metrics need."""
-    metrics = scope_metrics(scope)
-    return list(dict.fromkeys(relation_column(scope, s) for m in metrics for s in m.sources))
-
-
 def aggregates(scope: Scope, settings: Settings) -> list[str]:
-    """A scope's select list: its metrics, row count, stored columns, flags and value notes.
-
-    Whether each stored column its metrics need has data decides a missing value's reason.
-    """
+    """A scope's select list: its metrics, row count, flags and value notes (see `judge_row`)."""
     metrics = [f"{settings.fill(m.sql)} AS {m.name}" for m in scope_metrics(scope)]
-    present = [f"count({column}) > 0" for column in stored_columns(scope)]
     notes = [sql for sql, _ in FLAGS[scope]] + [sql for _, sql in VALUE_NOTES.get(scope, ())]
-    return [*metrics, "count(*)", *present, *notes]
+    return [*metrics, "count(*)", *notes]
+
+
+def presence(columns: Sequence[str]) -> list[str]:
+    """A select list saying whether each column of a scope's relation has data."""
+    return [f"count({column}) > 0" for column in columns]
+
+
+def unknown_columns(scope: Scope, row: tuple[Any, ...]) -> list[str]:
+    """The stored columns whose presence decides a reason in a row of `aggregates`.
+
+    Those of the metrics without a value over rows that exist: whether their stored data is in
+    the store for the period tells "not stored" from "no data" (`judge`).
+    """
+    metrics = scope_metrics(scope)
+    if not row[len(metrics)]:
+        return []
+    return [
+        relation_column(scope, source)
+        for metric, value in zip(metrics, row, strict=False)
+        if value is None
+        for source in metric.sources
+    ]
 
 
 def empty_row(
@@ -286,13 +339,17 @@ def empty_row(
 EMPTY_ROWS: dict[tuple[Scope, tuple[str, ...]], tuple[Any, ...]] = {}
 
 
-def judge_row(scope: Scope, row: tuple[Any, ...]) -> tuple[Values, list[str]]:
-    """The values and notes of one period from its row of the scope's query (`aggregates`)."""
+def judge_row(
+    scope: Scope, row: tuple[Any, ...], present: Mapping[str, bool]
+) -> tuple[Values, list[str]]:
+    """The values and notes of one period from its row of the scope's query (`aggregates`).
+
+    `present` says whether each of the row's `unknown_columns` has data in the period.
+    """
     metrics = scope_metrics(scope)
     results = iter(row)
     raw = {metric.name: next(results) for metric in metrics}
     count = int(next(results))
-    present = {column: bool(next(results)) for column in stored_columns(scope)}
     notes = [flag_text(text, next(results)) for _, text in FLAGS[scope]]
     value_notes = {name: next(results) for name, _ in VALUE_NOTES.get(scope, ())}
     values = {
@@ -319,7 +376,7 @@ EMPTY = {
 
 
 def judge(
-    metric: Metric, value: Any, rows: int, present: dict[str, bool], *, note: str | None = None
+    metric: Metric, value: Any, rows: int, present: Mapping[str, bool], *, note: str | None = None
 ) -> MetricValue:
     """A metric's value from its query, or the reason it has none."""
     if value is None and rows == 0 and metric.zero_when_empty:

@@ -104,18 +104,22 @@ def source_share(source: str, label: str) -> Metric:
         f"Share of the views of posts published in the period that came from {label} "
         "(each post's share weighted by its views).",
         # NOTE: a post without the source has a NULL product, which sum() skips, so the
-        # numerator needs no filter of its own (each one costs DuckDB planning time).
+        # numerator needs no condition of its own. Conditions are CASE, not FILTER, which
+        # costs DuckDB more planning time.
         numerator=f"sum(views * {column})",
-        denominator=f"sum(views) FILTER (WHERE {column} IS NOT NULL)",
+        denominator=f"sum(CASE WHEN {column} IS NOT NULL THEN views END)",
         scope=Scope.PUBLISHED, section=PUBLISHED, unit=Unit.FRACTION,
         sources=(f"post_snapshots.{column}",), over_posts="views-weighted mean",
     )  # fmt: skip
 
 
+COUNTED_DAY = "CASE WHEN followers_count IS NOT NULL THEN date END"
+"""The day of a row with a follower count (NULL otherwise, which arg_max and arg_min skip)."""
+
 FOLLOWERS_GROWTH_SQL = (
-    "coalesce(arg_max(followers_count, date) FILTER (WHERE followers_count IS NOT NULL)"
+    f"coalesce(arg_max(followers_count, {COUNTED_DAY})"
     " - coalesce(any_value(followers_before),"
-    " arg_min(followers_count, date) FILTER (WHERE followers_count IS NOT NULL)),"
+    f" arg_min(followers_count, {COUNTED_DAY})),"
     " sum(daily_total_followers))"
 )
 """Followers at the end minus the day before the period; else the first day with a count in it;
@@ -133,7 +137,7 @@ METRICS: tuple[Metric, ...] = (
         scope=Scope.DAYS,
         kind=Kind.SIMPLE,
         section=COMMUNITY,
-        sql="arg_max(followers_count, date) FILTER (WHERE followers_count IS NOT NULL)",
+        sql=f"arg_max(followers_count, {COUNTED_DAY})",
         sources=("account_daily.followers_count",),
         over_days=LAST_DAY,
         over_posts=NOT_BY_POST,
@@ -261,8 +265,8 @@ METRICS: tuple[Metric, ...] = (
         "New viewers %",
         "Share of the period's views, on every post, that came from people who had not watched "
         "the account in the past year (each post's share weighted by its views gained).",
-        numerator="sum(views_gained * viewers_new) FILTER (WHERE viewers_new IS NOT NULL)",
-        denominator="sum(views_gained) FILTER (WHERE viewers_new IS NOT NULL)",
+        numerator="sum(views_gained * viewers_new)",
+        denominator="sum(CASE WHEN viewers_new IS NOT NULL THEN views_gained END)",
         scope=Scope.VIEWED,
         section=STUDIO,
         unit=Unit.FRACTION,
@@ -281,7 +285,7 @@ METRICS: tuple[Metric, ...] = (
         scope=Scope.VIEWED,
         kind=Kind.SIMPLE,
         section=VIEWED,
-        sql="count(*) FILTER (WHERE views_gained > 0)",
+        sql="count_if(views_gained > 0)",
         sources=("post_snapshots.views",),
         over_days="any view in the period",
         over_posts="count",
@@ -326,7 +330,7 @@ METRICS: tuple[Metric, ...] = (
         "Total time watched divided by views, over posts published in the period whose watch "
         "time is known.",
         numerator="sum(total_time_watched_seconds)",
-        denominator="sum(views) FILTER (WHERE total_time_watched_seconds IS NOT NULL)",
+        denominator="sum(CASE WHEN total_time_watched_seconds IS NOT NULL THEN views END)",
         scope=Scope.PUBLISHED,
         section=PUBLISHED,
         unit=Unit.SECONDS,

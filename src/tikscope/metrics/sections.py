@@ -70,6 +70,19 @@ class DailyTotals(Growth):
         return Growth(self.period_start, self.followers, self.gained, self.lost, self.balance)
 
 
+# The columns of a follower series: (name, column of `account_daily`, how a week or month of
+# days gives one value). A day's value is the column itself; `balance` (gained - lost) is filled
+# in by `follower_series`, the same way for every granularity.
+SERIES_COLUMNS = (
+    ("followers", "followers_count", "arg_max(followers_count, date)"),
+    ("gained", "daily_new_followers", "sum(daily_new_followers)"),
+    ("lost", "daily_lost_followers", "sum(daily_lost_followers)"),
+    ("balance", "NULL::BIGINT", "NULL::BIGINT"),
+    *((name, name, f"sum({name})")
+      for name in ("video_views", "profile_views", "likes", "comments", "shares")),
+)  # fmt: skip
+
+
 def follower_series(
     connection: DuckDBPyConnection, account: Account, period: Period, granularity: str = "day"
 ) -> list[DailyTotals]:
@@ -79,21 +92,27 @@ def follower_series(
     """
     if granularity not in GRANULARITIES:
         raise UsageError(f"granularity must be one of {', '.join(GRANULARITIES)}")
+    # NOTE: a day is one row of `account_daily` (its key): read as it is, without aggregates,
+    # which DuckDB takes longer to plan than to compute.
+    if granularity == "day":
+        selected = ", ".join(f"{column} AS {name}" for name, column, _ in SERIES_COLUMNS)
+        sql = f"SELECT date AS period_start, {selected} FROM account_daily {{where}}"
+    else:
+        selected = ", ".join(f"{aggregate} AS {name}" for name, _, aggregate in SERIES_COLUMNS)
+        sql = (
+            f"SELECT min(date) AS period_start, {selected} FROM account_daily {{where}} "
+            f"GROUP BY date_trunc('{granularity}', date)"
+        )
+    where = "WHERE account_id = $account AND date BETWEEN $start AND $end"
     rows = fetch_rows(
         connection.execute(
-            f"""
-            SELECT min(date) AS period_start,
-                   arg_max(followers_count, date) AS followers,
-                   sum(daily_new_followers) AS gained, sum(daily_lost_followers) AS lost,
-                   sum(daily_new_followers) - sum(daily_lost_followers) AS balance,
-                   sum(video_views) AS video_views, sum(profile_views) AS profile_views,
-                   sum(likes) AS likes, sum(comments) AS comments, sum(shares) AS shares
-            FROM account_daily WHERE account_id = $account AND date BETWEEN $start AND $end
-            GROUP BY date_trunc('{granularity}', date) ORDER BY 1
-            """,
+            sql.format(where=where) + " ORDER BY 1",
             {"account": account.account_id, "start": period.start, "end": period.end},
         )
     )
+    for row in rows:
+        gained, lost = row["gained"], row["lost"]
+        row["balance"] = None if gained is None or lost is None else gained - lost
     return [DailyTotals(**row) for row in rows]
 
 
