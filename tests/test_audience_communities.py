@@ -193,7 +193,12 @@ def test_detect_clusters_folds_clusters_below_the_privacy_minimum_into_other(
     assert np.array_equal(private.labels, np.where(automatic.labels < 3, automatic.labels, OTHER))
     assert exact.clusters <= 5
     assert np.all(np.bincount(exact.labels[exact.labels != OTHER]) >= minimum)
-    assert 0 < crowded.clusters < 5 and np.any(crowded.labels == OTHER)
+    assert 0 < crowded.clusters < 5 and not np.any(crowded.labels == OTHER)
+    assert np.all(np.bincount(crowded.labels) >= 6000)
+    assert crowded.reason.endswith(
+        f"5 clusters were asked for, but the audience holds only {crowded.clusters} of at "
+        "least 6,000 members (the privacy floor)."
+    )
 
 
 def test_detect_clusters_turns_hybrid_when_follows_are_sparse(
