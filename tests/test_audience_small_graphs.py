@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tikscope.audience.attributes import Bag, Categorical, MemberAttributes
 from tikscope.audience.communities import detect_clusters, present_automatically
 from tikscope.audience.detection import normalized_mutual_information
 from tikscope.audience.model import OTHER, AudienceGraph, PrivacySettings
@@ -85,3 +86,57 @@ def test_exactly_k_says_when_the_privacy_floor_allows_fewer() -> None:
         "2 clusters were asked for, but the audience holds only 0 of at least 100 members "
         "(the privacy floor); the 60 members of smaller clusters are in Other."
     )
+
+
+def no_profiles(members: int) -> MemberAttributes:
+    """Attributes of members with no bio word, interest or other value."""
+    empty = Bag(np.zeros(members + 1, dtype=np.int64), np.zeros(0, dtype=np.int32), ())
+    unknown = Categorical(np.full(members, -1, dtype=np.int32), ())
+    names = ("age", "gender", "country", "city", "language")
+    return MemberAttributes(
+        np.arange(members, dtype=np.int32), empty, empty, {name: unknown for name in names}
+    )
+
+
+def one_way(graph: AudienceGraph) -> AudienceGraph:
+    """The graph with each link written once, from the lower position."""
+    low = np.minimum(graph.sources, graph.targets)
+    high = np.maximum(graph.sources, graph.targets)
+    pairs = np.unique(np.column_stack([low, high]), axis=0)
+    return AudienceGraph(
+        graph.member_keys, pairs[:, 0].copy(), pairs[:, 1].copy(), {}, graph.total_members
+    )
+
+
+def test_a_sparse_audience_without_profiles_stays_on_follows_and_says_why() -> None:
+    graph, truth = planted_graph([40] * 5, inside=0.1, outside=0.002, seed=5)
+
+    clustering = detect_clusters(graph, seed=7, attributes=no_profiles(graph.size))
+
+    assert clustering.mode == "follows"
+    assert clustering.reason.startswith("Follows are sparse (")
+    assert clustering.reason.endswith(
+        "but only 0% of members have a bio word or an interest (under 50%): clustered on "
+        "follows alone."
+    )
+    assert normalized_mutual_information(truth, clustering.labels) > 0.8
+
+
+def test_a_one_way_edge_list_measures_as_dense_as_both_ways() -> None:
+    graph, _ = planted_graph([40] * 5, inside=0.4, outside=0.002, seed=6)
+    # Written both ways: every link a mutual follow.
+    both = AudienceGraph(
+        graph.member_keys,
+        np.concatenate([graph.sources, graph.targets]),
+        np.concatenate([graph.targets, graph.sources]),
+        {},
+        graph.total_members,
+    )
+
+    written_once = detect_clusters(one_way(both), seed=7, attributes=no_profiles(graph.size))
+    written_twice = detect_clusters(both, seed=7, attributes=no_profiles(graph.size))
+
+    # 200 members, about 8 links each: not sparse either way.
+    assert written_once.reason == written_twice.reason
+    assert written_once.reason.startswith("Clustered on follows: ")
+    assert np.array_equal(written_once.labels, written_twice.labels)

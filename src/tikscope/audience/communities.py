@@ -124,18 +124,30 @@ def choose_mode(
     *,
     seed: int,
 ) -> tuple[WeightedEdges, str, str]:
-    """The edges to cluster on, the mode ("follows" or "hybrid"), and why, in a sentence."""
-    sparsity = hybrid.measure_sparsity(graph)
+    """The edges to cluster on, the mode ("follows" or "hybrid"), and why, in sentences.
+
+    The reason also says which rules for leaving members out the data could not support.
+    """
+    notes = "".join(f" {note}" for note in graph.notes)
+    sparsity = hybrid.measure_sparsity(graph, follows)
     figure = hybrid.describe_sparsity(sparsity)
     if not sparsity.is_sparse:
-        return follows, "follows", f"Clustered on follows: {figure}."
+        return follows, "follows", f"Clustered on follows: {figure}.{notes}"
     if attributes is None:
-        return follows, "follows", f"Follows are sparse ({figure}) but no bios were given."
+        return follows, "follows", f"Follows are sparse ({figure}) but no bios were given.{notes}"
     if attributes.size != graph.size:
         raise UsageError(f"attributes describe {attributes.size} members, the graph {graph.size}")
+    share = hybrid.profile_share(attributes)
+    if share < hybrid.MINIMUM_PROFILE_SHARE:
+        reason = (
+            f"Follows are sparse ({figure}), but only {share:.0%} of members have a bio word "
+            f"or an interest (under {hybrid.MINIMUM_PROFILE_SHARE:.0%}): clustered on follows "
+            "alone."
+        )
+        return follows, "follows", reason + notes
     edges = hybrid.hybrid_edges(follows, attributes, seed=seed)
     reason = f"Follows are too sparse ({figure}): bio words and interests were added."
-    return edges, "hybrid", reason
+    return edges, "hybrid", reason + notes
 
 
 def present_automatically(raw: Labels, privacy: PrivacySettings) -> Labels:

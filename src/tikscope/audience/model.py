@@ -23,6 +23,7 @@ class AudienceGraph:
         sources, targets: int32 positions into `member_keys`; one directed follow each.
         dropped: why members were left out, and how many: {"isolated": n, ...}.
         total_members: audience size before anything was dropped.
+        notes: sentences on rules that the data could not support and were not applied.
     """
 
     member_keys: np.ndarray
@@ -30,6 +31,7 @@ class AudienceGraph:
     targets: np.ndarray
     dropped: dict[str, int]
     total_members: int
+    notes: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:

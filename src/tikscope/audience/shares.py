@@ -15,7 +15,7 @@ import numpy as np
 
 from tikscope.audience.attributes import Bag, Categorical, MemberAttributes
 from tikscope.audience.model import Share
-from tikscope.audience.statistics import two_proportion_p_values
+from tikscope.audience.statistics import cohens_h, two_proportion_p_values
 from tikscope.audience.suppression import suppress_crossed, suppress_rows
 
 Handle = tuple[str, int, int]
@@ -28,6 +28,10 @@ FAMILY_ERROR = 0.05
 """Bonferroni: a card's p-values are compared with FAMILY_ERROR / (number of tests on the card)."""
 MIN_INDEX_GAP = 20.0
 """A significant value is also at least this far from index 100 (under 80 or over 120)."""
+MIN_EFFECT = 0.2
+"""... and its share differs from the audience's by Cohen's h of at least this ("small", Cohen
+1988): in a large audience a p-value flags differences too small to describe anyone (53.5%
+against 44.4%, h 0.18, had p = 1e-8). docs/communities.md has the false-flag rate."""
 RANKED_BY_INDEX = frozenset({"interests"})
 """Attributes whose over-represented significant values come first, by index."""
 
@@ -212,9 +216,10 @@ def card_shares(
     """What one card shows of each attribute, and how many values privacy hid.
 
     `significant` is: p-value < FAMILY_ERROR / m, where m is the number of values of all
-    attributes that the card could show (Bonferroni over the card), and |index - 100| >=
-    MIN_INDEX_GAP. Values are listed by share, except interests: significant over-represented
-    ones first, by index, then the others by share. Ties go alphabetically.
+    attributes that the card could show (Bonferroni over the card), |index - 100| >=
+    MIN_INDEX_GAP, and Cohen's h of share and baseline >= MIN_EFFECT. Values are listed by
+    share, except interests: significant over-represented ones first, by index, then the
+    others by share. Ties go alphabetically.
     """
     tests = sum(int(comparison.shown[slot].sum()) for comparison in comparisons.values())
     threshold = FAMILY_ERROR / max(tests, 1)
@@ -239,7 +244,8 @@ def slot_shares(
 ) -> list[Share]:
     """The slot's first `limit` shown values as `Share`s, in display order."""
     index, p_value = comparison.index[slot], comparison.p_value[slot]
-    significant = (p_value < threshold) & (np.abs(index - 100) >= MIN_INDEX_GAP)
+    large = cohens_h(comparison.share[slot], comparison.baseline) >= MIN_EFFECT
+    significant = (p_value < threshold) & (np.abs(index - 100) >= MIN_INDEX_GAP) & large
     candidates = np.flatnonzero(comparison.shown[slot])
     share = comparison.share[slot][candidates]
     if by_index:

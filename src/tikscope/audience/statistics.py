@@ -2,7 +2,8 @@
 
 `log_odds_z` ranks bio words (Monroe, Colaresi and Quinn 2008, "Fightin' Words", section 3.5);
 `two_proportion_p_values` tests attribute shares. Both compare a cluster with the rest of the
-audience, and take counts of distinct members.
+audience, and take counts of distinct members. `cohens_h` measures how large a difference of
+shares is, whatever the audience's size (Cohen 1988, section 6.2).
 """
 
 from __future__ import annotations
@@ -79,3 +80,16 @@ def two_proportion_p_values(
         z = (hits / group - (hits_all - hits) / rest) / spread
     z = np.where(np.isfinite(z), np.abs(z), 0.0)
     return np.asarray(ERFC(z / math.sqrt(2)), dtype=np.float64)
+
+
+def cohens_h(share: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """Cohen's h of two shares: ``|2 asin(sqrt(share)) - 2 asin(sqrt(baseline))|``.
+
+    An effect size for proportions: 0.2 is "small", 0.5 "medium", 0.8 "large" (Cohen 1988).
+    The arcsine spreads shares near 0 and 1, so 1% against 5% (h 0.25) counts as much as 40%
+    against 52% (h 0.24). Unlike a p-value it does not grow with the audience's size.
+    """
+    first = np.clip(np.asarray(share, dtype=np.float64), 0.0, 1.0)
+    second = np.clip(np.asarray(baseline, dtype=np.float64), 0.0, 1.0)
+    effect: np.ndarray = np.abs(2 * np.arcsin(np.sqrt(first)) - 2 * np.arcsin(np.sqrt(second)))
+    return effect
