@@ -5,8 +5,9 @@ The members file has an `id` column and optionally `bio`, `age_bucket`, `gender`
 follower to followee (`follower`,`followee` or `source`,`target` columns; GraphML `source` ->
 `target`). Mapping:
 
-- members -> `audience_members`: `member_id` = pseudonym of `id`, `member_key` 0..n-1 in order
-  of `member_id`.
+- members -> `audience_members`: `member_id` = pseudonym of `id`, `member_key` 0..n-1 in the
+  members file's order. Not in order of pseudonym: clustering visits members in key order, so
+  keys that follow the pseudonyms would let the key file change the clusters of the same files.
 - an edge to a member -> `follows` with `followee_type` `member`.
 - an edge to an id not in the members file -> `outside_accounts` (`outside_key` 0..m-1 in order
   of handle, `handle` = the id as given: outside accounts are public creators, `category` None)
@@ -125,7 +126,7 @@ def read_audience(
 def read_members(
     table: CsvStream, pseudonymize: Callable[[str], str]
 ) -> tuple[list[Member], list[str]]:
-    """The members of a members CSV, in order of pseudonym, and notes on ignored columns."""
+    """The members of a members CSV, in the file's order, and notes on ignored columns."""
     folded = folded_header(table.header)
     columns = {name: folded.index(name) for name in MEMBER_COLUMNS if name in folded}
     ignored = [cell for cell, name in zip(table.header, folded, strict=True) if name not in columns]
@@ -143,7 +144,6 @@ def read_members(
             )
         seen[member.raw_id] = row.origin.line
         members.append(member)
-    members.sort(key=lambda member: member.row["member_id"])
     return members, notes
 
 
