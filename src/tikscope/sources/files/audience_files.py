@@ -1,9 +1,10 @@
-"""A generic audience import: a members CSV plus follow edges (CSV or GraphML).
+"""A generic audience import: a members CSV plus follow edges (CSV, GraphML or GML).
 
 The members file has an `id` column and optionally `bio`, `age_bucket`, `gender`, `country`,
 `city`, `language`, `interests` (separated by `;` or `|`) and `followed_at` (ISO). Edges go from
-follower to followee (`follower`,`followee` or `source`,`target` columns; GraphML `source` ->
-`target`). Mapping:
+follower to followee (`follower`,`followee` or `source`,`target` columns; GraphML and GML
+`source` -> `target`; an undirected GML graph's edges are read the same way, and a note says
+so). Mapping:
 
 - members -> `audience_members`: `member_id` = pseudonym of `id`, `member_key` 0..n-1 in the
   members file's order. Not in order of pseudonym: clustering visits members in key order, so
@@ -27,6 +28,7 @@ from tikscope.errors import UsageError
 from tikscope.sources.files.common import Origin, SourceFile, counted, normalize_handle
 from tikscope.sources.files.csv_files import CsvRow, CsvStream, open_csv
 from tikscope.sources.files.dates import OUTSIDE_DAYS, is_plausible_day, parse_iso_timestamp
+from tikscope.sources.files.gml import read_gml_edges
 from tikscope.sources.files.graphml import read_graphml_edges
 from tikscope.sources.records import AccountFacts, Extract, Row
 
@@ -90,7 +92,7 @@ def read_audience(
 
     Args:
         members_file: the members CSV.
-        edge_files: each edges file with its kind, `csv` or `graphml`.
+        edge_files: each edges file with its kind, `csv`, `graphml` or `gml`.
         handle: the account whose audience this is; required.
         pseudonymize: turns a member id into the stored pseudonym.
 
@@ -106,7 +108,9 @@ def read_audience(
         members, notes = read_members(table, pseudonymize)
     keys = {member.raw_id: key for key, member in enumerate(members)}
     names = {member.raw_id: member.raw_id for member in members}
-    edges = [edge for source, kind in edge_files for edge in read_edges(source, kind, names)]
+    edges: list[Edge] = []
+    for source, kind in edge_files:
+        edges.extend(read_edges(source, kind, names, notes))
     follows, outside, self_follows = follow_rows(edges, keys, members_file.name)
     if self_follows:
         notes.append(f"{counted(self_follows, 'edge')} from a member to itself left out")
@@ -225,11 +229,26 @@ def checked(
     return value
 
 
-def read_edges(source: SourceFile, kind: str, names: dict[str, str]) -> list[Edge]:
+def read_edges(
+    source: SourceFile, kind: str, names: dict[str, str], notes: list[str]
+) -> list[Edge]:
     """The edges of one edges file, as (follower, followee, origin, follower column).
 
-    Each id is stored once: `names` maps an id to the one string that stands for it.
+    Each id is stored once: `names` maps an id to the one string that stands for it. A note on
+    how the file was read (an undirected GML graph) goes into `notes`.
     """
+    if kind == "gml":
+        gml = read_gml_edges(source)
+        if not gml.directed and gml.edges:
+            notes.append(
+                f"{source.name}: an undirected graph; each of its "
+                f"{counted(len(gml.edges), 'edge')} read as one follow from source to target"
+            )
+        return [
+            (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,
+             "source")
+            for follower, followee, origin in gml.edges
+        ]  # fmt: skip
     if kind == "graphml":
         return [
             (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,
