@@ -256,7 +256,7 @@ def test_cards_top_values_match_planted_where_distinctive(
                     assert over[0].value == value, (planted["label"], attribute, over)
                     assert over[0].significant
                     checked += 1
-    assert checked >= 7  # 9 measured over the five audiences (22 at index 120 alone)
+    assert checked >= 3  # 4 measured over the five audiences (22 at index 120 alone)
 
 
 def test_cards_never_flag_the_negative_control(audiences: dict[int, Audience]) -> None:
@@ -275,9 +275,9 @@ def test_cards_never_flag_the_negative_control(audiences: dict[int, Audience]) -
             assert [item.value for item in shares] == ["female", "male", "other"]
             assert not any(item.significant for item in shares), (card.name, shares)
             lowest = min(lowest, *(item.p_value for item in shares))
-    # Bonferroni over 50-150 tests per card puts the thresholds between 3.5e-4 and 1e-3; the
-    # lowest gender p-value measured over the six audiences is 7.2e-4 (seed 3, where the card's
-    # threshold is 3.9e-4), the next lowest 4.7e-3.
+    # The thresholds are 0.005 / m, m being the values any card could show (hundreds), so
+    # under 5e-5; gender's p-values stay far above them (with the z-test and 0.05 / m the
+    # lowest measured was 7.2e-4, seed 3).
     assert lowest > 3e-4
 
 
