@@ -49,7 +49,7 @@ def read(path: Path, *, handle: str | None = "@Casa_Verde_Shop") -> list[Extract
     return read_files(path, handle=handle, today=TODAY, pseudonymize=lambda name: f"p_{name}")
 
 
-@pytest.mark.parametrize("folder", ["audience_csv", "audience_graphml"])
+@pytest.mark.parametrize("folder", ["audience_csv", "audience_graphml", "audience_gml"])
 def test_read_files_reads_members_with_csv_or_graphml_edges(folder: str) -> None:
     assert read(FIXTURES / folder) == [EXPECTED]
 
