@@ -198,8 +198,8 @@ def test_detect_clusters_folds_clusters_below_the_privacy_minimum_into_other(
     assert 0 < crowded.clusters < 5 and not np.any(crowded.labels == OTHER)
     assert np.all(np.bincount(crowded.labels) >= 6000)
     assert crowded.reason.endswith(
-        f"5 clusters were asked for, but the audience holds only {crowded.clusters} of at "
-        "least 6,000 members (the privacy floor)."
+        f"5 clusters were asked for, but only {crowded.clusters} of at least 6,000 members "
+        "(the privacy floor) could be made."
     )
 
 

@@ -78,13 +78,13 @@ def test_exactly_k_says_when_the_privacy_floor_allows_fewer() -> None:
 
     assert np.bincount(clustering.labels).tolist() == [20, 20, 20]
     assert clustering.reason.endswith(
-        "5 clusters were asked for, but the audience holds only 3 of at least 15 members "
-        "(the privacy floor)."
+        "5 clusters were asked for, but only 3 of at least 15 members (the privacy floor) "
+        "could be made."
     )
     assert np.all(everyone.labels == OTHER)
     assert everyone.reason.endswith(
-        "2 clusters were asked for, but the audience holds only 0 of at least 100 members "
-        "(the privacy floor); the 60 members of smaller clusters are in Other."
+        "2 clusters were asked for, but only 0 of at least 100 members (the privacy floor) "
+        "could be made; the 60 members of smaller clusters are in Other."
     )
 
 

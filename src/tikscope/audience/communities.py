@@ -190,8 +190,8 @@ def describe_exactly(labels: Labels, clusters: int, privacy: PrivacySettings) ->
         return ""
     other = int(np.count_nonzero(labels == OTHER))
     text = (
-        f"{clusters} clusters were asked for, but the audience holds only {made} of at least "
-        f"{privacy.min_cluster_size:,} members (the privacy floor)"
+        f"{clusters} clusters were asked for, but only {made} of at least "
+        f"{privacy.min_cluster_size:,} members (the privacy floor) could be made"
     )
     return text + (f"; the {other:,} members of smaller clusters are in Other." if other else ".")
 
