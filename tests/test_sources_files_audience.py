@@ -109,7 +109,7 @@ def test_read_files_edges_need_a_members_file(tmp_path: Path) -> None:
         read(tmp_path)
     assert str(caught.value) == (
         f"follow edges ({tmp_path / 'edges.csv'}) need a members CSV (with an 'id' column) "
-        "beside them"
+        "beside them (a GML file alone is read with its nodes as the members)"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -174,3 +175,46 @@ def test_read_files_txt_lists_need_a_known_name_and_the_account(tmp_path: Path) 
     with pytest.raises(ImportLimitError, match="past the import limit rows"):
         (tmp_path / "Follower.txt").write_text("\n".join([FOLLOWERS] * 5), encoding="utf-8")
         read(tmp_path, rows=10)
+
+
+def test_read_files_reads_a_gml_file_alone_with_its_nodes_as_members(tmp_path: Path) -> None:
+    (tmp_path / "graph.gml").write_text(GML, encoding="utf-8")
+
+    [extract] = read(tmp_path / "graph.gml")
+
+    members = extract.tables["audience_members"]
+    assert [(row["member_key"], row["member_id"]) for row in members] == [
+        (0, "p_0"),
+        (1, "p_1"),
+        (2, "p_2"),
+    ]
+    assert all(row["bio"] is None and row["interests"] is None for row in members)
+    assert len(extract.tables["follows"]) == 4
+    assert extract.notes == (
+        f"{tmp_path / 'graph.gml'}: no members CSV; the 3 nodes are the members",
+    )
+
+
+@pytest.mark.parametrize(
+    ("gml", "message"),
+    [
+        ("graph [\n node [ id 1 ]\n node [ id 1 ]\n]\n", "graph.gml:3: node id appears twice"),
+        ('graph [\n node [ label "x" ]\n]\n', "graph.gml:2: a node without 'id'"),
+        ("graph [\n node [ id 1 ]\n edge [ source 2 target 1 ]\n]\n", "graph.gml:3: column"),
+    ],
+)
+def test_read_files_names_the_line_of_a_bad_gml_file_alone(
+    tmp_path: Path, gml: str, message: str
+) -> None:
+    (tmp_path / "graph.gml").write_text(gml, encoding="utf-8")
+    with pytest.raises(FileFormatError) as raised:
+        read(tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path / message}")
+
+
+def test_read_files_refuses_a_zip_entry_without_a_name(tmp_path: Path) -> None:
+    # Found by the fuzzing of Studio zips: zipfile's `is_dir` fails on an empty name.
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), b"hello")
+    with pytest.raises(FileFormatError, match="not a readable zip file"):
+        read(tmp_path / "export.zip")

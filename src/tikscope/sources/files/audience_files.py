@@ -16,6 +16,9 @@ so). Mapping:
 - an edge from an id not in the members file is an error; repeated edges count once.
 
 The import is the whole truth for the three tables, so all are in `Extract.replace`.
+
+A GML file alone (no members CSV) is an audience too: its nodes are the members, in the file's
+order, with no attributes (`read_gml_audience`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from tikscope.errors import UsageError
 from tikscope.sources.files.common import Origin, SourceFile, counted, normalize_handle
 from tikscope.sources.files.csv_files import CsvRow, CsvStream, open_csv
 from tikscope.sources.files.dates import OUTSIDE_DAYS, is_plausible_day, parse_iso_timestamp
-from tikscope.sources.files.gml import read_gml_edges
+from tikscope.sources.files.gml import GmlEdges, read_gml_edges
 from tikscope.sources.files.graphml import read_graphml_edges
 from tikscope.sources.records import AccountFacts, Extract, Row
 
@@ -124,6 +127,51 @@ def read_audience(
         "follows": follows,
         "outside_accounts": outside,
     }
+    return Extract(account=facts, tables=tables, replace=frozenset(tables), notes=tuple(notes))
+
+
+def read_gml_audience(
+    source: SourceFile, *, handle: str | None, pseudonymize: Callable[[str], str]
+) -> Extract:
+    """A GML file read alone: its nodes are the members, its edges the follows.
+
+    Raises:
+        FileFormatError: the file is malformed, a node id appears twice, or an edge starts at
+            an id that is no node.
+        UsageError: `handle` is None.
+    """
+    if handle is None or not normalize_handle(handle):
+        raise UsageError(
+            "an audience import does not say whose audience it is; use --account HANDLE"
+        )
+    found = read_gml_edges(source)
+    seen: dict[str, int] = {}
+    members = []
+    for raw_id, origin in found.nodes:
+        if raw_id in seen:
+            raise origin.problem(f"node id appears twice (first on line {seen[raw_id]})",
+                                 value=raw_id)  # fmt: skip
+        seen[raw_id] = origin.line
+        row: Row = dict.fromkeys(MEMBER_COLUMNS[1:])
+        row["member_id"] = pseudonymize(raw_id)
+        members.append(Member(raw_id, row))
+    notes = [f"{source.name}: no members CSV; the {counted(len(members), 'node')} are the members"]
+    names = {member.raw_id: member.raw_id for member in members}
+    edges = read_edges(source, "gml", names, notes, read=found)
+    keys = {member.raw_id: key for key, member in enumerate(members)}
+    follows, outside, self_follows = follow_rows(edges, keys, f"{source.name}'s nodes")
+    if self_follows:
+        notes.append(f"{counted(self_follows, 'edge')} from a member to itself left out")
+    for key, member in enumerate(members):
+        member.row["member_key"] = key
+    tables = {
+        "audience_members": [member.row for member in members],
+        "follows": follows,
+        "outside_accounts": outside,
+    }
+    facts = AccountFacts(
+        handle=normalize_handle(handle), account_type=None, source="audience_files"
+    )
     return Extract(account=facts, tables=tables, replace=frozenset(tables), notes=tuple(notes))
 
 
@@ -230,15 +278,21 @@ def checked(
 
 
 def read_edges(
-    source: SourceFile, kind: str, names: dict[str, str], notes: list[str]
+    source: SourceFile,
+    kind: str,
+    names: dict[str, str],
+    notes: list[str],
+    *,
+    read: GmlEdges | None = None,
 ) -> list[Edge]:
     """The edges of one edges file, as (follower, followee, origin, follower column).
 
     Each id is stored once: `names` maps an id to the one string that stands for it. A note on
-    how the file was read (an undirected GML graph) goes into `notes`.
+    how the file was read (an undirected GML graph) goes into `notes`. `read` is a GML file
+    already read.
     """
     if kind == "gml":
-        gml = read_gml_edges(source)
+        gml = read or read_gml_edges(source)
         if not gml.directed and gml.edges:
             notes.append(
                 f"{source.name}: an undirected graph; each of its "

@@ -23,7 +23,12 @@ from tikscope.config import ImportLimits
 from tikscope.errors import UsageError
 from tikscope.sources.files.archive import load_archive, read_archive
 from tikscope.sources.files.archive_text import looks_like_archive_text, read_archive_texts
-from tikscope.sources.files.audience_files import edge_columns, is_members_header, read_audience
+from tikscope.sources.files.audience_files import (
+    edge_columns,
+    is_members_header,
+    read_audience,
+    read_gml_audience,
+)
 from tikscope.sources.files.common import ImportBudget, SourceFile, file_problem, unknown_kind
 from tikscope.sources.files.csv_files import read_csv, read_header
 from tikscope.sources.files.gml import looks_like_gml
@@ -206,9 +211,12 @@ def read_audience_files(
     if not detected.members and not detected.edges:
         return None
     if not detected.members:
+        if len(detected.edges) == 1 and detected.edges[0][1] == "gml":
+            return read_gml_audience(detected.edges[0][0], handle=handle, pseudonymize=pseudonymize)
         names = ", ".join(source.name for source, _ in detected.edges)
         raise UsageError(
-            f"follow edges ({names}) need a members CSV (with an 'id' column) beside them"
+            f"follow edges ({names}) need a members CSV (with an 'id' column) beside them "
+            "(a GML file alone is read with its nodes as the members)"
         )
     if len(detected.members) > 1:
         names = ", ".join(source.name for source in detected.members)

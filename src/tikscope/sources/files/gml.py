@@ -5,8 +5,9 @@ GML is keys and values, a value being a number, a "string" or a list in brackets
 
     graph [ directed 1 node [ id 0 label "a" ] edge [ source 0 target 1 ] ]
 
-Edges name their ends by the nodes' `id`, so a members CSV beside the file lists those ids. A
-graph without `directed 1` is undirected (GML's default): each edge is then read as one follow
+Edges name their ends by the nodes' `id`, so a members CSV beside the file lists those ids;
+without a members CSV, the nodes are the members (`audience_files.read_gml_audience`). A graph
+without `directed 1` is undirected (GML's default): each edge is then read as one follow
 from `source` to `target`, and the import says so (the clustering treats the graph as
 undirected anyway, and reads no follows back from a list that has none; see `audience.graph`).
 
@@ -32,10 +33,11 @@ GRAPH = re.compile(rb"(?:^|\s)graph\s*\[")
 
 @dataclass(frozen=True)
 class GmlEdges:
-    """The edges of a GML file and whether its graph is directed."""
+    """The edges of a GML file, whether its graph is directed, and its nodes' ids."""
 
     edges: list[tuple[str, str, Origin]]
     directed: bool
+    nodes: list[tuple[str, Origin]] = field(default_factory=list)
 
 
 def looks_like_gml(head: bytes) -> bool:
@@ -88,11 +90,12 @@ def tokens(source: SourceFile) -> Iterator[Token]:
 
 @dataclass
 class Frame:
-    """A list being read: its key, the line it opened on, and what an edge list holds."""
+    """A list being read: its key, the line it opened on, and what a node or edge list holds."""
 
     key: str
     line: int
     ends: dict[str, str] = field(default_factory=dict)
+    node_id: str | None = None
 
 
 def read_gml_edges(source: SourceFile) -> GmlEdges:
@@ -106,6 +109,7 @@ def read_gml_edges(source: SourceFile) -> GmlEdges:
     """
     stack: list[Frame] = []
     edges: list[tuple[str, str, Origin]] = []
+    nodes: list[tuple[str, Origin]] = []
     directed: bool | None = None
     graphs = 0
     key: Token | None = None
@@ -117,6 +121,8 @@ def read_gml_edges(source: SourceFile) -> GmlEdges:
                 closed = stack.pop()
                 if [frame.key for frame in stack] == ["graph"] and closed.key == "edge":
                     edges.append(edge_of(source, closed))
+                elif [frame.key for frame in stack] == ["graph"] and closed.key == "node":
+                    nodes.append(node_of(source, closed))
                 continue
             if KEY.fullmatch(token.text) is None:
                 raise file_problem(
@@ -139,6 +145,8 @@ def read_gml_edges(source: SourceFile) -> GmlEdges:
             path = [frame.key for frame in stack]
             if path == ["graph", "edge"] and key.text in ("source", "target"):
                 stack[-1].ends[key.text] = token.text.strip('"').strip()
+            elif path == ["graph", "node"] and key.text == "id":
+                stack[-1].node_id = token.text.strip('"').strip()
             elif path == ["graph"] and key.text == "directed":
                 directed = token.text.strip('"') == "1"
         key = None
@@ -153,7 +161,7 @@ def read_gml_edges(source: SourceFile) -> GmlEdges:
         )
     if not graphs:
         raise file_problem(source.name, "no 'graph [ ... ]' in this GML file")
-    return GmlEdges(edges, bool(directed))
+    return GmlEdges(edges, bool(directed), nodes)
 
 
 def edge_of(source: SourceFile, frame: Frame) -> tuple[str, str, Origin]:
@@ -165,3 +173,12 @@ def edge_of(source: SourceFile, frame: Frame) -> tuple[str, str, Origin]:
     follower, followee = frame.ends["source"], frame.ends["target"]
     source.budget.count_row(f"{origin.where}:{origin.line}", len(follower) + len(followee))
     return follower, followee, origin
+
+
+def node_of(source: SourceFile, frame: Frame) -> tuple[str, Origin]:
+    """One node list's id and origin, counted as a row of the import."""
+    origin = Origin(source.name, frame.line)
+    if not frame.node_id:
+        raise origin.problem("a node without 'id'")
+    source.budget.count_row(f"{origin.where}:{origin.line}", len(frame.node_id))
+    return frame.node_id, origin
