@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tikscope.audience.graph import load_graph
+from tikscope.audience.graph import Follows, follow_back_share, load_graph
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store, simulated_account_id
 from tikscope.store.db import open_store
@@ -261,3 +261,19 @@ def test_load_graph_reads_no_bots_when_the_data_has_no_bios(store: DuckDBPyConne
         "No bots were left out: only 26% of members have a bio (under 50%), so an empty one "
         "says nothing.",
     )
+
+
+def test_follow_back_share_samples_large_graphs_without_bias() -> None:
+    rng = np.random.default_rng(3)
+    sources = rng.integers(0, 50_000, 400_000).astype(np.int32)
+    targets = rng.integers(0, 50_000, 400_000).astype(np.int32)
+    returned = sources % 4 == 0  # a quarter followed back: 200k of 500k follows are returned
+    both = Follows(
+        np.concatenate([sources, targets[returned]]), np.concatenate([targets, sources[returned]])
+    )
+
+    share = follow_back_share(both, 50_000)
+
+    assert abs(share - 0.4) < 0.01
+    assert follow_back_share(Follows(sources, targets), 50_000) < 0.001  # chance reverses only
+    assert follow_back_share(both, 50_000) == share  # the same sample every time

@@ -66,6 +66,10 @@ FROM audience_members
 WHERE account_id = $account_id
 ORDER BY member_key
 """
+FOLLOW_BACK_SAMPLE = 200_000
+"""About this many follows at most are checked for a follow back (a fixed, hashed share)."""
+PAIR_HASH = np.uint32(2654435761)
+"""Knuth's multiplicative hash: spreads `follower ^ followee` before the sample takes 1 in n."""
 FOLLOWS_SQL = """
 SELECT follower_key, followee_key
 FROM follows
@@ -114,7 +118,10 @@ def load_graph(
     in_degree = np.bincount(follows.targets, minlength=len(keys))
     keep = np.ones(len(keys), dtype=bool)
     dropped: dict[str, int] = {}
-    signals = data_signals(follows, empty_bio)
+    signals = DataSignals(
+        follow_back_share(follows, len(keys)),
+        float((~empty_bio).mean()) if len(empty_bio) else 0.0,
+    )
     notes = []
     if drop_mass_followers:
         found = find_mass_followers(out_degree, in_degree)
@@ -179,20 +186,31 @@ class DataSignals:
         )
 
 
-def data_signals(follows: Follows, empty_bio: BoolArray) -> DataSignals:
-    """The share of member follows that are returned, and of members with a bio."""
-    count = len(follows.sources)
-    if count:
-        width = np.int64(max(int(follows.sources.max()), int(follows.targets.max())) + 1)
-        sources, targets = follows.sources.astype(np.int64), follows.targets.astype(np.int64)
-        forward = np.unique(sources * width + targets)
-        backward = targets * width + sources
-        returned = int(np.isin(np.unique(backward), forward, assume_unique=True).sum())
-        follow_back_share = returned / len(forward)
-    else:
-        follow_back_share = 0.0
-    bio_share = float((~empty_bio).mean()) if len(empty_bio) else 0.0
-    return DataSignals(follow_back_share, bio_share)
+def follow_back_share(follows: Follows, members: int) -> float:
+    """The share of member -> member follows whose reverse is among the follows too.
+
+    Above `FOLLOW_BACK_SAMPLE` follows, the follows of a fixed share of member pairs (chosen by
+    a hash that is the same both ways, so a follow and its reverse are both in or both out) are
+    checked: the same store gives the same figure, and 15M follows take well under a second.
+    """
+    if not len(follows.sources):
+        return 0.0
+    sources = np.asarray(follows.sources, dtype=np.int32)
+    targets = np.asarray(follows.targets, dtype=np.int32)
+    every = max(1, len(sources) // FOLLOW_BACK_SAMPLE)
+    if every > 1:
+        # NOTE: `^` is symmetric, so a follow and its reverse are chosen together; in 32 bits,
+        # where the multiplication wraps, this is a few tenths of a second for 15M follows.
+        mixed = (sources ^ targets).view(np.uint32) * PAIR_HASH
+        chosen = (mixed >> np.uint32(8)) % np.uint32(every) == 0
+        sources, targets = sources[chosen], targets[chosen]
+    width = np.int64(max(members, 1))
+    sources, targets = sources.astype(np.int64), targets.astype(np.int64)
+    forward = np.unique(sources * width + targets)
+    if not len(forward):
+        return 0.0
+    backward = (forward % width) * width + forward // width
+    return float(np.isin(backward, forward).sum() / len(forward))
 
 
 def read_follows(
