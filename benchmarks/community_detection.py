@@ -226,8 +226,11 @@ def measure_sparse(members: int, folder: Path, kept: list[int], seed: int) -> No
     source = simulated_store(folder, members)
     account_id = simulated_account_id(SimulationConfig())
     print(f"\n{members:,} members, follows thinned at random (automatic mode, seed {seed})")
-    print("| follows kept | follows per member | NMI follows | NMI hybrid | hybrid s |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "| follows kept | follows per member | connections per member | NMI follows "
+        "| NMI hybrid | hybrid s |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
     for percent in kept:
         path = folder / f"sparse_{members}_{percent}.duckdb"
         shutil.copy(source, path)
@@ -247,8 +250,10 @@ def measure_sparse(members: int, folder: Path, kept: list[int], seed: int) -> No
         edges = hybrid_edges(follows, attributes, seed=seed)
         both = present_automatically(find_communities(edges, seed=seed), PrivacySettings())
         elapsed = time.perf_counter() - started
+        sparsity = measure_sparsity(graph, follows)
         print(
-            f"| {percent}% | {measure_sparsity(graph).follows_per_member:.2f} | "
+            f"| {percent}% | {len(graph.sources) / max(sparsity.members, 1):.2f} | "
+            f"{sparsity.connections_per_member:.2f} | "
             f"{normalized_mutual_information(truth, alone):.3f} | "
             f"{normalized_mutual_information(truth, both):.3f} | {elapsed:.1f} |",
             flush=True,

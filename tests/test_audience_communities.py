@@ -23,7 +23,7 @@ from tikscope.audience.detection import (
     undirected_edges,
 )
 from tikscope.audience.graph import load_graph
-from tikscope.audience.hybrid import SPARSE_FOLLOWS_PER_MEMBER
+from tikscope.audience.hybrid import SPARSE_CONNECTIONS_PER_MEMBER
 from tikscope.audience.model import OTHER, AudienceGraph, Clustering, PrivacySettings
 from tikscope.errors import UsageError
 from tikscope.simulate.config import SimulationConfig
@@ -118,7 +118,9 @@ def test_detect_clusters_presents_automatic_clusters_as_audiense_does(
 def test_detect_clusters_says_how_it_clustered(automatic: Clustering) -> None:
     assert (automatic.mode, automatic.algorithm, automatic.seed) == ("follows", ALGORITHM, 7)
     assert automatic.reason.startswith("Clustered on follows: ")
-    assert automatic.reason.endswith(f" follows per member >= {SPARSE_FOLLOWS_PER_MEMBER:g}.")
+    assert automatic.reason.endswith(
+        f" connections per member >= {SPARSE_CONNECTIONS_PER_MEMBER:g}."
+    )
 
 
 def test_detect_clusters_beats_the_modularity_of_singletons(
@@ -193,7 +195,12 @@ def test_detect_clusters_folds_clusters_below_the_privacy_minimum_into_other(
     assert np.array_equal(private.labels, np.where(automatic.labels < 3, automatic.labels, OTHER))
     assert exact.clusters <= 5
     assert np.all(np.bincount(exact.labels[exact.labels != OTHER]) >= minimum)
-    assert 0 < crowded.clusters < 5 and np.any(crowded.labels == OTHER)
+    assert 0 < crowded.clusters < 5 and not np.any(crowded.labels == OTHER)
+    assert np.all(np.bincount(crowded.labels) >= 6000)
+    assert crowded.reason.endswith(
+        f"5 clusters were asked for, but only {crowded.clusters} of at least 6,000 members "
+        "(the privacy floor) could be made."
+    )
 
 
 def test_detect_clusters_turns_hybrid_when_follows_are_sparse(
@@ -208,7 +215,7 @@ def test_detect_clusters_turns_hybrid_when_follows_are_sparse(
     assert clustering.mode == "hybrid"
     assert clustering.modularity is None
     assert clustering.reason.startswith("Follows are too sparse (0.")
-    assert "follows per member < 6): bio words and interests were added." in clustering.reason
+    assert "connections per member < 5.7): bio words and interests were added." in clustering.reason
     # Measured 0.99 (20k members, 5% of follows); follows alone give 0.08.
     assert normalized_mutual_information(sparse_audience.truth, clustering.labels) >= 0.9
     assert 4 <= clustering.clusters <= 10
@@ -221,7 +228,7 @@ def test_detect_clusters_stays_on_follows_when_sparse_without_bios(
 
     assert clustering.mode == "follows"
     assert clustering.reason.startswith("Follows are sparse (0.")
-    assert clustering.reason.endswith("but no bios were given.")
+    assert "but no bios were given." in clustering.reason
     assert clustering.clusters == 4
 
 

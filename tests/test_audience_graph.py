@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tikscope.audience.graph import load_graph
+from tikscope.audience.graph import Follows, follow_back_share, load_graph
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store, simulated_account_id
 from tikscope.store.db import open_store
@@ -159,6 +159,7 @@ def test_load_graph_drops_members_who_follow_many_unfollowed_without_a_bio(
 ) -> None:
     members = 200
     follows = ring_follows(members, step=4)
+    follows += [(followee, follower) for follower, followee in follows]  # followed back
     bots = [200, 201, 202]
     quiet = 203  # follows 25, followed by none, but has a bio
     few = 204  # no bio, followed by none, but follows only 19
@@ -176,7 +177,8 @@ def test_load_graph_drops_members_who_follow_many_unfollowed_without_a_bio(
 def test_load_graph_drops_members_left_alone_by_the_other_rules(
     store: DuckDBPyConnection,
 ) -> None:
-    follows = [*ring_follows(3000, step=11), *((3000, other) for other in range(1500))]
+    ring = ring_follows(3000, step=11)
+    follows = [*ring, *((b, a) for a, b in ring), *((3000, other) for other in range(1500))]
     follows.append((3001, 3000))  # only linked to the mass follower: isolated once it goes
     write_audience(store, ["plants"] * 3002, follows)
 
@@ -215,3 +217,63 @@ def test_load_graph_reads_sparse_member_keys(store: DuckDBPyConnection) -> None:
         for s, t in zip(graph.sources, graph.targets, strict=True)
     }
     assert pairs == {(7, 3007), (3007, 2007), (2007, 7)}
+
+
+def one_way_groups(groups: int, size: int) -> list[tuple[int, int]]:
+    """Groups whose members are all linked, each link written once, from the lower key."""
+    return [
+        (group * size + first, group * size + second)
+        for group in range(groups)
+        for first in range(size)
+        for second in range(first + 1, size)
+    ]
+
+
+def test_load_graph_reads_no_bots_or_mass_followers_in_a_one_way_edge_list(
+    store: DuckDBPyConnection,
+) -> None:
+    # Groups of 30: each group's first members follow 20+ others and nobody follows them back,
+    # only because the list writes each link once, from the lower key. No member has a bio.
+    write_audience(store, [None] * 120, one_way_groups(4, 30))
+
+    graph = load_graph(store, "acc_hand")
+
+    assert graph.dropped == {"mass_followers": 0, "bots": 0, "isolated": 0}
+    assert graph.size == 120
+    assert graph.notes == (
+        "No mass followers were left out: no follow among members is returned "
+        "(a one-way edge list).",
+        "No bots were left out: no follow among members is returned (a one-way edge list).",
+    )
+
+
+def test_load_graph_reads_no_bots_when_the_data_has_no_bios(store: DuckDBPyConnection) -> None:
+    members = 200
+    follows = ring_follows(members, step=4)
+    follows += [(followee, follower) for follower, followee in follows]
+    follows += [(bot, other) for bot in (200, 201) for other in range(25)]
+    write_audience(store, [None] * 150 + ["plants"] * 52, follows)  # 26% have a bio
+
+    graph = load_graph(store, "acc_hand")
+
+    assert graph.dropped == {"mass_followers": 0, "bots": 0, "isolated": 0}
+    assert graph.notes == (
+        "No bots were left out: only 26% of members have a bio (under 50%), so an empty one "
+        "says nothing.",
+    )
+
+
+def test_follow_back_share_samples_large_graphs_without_bias() -> None:
+    rng = np.random.default_rng(3)
+    sources = rng.integers(0, 50_000, 400_000).astype(np.int32)
+    targets = rng.integers(0, 50_000, 400_000).astype(np.int32)
+    returned = sources % 4 == 0  # a quarter followed back: 200k of 500k follows are returned
+    both = Follows(
+        np.concatenate([sources, targets[returned]]), np.concatenate([targets, sources[returned]])
+    )
+
+    share = follow_back_share(both, 50_000)
+
+    assert abs(share - 0.4) < 0.01
+    assert follow_back_share(Follows(sources, targets), 50_000) < 0.001  # chance reverses only
+    assert follow_back_share(both, 50_000) == share  # the same sample every time

@@ -13,25 +13,26 @@ from tikscope.sources.records import AccountFacts, Extract
 FIXTURES = Path(__file__).parent / "fixtures" / "files"
 TODAY = date(2026, 5, 2)
 MEMBERS = [
-    {"member_key": 0, "member_id": "p_leo.grows", "bio": None, "age_bucket": "18-24",
-     "gender": "male", "country": "MX", "city": None, "language": "es",
-     "interests": ["plants", "gardening"], "followed_at": datetime(2026, 4, 29)},
-    {"member_key": 1, "member_id": "p_plantlover22", "bio": "Monstera mom 🌿",
+    {"member_key": 0, "member_id": "p_plantlover22", "bio": "Monstera mom 🌿",
      "age_bucket": "25-34", "gender": "female", "country": "ES", "city": "Madrid",
      "language": "es", "interests": ["plants", "interior design"],
      "followed_at": datetime(2026, 4, 30, 18, 22, 10)},
+    {"member_key": 1, "member_id": "p_leo.grows", "bio": None, "age_bucket": "18-24",
+     "gender": "male", "country": "MX", "city": None, "language": "es",
+     "interests": ["plants", "gardening"], "followed_at": datetime(2026, 4, 29)},
     {"member_key": 2, "member_id": "p_succulent.sam", "bio": "Cacti, succulents & more",
      "age_bucket": "35-44", "gender": "other", "country": None, "city": None,
      "language": "en", "interests": None, "followed_at": None},
 ]  # fmt: skip
+"""In the members file's order (keys do not follow the pseudonyms)."""
 EXPECTED = Extract(
     account=AccountFacts("casa_verde_shop", None, "audience_files"),
     tables={
         "audience_members": MEMBERS,
         "follows": [
+            {"follower_key": 0, "followee_key": 0, "followee_type": "outside"},
             {"follower_key": 0, "followee_key": 1, "followee_type": "member"},
             {"follower_key": 1, "followee_key": 0, "followee_type": "member"},
-            {"follower_key": 1, "followee_key": 0, "followee_type": "outside"},
             {"follower_key": 2, "followee_key": 0, "followee_type": "outside"},
             {"follower_key": 2, "followee_key": 1, "followee_type": "outside"},
         ],
@@ -48,7 +49,7 @@ def read(path: Path, *, handle: str | None = "@Casa_Verde_Shop") -> list[Extract
     return read_files(path, handle=handle, today=TODAY, pseudonymize=lambda name: f"p_{name}")
 
 
-@pytest.mark.parametrize("folder", ["audience_csv", "audience_graphml"])
+@pytest.mark.parametrize("folder", ["audience_csv", "audience_graphml", "audience_gml"])
 def test_read_files_reads_members_with_csv_or_graphml_edges(folder: str) -> None:
     assert read(FIXTURES / folder) == [EXPECTED]
 
@@ -89,7 +90,7 @@ def test_read_files_audience_reads_semicolon_and_tab_separated_files(tmp_path: P
 def test_read_files_audience_members_alone_and_extra_columns(tmp_path: Path) -> None:
     (tmp_path / "m.csv").write_text("id,score\nb,1\na,2\n", encoding="utf-8")
     [extract] = read(tmp_path / "m.csv")
-    assert [row["member_id"] for row in extract.tables["audience_members"]] == ["p_a", "p_b"]
+    assert [row["member_id"] for row in extract.tables["audience_members"]] == ["p_b", "p_a"]
     assert extract.tables["follows"] == []
     assert extract.notes == (f"{tmp_path / 'm.csv'}: column 'score' ignored",)
 
@@ -108,7 +109,7 @@ def test_read_files_edges_need_a_members_file(tmp_path: Path) -> None:
         read(tmp_path)
     assert str(caught.value) == (
         f"follow edges ({tmp_path / 'edges.csv'}) need a members CSV (with an 'id' column) "
-        "beside them"
+        "beside them (a GML file alone is read with its nodes as the members)"
     )
 
 

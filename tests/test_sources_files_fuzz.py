@@ -112,6 +112,26 @@ def test_fuzz_mutated_archives_give_only_tikscope_errors(name: str, choice: st.D
     survives({"user_data.json": choice.draw(mutated(fixture(name)))}, handle=None)
 
 
+@FUZZ
+@given(choice=st.data())
+def test_fuzz_mutated_gml_edges_give_only_tikscope_errors(choice: st.DataObject) -> None:
+    members = fixture("audience_gml", "members.csv")
+    survives(
+        {
+            "members.csv": members,
+            "g.gml": choice.draw(mutated(fixture("audience_gml", "follows.gml"))),
+        }
+    )
+
+
+@FUZZ
+@given(name=st.sampled_from(["Follower.txt", "Following.txt"]), choice=st.data())
+def test_fuzz_mutated_archive_txt_lists_give_only_tikscope_errors(
+    name: str, choice: st.DataObject
+) -> None:
+    survives({name: choice.draw(mutated(fixture("archive_txt", name)))})
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
     lambda children: (

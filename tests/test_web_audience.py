@@ -179,7 +179,7 @@ def test_web_audience_json_twin_equals_the_saved_insights(
                       "png_without_labels": f"{API}/graph.png?labels=false"},
     }  # fmt: skip
     assert [node["cluster"] for node in graph["nodes"]] == [0, 1, 2, 3]
-    assert insights["privacy"] == {"min_group_size": 10, "min_cluster_size": 50}
+    assert insights["privacy"] == {"min_group_size": 10, "min_cluster_size": 10}
 
 
 def test_web_audience_png_is_transparent_with_or_without_labels(

@@ -57,7 +57,8 @@ class ImportLimits:
     rows: int = limit(
         500_000,
         unit="row",
-        description="rows of one import: CSV records, items of the JSON lists read, GraphML edges",
+        description="rows of one import: CSV records, items of the JSON lists read, GraphML and "
+        "GML edges, blocks of the archive's TXT lists",
     )
     kept_characters: int = limit(
         64 * MIB,
@@ -76,7 +77,9 @@ class ImportLimits:
         unit="character",
         description="characters of the longest CSV record, XML tag or text, or JSON value",
     )
-    json_depth: int = limit(32, unit="level", description="nesting of JSON objects and lists")
+    json_depth: int = limit(
+        32, unit="level", description="nesting of JSON objects and lists, and of GML lists"
+    )
     packing_ratio: int = limit(
         100,
         unit="times",

@@ -74,9 +74,10 @@ def build_cards(
 
     Each cluster (and Other) is compared with the rest of the audience. Keywords: log-odds
     z-scores with an informative Dirichlet prior (`statistics.log_odds_z`), z >= 3.29. Attribute
-    values: `significant` when the two-proportion p-value is under 0.05 / m, m being the number of
-    values of all six attributes the card could show (Bonferroni over the card), and the index
-    is at least 20 away from 100.
+    values: `significant` when the two-proportion p-value is under 0.005 / m, m being the number
+    of values of all six attributes the card could show (Bonferroni over the card), the index
+    is at least 20 away from 100, and the difference is large enough to describe anyone
+    (Cohen's h of share and audience share at least 0.25; `shares.MIN_EFFECT`).
 
     Args:
         attributes: the members' attributes, aligned with `clustering.labels`.

@@ -5,14 +5,19 @@ plus a split check) on the follows, or on follows plus profile similarity when f
 sparse (`hybrid`), and then presents them:
 
 - automatically (``clusters=None``): up to 10 clusters that each hold more than 2% of the kept
-  members, at least 4 (the 4 largest when fewer pass 2%); the rest is `OTHER`;
-- or exactly ``k`` clusters (2-20): communities too small to show are folded into the one they
-  share most weight with; then, while there are more than k, the pair whose merge costs least
-  modularity is merged; while there are fewer, the largest community is bisected (Leiden on its
-  own subgraph, the pieces merged down to two the same way).
+  members and at least the privacy floor (`PrivacySettings.min_cluster_size`), at least 4 (the
+  4 largest above the floor when fewer pass 2%); the rest is `OTHER`. The share scales with the
+  audience, so a 115-member audience keeps its communities of 10 members or more;
+- or exactly ``k`` clusters (2-20): communities under the privacy floor are folded into the one
+  they share most weight with; then, while there are more than k, the pair whose merge costs
+  least modularity is merged; while there are fewer, the largest community is bisected (Leiden
+  on its own subgraph, the pieces merged down to two the same way; a breadth-first cut in half
+  when Leiden finds no split with both halves above the floor). When the audience cannot hold
+  k clusters above the floor, fewer are made (everyone in Other when the whole audience is
+  under it), and the clustering's `reason` says so.
 
-Either way a cluster smaller than `PrivacySettings.min_cluster_size` goes to `OTHER`, and
-clusters are numbered by size, the largest 0.
+Either way a cluster smaller than the privacy floor goes to `OTHER`, and clusters are numbered
+by size, the largest 0.
 """
 
 from __future__ import annotations
@@ -86,6 +91,7 @@ def detect_clusters(
         labels = present_automatically(raw, privacy)
     else:
         labels = present_exactly(edges, raw, clusters, seed=seed, privacy=privacy)
+        reason = f"{reason} {describe_exactly(labels, clusters, privacy)}".rstrip()
     return Clustering(
         labels=labels.astype(np.int32),
         mode=mode,
@@ -118,28 +124,43 @@ def choose_mode(
     *,
     seed: int,
 ) -> tuple[WeightedEdges, str, str]:
-    """The edges to cluster on, the mode ("follows" or "hybrid"), and why, in a sentence."""
-    sparsity = hybrid.measure_sparsity(graph)
+    """The edges to cluster on, the mode ("follows" or "hybrid"), and why, in sentences.
+
+    The reason also says which rules for leaving members out the data could not support.
+    """
+    notes = "".join(f" {note}" for note in graph.notes)
+    sparsity = hybrid.measure_sparsity(graph, follows)
     figure = hybrid.describe_sparsity(sparsity)
     if not sparsity.is_sparse:
-        return follows, "follows", f"Clustered on follows: {figure}."
+        return follows, "follows", f"Clustered on follows: {figure}.{notes}"
     if attributes is None:
-        return follows, "follows", f"Follows are sparse ({figure}) but no bios were given."
+        return follows, "follows", f"Follows are sparse ({figure}) but no bios were given.{notes}"
     if attributes.size != graph.size:
         raise UsageError(f"attributes describe {attributes.size} members, the graph {graph.size}")
+    share = hybrid.profile_share(attributes)
+    if share < hybrid.MINIMUM_PROFILE_SHARE:
+        reason = (
+            f"Follows are sparse ({figure}), but only {share:.0%} of members have a bio word "
+            f"or an interest (under {hybrid.MINIMUM_PROFILE_SHARE:.0%}): clustered on follows "
+            "alone."
+        )
+        return follows, "follows", reason + notes
     edges = hybrid.hybrid_edges(follows, attributes, seed=seed)
     reason = f"Follows are too sparse ({figure}): bio words and interests were added."
-    return edges, "hybrid", reason
+    return edges, "hybrid", reason + notes
 
 
 def present_automatically(raw: Labels, privacy: PrivacySettings) -> Labels:
-    """Up to 10 communities above 2% of the members (at least the 4 largest); the rest Other."""
+    """Up to 10 communities above 2% of the members and the privacy floor; the rest Other.
+
+    When fewer than 4 pass 2%, the 4 largest that reach the privacy floor.
+    """
     sizes = np.bincount(raw) if len(raw) else np.zeros(0, dtype=np.int64)
     order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] >= privacy.min_cluster_size]
     chosen = order[sizes[order] > AUTOMATIC_MINIMUM_SHARE * len(raw)][:AUTOMATIC_MOST]
     if len(chosen) < AUTOMATIC_LEAST:
         chosen = order[:AUTOMATIC_LEAST]
-    chosen = chosen[sizes[chosen] >= privacy.min_cluster_size]
     mapping = np.full(len(sizes), OTHER, dtype=np.int64)
     mapping[chosen] = np.arange(len(chosen))
     return mapping[raw]
@@ -148,48 +169,87 @@ def present_automatically(raw: Labels, privacy: PrivacySettings) -> Labels:
 def present_exactly(
     edges: WeightedEdges, raw: Labels, clusters: int, *, seed: int, privacy: PrivacySettings
 ) -> Labels:
-    """Exactly `clusters` clusters numbered by size, less any that privacy folds into Other."""
-    smallest = privacy.min_cluster_size
-    labels = merge_down(edges, raw, clusters, smallest=smallest)
+    """Exactly `clusters` clusters numbered by size, each of at least the privacy floor.
+
+    Fewer when the audience cannot hold that many above the floor; a cluster under it (only
+    when the whole audience is) goes to Other.
+    """
+    smallest = max(privacy.min_cluster_size, 1)
+    labels = fold_smallest(edges, raw, 1, smallest=smallest)
+    labels = merge_down(edges, labels, clusters, smallest=smallest)
     labels = split_up(edges, labels, clusters, seed=seed, smallest=smallest)
     sizes = np.bincount(labels)
     labels = np.where(sizes[labels] >= smallest, labels, OTHER)
     return number_by_size(labels)
 
 
+def describe_exactly(labels: Labels, clusters: int, privacy: PrivacySettings) -> str:
+    """What the report says when fewer than `clusters` could be made; else nothing."""
+    made = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    if made == clusters:
+        return ""
+    other = int(np.count_nonzero(labels == OTHER))
+    text = (
+        f"{clusters} clusters were asked for, but only {made} of at least "
+        f"{privacy.min_cluster_size:,} members (the privacy floor) could be made"
+    )
+    return text + (f"; the {other:,} members of smaller clusters are in Other." if other else ".")
+
+
 def split_up(
     edges: WeightedEdges, labels: Labels, clusters: int, *, seed: int, smallest: int
 ) -> Labels:
-    """Bisect the largest community that splits until there are `clusters` (or none splits)."""
-    unsplittable: set[int] = set()
+    """Bisect the largest community until there are `clusters` (or none has 2 × `smallest`).
+
+    Each half has at least `smallest` members.
+    """
     while (count := int(labels.max()) + 1) < clusters:
         sizes = np.bincount(labels)
-        candidates = [
-            int(community)
-            for community in np.argsort(-sizes, kind="stable")
-            if sizes[community] >= 2 * max(smallest, 1) and int(community) not in unsplittable
-        ]
-        if not candidates:
+        largest = int(np.argmax(sizes))
+        if sizes[largest] < 2 * max(smallest, 1):
             break
-        halves = bisect(edges, labels == candidates[0], seed=seed, smallest=smallest)
-        if halves is None:
-            unsplittable.add(candidates[0])
-            continue
+        halves = bisect(edges, labels == largest, seed=seed, smallest=smallest)
         labels = labels.copy()
-        labels[np.flatnonzero(labels == candidates[0])[halves == 1]] = count
+        labels[np.flatnonzero(labels == largest)[halves == 1]] = count
     return labels
 
 
-def bisect(
-    edges: WeightedEdges, inside: NDArray[np.bool_], *, seed: int, smallest: int
-) -> Labels | None:
-    """Two halves (0 and 1) of a community by the modularity of its own subgraph, else None."""
+def bisect(edges: WeightedEdges, inside: NDArray[np.bool_], *, seed: int, smallest: int) -> Labels:
+    """Two halves (0 and 1) of a community of at least 2 × `smallest` members.
+
+    By the modularity of its own subgraph when Leiden splits it with both halves of at least
+    `smallest` members; else cut in half along a breadth-first order (`cut_in_half`).
+    """
     _, sub = subgraph(edges, inside)
     pieces = find_communities(sub, seed=seed)
-    if len(pieces) == 0 or pieces.max() < 1:
-        return None
-    halves = merge_down(sub, pieces, 2, smallest=smallest)
-    return halves if halves.max() == 1 else None
+    if len(pieces) and pieces.max() >= 1:
+        halves = merge_down(sub, pieces, 2, smallest=smallest)
+        sizes = np.bincount(halves)
+        if len(sizes) == 2 and sizes.min() >= smallest:
+            return halves
+    return cut_in_half(sub)
+
+
+def cut_in_half(edges: WeightedEdges) -> Labels:
+    """Halves of a graph along a breadth-first order from a far node: neighbours stay together.
+
+    The start is the node a breadth-first search from node 0 reaches last (a node on the
+    graph's rim); nodes it never reaches come last, in their order. Deterministic.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    nodes = edges.nodes
+    matrix = coo_matrix(
+        (np.ones(len(edges.first)), (edges.first, edges.second)), shape=(nodes, nodes)
+    ).tocsr()
+    far = int(breadth_first_order(matrix, 0, directed=False, return_predecessors=False)[-1])
+    reached = breadth_first_order(matrix, far, directed=False, return_predecessors=False)
+    rest = np.setdiff1d(np.arange(nodes), reached, assume_unique=True)
+    order = np.concatenate([reached, rest])
+    halves: Labels = np.zeros(nodes, dtype=np.int64)
+    halves[order[nodes // 2 :]] = 1
+    return halves
 
 
 def merge_down(edges: WeightedEdges, labels: Labels, clusters: int, *, smallest: int) -> Labels:

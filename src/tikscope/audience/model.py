@@ -23,6 +23,7 @@ class AudienceGraph:
         sources, targets: int32 positions into `member_keys`; one directed follow each.
         dropped: why members were left out, and how many: {"isolated": n, ...}.
         total_members: audience size before anything was dropped.
+        notes: sentences on rules that the data could not support and were not applied.
     """
 
     member_keys: np.ndarray
@@ -30,6 +31,7 @@ class AudienceGraph:
     targets: np.ndarray
     dropped: dict[str, int]
     total_members: int
+    notes: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -199,8 +201,11 @@ class PrivacySettings:
         min_group_size: a keyword or attribute value is shown only if at least this many
             distinct members of the cluster (and of the audience) have it, and no count under
             it can be recovered by subtracting published numbers (docs/privacy.md).
-        min_cluster_size: a cluster smaller than this is folded into "Other".
+        min_cluster_size: the privacy floor of clusters: a cluster smaller than this is folded
+            into "Other". By default the minimum group size: a smaller cluster could show
+            nothing of its own, and a larger fixed floor (it was 50) folded whole audiences of
+            a hundred or two into Other.
     """
 
     min_group_size: int = 10
-    min_cluster_size: int = 50
+    min_cluster_size: int = 10

@@ -15,7 +15,7 @@ import numpy as np
 
 from tikscope.audience.attributes import Bag, Categorical, MemberAttributes
 from tikscope.audience.model import Share
-from tikscope.audience.statistics import two_proportion_p_values
+from tikscope.audience.statistics import cohens_h, hypergeometric_p_values
 from tikscope.audience.suppression import suppress_crossed, suppress_rows
 
 Handle = tuple[str, int, int]
@@ -24,10 +24,18 @@ values (then "unknown") and columns slots (then the audience total). See `forced
 KNOWN = "{} known"
 """The table of members with or without a value of a many-valued attribute ("interests known")."""
 
-FAMILY_ERROR = 0.05
-"""Bonferroni: a card's p-values are compared with FAMILY_ERROR / (number of tests on the card)."""
+FAMILY_ERROR = 0.005
+"""Bonferroni: a card's p-values are compared with FAMILY_ERROR / (number of tests on the card).
+So when no attribute depends on the clusters, a card flags a value with chance at most 0.5%:
+fewer than 1 false flag per 100 cards (0.05 gave 5; docs/communities.md has the measurement)."""
 MIN_INDEX_GAP = 20.0
 """A significant value is also at least this far from index 100 (under 80 or over 120)."""
+MIN_EFFECT = 0.25
+"""... and its share differs from the audience's by Cohen's h of at least this: in a large
+audience a p-value flags differences too small to describe anyone (53.5% against 44.4%, h 0.18,
+had p = 1e-8). 0.25 is a little above Cohen's "small" 0.2: 50% against 62.5%, 10% against 20%,
+1% against 5% pass; 45% against 55% (h 0.2, what an attribute unrelated to the communities
+reached on a public graph) does not. See docs/communities.md."""
 RANKED_BY_INDEX = frozenset({"interests"})
 """Attributes whose over-represented significant values come first, by index."""
 
@@ -75,9 +83,11 @@ class Comparison:
         share: (slots, values) counts / the slot's denominator.
         baseline: (values,) the same share in the whole audience.
         index: (slots, values) 100 x share / baseline.
-        p_value: (slots, values) two-proportion test of the slot against the rest.
+        p_value: (slots, values) Fisher's exact test of the slot against the rest.
         shown: (slots, values) whether privacy lets the value be shown (never under the
             minimum group size).
+        candidates: (values,) values that some card could show (the audience has at least
+            the minimum group size of them): the tests a card's Bonferroni correction counts.
     """
 
     tally: Tally
@@ -87,6 +97,7 @@ class Comparison:
     index: np.ndarray
     p_value: np.ndarray
     shown: np.ndarray
+    candidates: np.ndarray
 
 
 def tally_attributes(
@@ -191,10 +202,11 @@ def compare(tally: Tally, release: Release, *, min_members: int) -> Comparison:
         share=share,
         baseline=baseline,
         index=100 * fraction(share, np.broadcast_to(baseline, share.shape)),
-        p_value=two_proportion_p_values(
+        p_value=hypergeometric_p_values(
             tally.counts, release.denominators, totals, float(release.audience)
         ),
         shown=release.cells & (tally.counts >= max(min_members, 1)),
+        candidates=totals >= max(min_members, 1),
     )
 
 
@@ -212,11 +224,13 @@ def card_shares(
     """What one card shows of each attribute, and how many values privacy hid.
 
     `significant` is: p-value < FAMILY_ERROR / m, where m is the number of values of all
-    attributes that the card could show (Bonferroni over the card), and |index - 100| >=
-    MIN_INDEX_GAP. Values are listed by share, except interests: significant over-represented
-    ones first, by index, then the others by share. Ties go alphabetically.
+    attributes that a card could show (Bonferroni over the card; counted before the card's own
+    counts are seen, since only values a cluster holds often enough are shown), |index - 100| >=
+    MIN_INDEX_GAP, and Cohen's h of share and baseline >= MIN_EFFECT. Values are listed by
+    share, except interests: significant over-represented ones first, by index, then the
+    others by share. Ties go alphabetically.
     """
-    tests = sum(int(comparison.shown[slot].sum()) for comparison in comparisons.values())
+    tests = sum(int(comparison.candidates.sum()) for comparison in comparisons.values())
     threshold = FAMILY_ERROR / max(tests, 1)
     shown: dict[str, list[Share]] = {}
     suppressed: dict[str, int] = {}
@@ -239,7 +253,8 @@ def slot_shares(
 ) -> list[Share]:
     """The slot's first `limit` shown values as `Share`s, in display order."""
     index, p_value = comparison.index[slot], comparison.p_value[slot]
-    significant = (p_value < threshold) & (np.abs(index - 100) >= MIN_INDEX_GAP)
+    large = cohens_h(comparison.share[slot], comparison.baseline) >= MIN_EFFECT
+    significant = (p_value < threshold) & (np.abs(index - 100) >= MIN_INDEX_GAP) & large
     candidates = np.flatnonzero(comparison.shown[slot])
     share = comparison.share[slot][candidates]
     if by_index:

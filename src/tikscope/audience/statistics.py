@@ -1,8 +1,10 @@
 """The two statistics of the cards, vectorized over clusters and values.
 
 `log_odds_z` ranks bio words (Monroe, Colaresi and Quinn 2008, "Fightin' Words", section 3.5);
-`two_proportion_p_values` tests attribute shares. Both compare a cluster with the rest of the
-audience, and take counts of distinct members.
+`hypergeometric_p_values` tests attribute shares (`two_proportion_p_values`, its normal
+approximation, is kept for comparison). Both compare a cluster with the rest of the
+audience, and take counts of distinct members. `cohens_h` measures how large a difference of
+shares is, whatever the audience's size (Cohen 1988, section 6.2).
 """
 
 from __future__ import annotations
@@ -79,3 +81,44 @@ def two_proportion_p_values(
         z = (hits / group - (hits_all - hits) / rest) / spread
     z = np.where(np.isfinite(z), np.abs(z), 0.0)
     return np.asarray(ERFC(z / math.sqrt(2)), dtype=np.float64)
+
+
+def cohens_h(share: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """Cohen's h of two shares: ``|2 asin(sqrt(share)) - 2 asin(sqrt(baseline))|``.
+
+    An effect size for proportions: 0.2 is "small", 0.5 "medium", 0.8 "large" (Cohen 1988).
+    The arcsine spreads shares near 0 and 1, so 1% against 5% (h 0.25) counts as much as 40%
+    against 52% (h 0.24). Unlike a p-value it does not grow with the audience's size.
+    """
+    first = np.clip(np.asarray(share, dtype=np.float64), 0.0, 1.0)
+    second = np.clip(np.asarray(baseline, dtype=np.float64), 0.0, 1.0)
+    effect: np.ndarray = np.abs(2 * np.arcsin(np.sqrt(first)) - 2 * np.arcsin(np.sqrt(second)))
+    return effect
+
+
+def hypergeometric_p_values(
+    hits: np.ndarray, known: np.ndarray, hits_all: np.ndarray, known_all: float
+) -> np.ndarray:
+    """Two-sided p-values of Fisher's exact test, group vs the rest (the doubled smaller tail).
+
+    Drawing the group's `known` members from the audience's `known_all`, of whom `hits_all`
+    have the value, the group's hits follow a hypergeometric law; the p-value is twice the
+    smaller of P(X >= hits) and P(X <= hits), at most 1. Unlike the two-proportion z-test it
+    holds for small counts: 10 hits where 3.5 are expected (55 of 500 members, 6.4%) have
+    p = 0.002 here and 0.0002 under the z-test, which made small clusters flag shuffled values.
+
+    Args and returns as `two_proportion_p_values`.
+    """
+    from scipy.stats import hypergeom
+
+    hits = np.asarray(hits, dtype=np.float64)
+    population = max(float(known_all), 0.0)
+    draws = np.clip(np.asarray(known, dtype=np.float64)[:, None], 0, population)
+    successes = np.clip(np.asarray(hits_all, dtype=np.float64)[None, :], 0, population)
+    observed = np.clip(hits, 0, np.minimum(draws, successes))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = hypergeom.sf(observed - 1, population, successes, draws)
+        lower = hypergeom.cdf(observed, population, successes, draws)
+    p_values = np.minimum(1.0, 2 * np.minimum(upper, lower))
+    result: np.ndarray = np.where(np.isfinite(p_values), p_values, 1.0)
+    return result

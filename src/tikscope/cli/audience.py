@@ -51,8 +51,11 @@ def report(
         int, typer.Option(min=2, help="Hide keywords, values and follows of fewer members.")
     ] = 10,
     min_cluster_size: Annotated[
-        int, typer.Option(min=2, help="Fold clusters of fewer members into Other.")
-    ] = 50,
+        int | None,
+        typer.Option(
+            min=2, help="Fold clusters of fewer members into Other (default: --min-group-size)."
+        ),
+    ] = None,
     keep_isolated: Annotated[bool, typer.Option(help="Keep members with no follows.")] = False,
     keep_mass_followers: Annotated[bool, typer.Option(help="Keep mass-followers.")] = False,
     keep_bots: Annotated[bool, typer.Option(help="Keep bot-like accounts.")] = False,
@@ -62,7 +65,8 @@ def report(
 
     page, lines = commands.audience_report(
         db, account, out, clusters=clusters, labels=not no_labels, seed=seed,
-        min_group_size=min_group_size, min_cluster_size=min_cluster_size,
+        min_group_size=min_group_size,
+        min_cluster_size=min_group_size if min_cluster_size is None else min_cluster_size,
         keep=(keep_isolated, keep_mass_followers, keep_bots),
     )  # fmt: skip
     for line in lines:

@@ -118,7 +118,7 @@ def demo(
     typer.echo(f"\nAccount report (last 28 days): {page}")
     audience_page, lines = commands.audience_report(
         db, None, directory / "audience", clusters=None, labels=True, seed=seed,
-        min_group_size=10, min_cluster_size=50, keep=(False, False, False),
+        min_group_size=10, min_cluster_size=10, keep=(False, False, False),
     )  # fmt: skip
     typer.echo("\n" + "\n".join(lines))
     typer.echo(f"Audience insights report: {audience_page}")

@@ -1,12 +1,14 @@
-"""A generic audience import: a members CSV plus follow edges (CSV or GraphML).
+"""A generic audience import: a members CSV plus follow edges (CSV, GraphML or GML).
 
 The members file has an `id` column and optionally `bio`, `age_bucket`, `gender`, `country`,
 `city`, `language`, `interests` (separated by `;` or `|`) and `followed_at` (ISO). Edges go from
-follower to followee (`follower`,`followee` or `source`,`target` columns; GraphML `source` ->
-`target`). Mapping:
+follower to followee (`follower`,`followee` or `source`,`target` columns; GraphML and GML
+`source` -> `target`; an undirected GML graph's edges are read the same way, and a note says
+so). Mapping:
 
-- members -> `audience_members`: `member_id` = pseudonym of `id`, `member_key` 0..n-1 in order
-  of `member_id`.
+- members -> `audience_members`: `member_id` = pseudonym of `id`, `member_key` 0..n-1 in the
+  members file's order. Not in order of pseudonym: clustering visits members in key order, so
+  keys that follow the pseudonyms would let the key file change the clusters of the same files.
 - an edge to a member -> `follows` with `followee_type` `member`.
 - an edge to an id not in the members file -> `outside_accounts` (`outside_key` 0..m-1 in order
   of handle, `handle` = the id as given: outside accounts are public creators, `category` None)
@@ -14,6 +16,9 @@ follower to followee (`follower`,`followee` or `source`,`target` columns; GraphM
 - an edge from an id not in the members file is an error; repeated edges count once.
 
 The import is the whole truth for the three tables, so all are in `Extract.replace`.
+
+A GML file alone (no members CSV) is an audience too: its nodes are the members, in the file's
+order, with no attributes (`read_gml_audience`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from tikscope.errors import UsageError
 from tikscope.sources.files.common import Origin, SourceFile, counted, normalize_handle
 from tikscope.sources.files.csv_files import CsvRow, CsvStream, open_csv
 from tikscope.sources.files.dates import OUTSIDE_DAYS, is_plausible_day, parse_iso_timestamp
+from tikscope.sources.files.gml import GmlEdges, read_gml_edges
 from tikscope.sources.files.graphml import read_graphml_edges
 from tikscope.sources.records import AccountFacts, Extract, Row
 
@@ -89,7 +95,7 @@ def read_audience(
 
     Args:
         members_file: the members CSV.
-        edge_files: each edges file with its kind, `csv` or `graphml`.
+        edge_files: each edges file with its kind, `csv`, `graphml` or `gml`.
         handle: the account whose audience this is; required.
         pseudonymize: turns a member id into the stored pseudonym.
 
@@ -105,7 +111,9 @@ def read_audience(
         members, notes = read_members(table, pseudonymize)
     keys = {member.raw_id: key for key, member in enumerate(members)}
     names = {member.raw_id: member.raw_id for member in members}
-    edges = [edge for source, kind in edge_files for edge in read_edges(source, kind, names)]
+    edges: list[Edge] = []
+    for source, kind in edge_files:
+        edges.extend(read_edges(source, kind, names, notes))
     follows, outside, self_follows = follow_rows(edges, keys, members_file.name)
     if self_follows:
         notes.append(f"{counted(self_follows, 'edge')} from a member to itself left out")
@@ -122,10 +130,55 @@ def read_audience(
     return Extract(account=facts, tables=tables, replace=frozenset(tables), notes=tuple(notes))
 
 
+def read_gml_audience(
+    source: SourceFile, *, handle: str | None, pseudonymize: Callable[[str], str]
+) -> Extract:
+    """A GML file read alone: its nodes are the members, its edges the follows.
+
+    Raises:
+        FileFormatError: the file is malformed, a node id appears twice, or an edge starts at
+            an id that is no node.
+        UsageError: `handle` is None.
+    """
+    if handle is None or not normalize_handle(handle):
+        raise UsageError(
+            "an audience import does not say whose audience it is; use --account HANDLE"
+        )
+    found = read_gml_edges(source)
+    seen: dict[str, int] = {}
+    members = []
+    for raw_id, origin in found.nodes:
+        if raw_id in seen:
+            raise origin.problem(f"node id appears twice (first on line {seen[raw_id]})",
+                                 value=raw_id)  # fmt: skip
+        seen[raw_id] = origin.line
+        row: Row = dict.fromkeys(MEMBER_COLUMNS[1:])
+        row["member_id"] = pseudonymize(raw_id)
+        members.append(Member(raw_id, row))
+    notes = [f"{source.name}: no members CSV; the {counted(len(members), 'node')} are the members"]
+    names = {member.raw_id: member.raw_id for member in members}
+    edges = read_edges(source, "gml", names, notes, read=found)
+    keys = {member.raw_id: key for key, member in enumerate(members)}
+    follows, outside, self_follows = follow_rows(edges, keys, f"{source.name}'s nodes")
+    if self_follows:
+        notes.append(f"{counted(self_follows, 'edge')} from a member to itself left out")
+    for key, member in enumerate(members):
+        member.row["member_key"] = key
+    tables = {
+        "audience_members": [member.row for member in members],
+        "follows": follows,
+        "outside_accounts": outside,
+    }
+    facts = AccountFacts(
+        handle=normalize_handle(handle), account_type=None, source="audience_files"
+    )
+    return Extract(account=facts, tables=tables, replace=frozenset(tables), notes=tuple(notes))
+
+
 def read_members(
     table: CsvStream, pseudonymize: Callable[[str], str]
 ) -> tuple[list[Member], list[str]]:
-    """The members of a members CSV, in order of pseudonym, and notes on ignored columns."""
+    """The members of a members CSV, in the file's order, and notes on ignored columns."""
     folded = folded_header(table.header)
     columns = {name: folded.index(name) for name in MEMBER_COLUMNS if name in folded}
     ignored = [cell for cell, name in zip(table.header, folded, strict=True) if name not in columns]
@@ -143,7 +196,6 @@ def read_members(
             )
         seen[member.raw_id] = row.origin.line
         members.append(member)
-    members.sort(key=lambda member: member.row["member_id"])
     return members, notes
 
 
@@ -225,11 +277,32 @@ def checked(
     return value
 
 
-def read_edges(source: SourceFile, kind: str, names: dict[str, str]) -> list[Edge]:
+def read_edges(
+    source: SourceFile,
+    kind: str,
+    names: dict[str, str],
+    notes: list[str],
+    *,
+    read: GmlEdges | None = None,
+) -> list[Edge]:
     """The edges of one edges file, as (follower, followee, origin, follower column).
 
-    Each id is stored once: `names` maps an id to the one string that stands for it.
+    Each id is stored once: `names` maps an id to the one string that stands for it. A note on
+    how the file was read (an undirected GML graph) goes into `notes`. `read` is a GML file
+    already read.
     """
+    if kind == "gml":
+        gml = read or read_gml_edges(source)
+        if not gml.directed and gml.edges:
+            notes.append(
+                f"{source.name}: an undirected graph; each of its "
+                f"{counted(len(gml.edges), 'edge')} read as one follow from source to target"
+            )
+        return [
+            (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,
+             "source")
+            for follower, followee, origin in gml.edges
+        ]  # fmt: skip
     if kind == "graphml":
         return [
             (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,

@@ -61,7 +61,7 @@ class ImportBudget:
             raise self.refuse(where, "brings the import past", "files")
 
     def count_row(self, where: str, characters: int, *, studio: bool = False) -> None:
-        """Count one more row (a CSV record, a JSON list item, a GraphML edge) and its length."""
+        """Count one more row (a CSV record, JSON list item, GraphML or GML edge, TXT block)."""
         self.rows += 1
         if self.rows > self.limits.rows:
             raise self.refuse(where, "brings the import past", "rows")
@@ -222,8 +222,9 @@ def post_id_from_link(link: str) -> str | None:
 KNOWN_KINDS = (
     "known kinds: TikTok Studio export CSVs (Overview, FollowerHistory, Viewers, FollowerActivity, "
     'FollowerGender, FollowerTopTerritories, Content) or zips of them; a "Download your data" '
-    "JSON (user_data.json); an audience members CSV (an 'id' column); follow edges as a CSV "
-    "('follower','followee' or 'source','target' columns) or GraphML"
+    "JSON (user_data.json) or its TXT lists (Follower.txt, Following.txt); an audience members "
+    "CSV (an 'id' column); follow edges as a CSV ('follower','followee' or 'source','target' "
+    "columns), GraphML or GML"
 )
 """What `tikscope import` reads, for the message about a file it does not recognize."""
 

@@ -1,8 +1,11 @@
 """`read_files`: every file under a path, recognized by its content and read into extracts.
 
-A path is a file (CSV, JSON, GraphML or a zip of them) or a directory of such files (the four
-Studio zips, say). Each file's kind comes from its content: a zip's signature, a JSON archive's
-keys, a GraphML root, a CSV header row; never from its name, which mobile sharing changes.
+A path is a file (CSV, JSON, GraphML, GML, the archive's TXT lists or a zip of them) or a
+directory of such files (the four Studio zips, say). Each file's kind comes from its content: a
+zip's signature, a JSON archive's keys, a GraphML root, GML's `key value` start and `graph [`,
+a TXT list's `Date:` or `Username:` start, a CSV header row; never from its name, which mobile
+sharing changes (only which of its two lists an archive's TXT file holds is read from its
+name: the two look the same inside).
 Files then group into one extract per source: all Studio files together, each archive on its
 own, the members CSV with its edges files. Any problem stops the whole read: nothing partial is
 returned.
@@ -19,9 +22,16 @@ from typing import Any
 from tikscope.config import ImportLimits
 from tikscope.errors import UsageError
 from tikscope.sources.files.archive import load_archive, read_archive
-from tikscope.sources.files.audience_files import edge_columns, is_members_header, read_audience
+from tikscope.sources.files.archive_text import looks_like_archive_text, read_archive_texts
+from tikscope.sources.files.audience_files import (
+    edge_columns,
+    is_members_header,
+    read_audience,
+    read_gml_audience,
+)
 from tikscope.sources.files.common import ImportBudget, SourceFile, file_problem, unknown_kind
 from tikscope.sources.files.csv_files import read_csv, read_header
+from tikscope.sources.files.gml import looks_like_gml
 from tikscope.sources.files.graphml import check_graphml_root, looks_like_graphml
 from tikscope.sources.files.reading import UTF16_MARKS, read_head, zip_members
 from tikscope.sources.files.studio import read_studio
@@ -38,6 +48,7 @@ class Detected:
 
     studio: list[StudioFile] = field(default_factory=list)
     archives: list[tuple[SourceFile, dict[str, Any]]] = field(default_factory=list)
+    archive_texts: list[SourceFile] = field(default_factory=list)
     members: list[SourceFile] = field(default_factory=list)
     edges: list[tuple[SourceFile, str]] = field(default_factory=list)
 
@@ -81,6 +92,10 @@ def read_files(
         source, data = detected.archives.pop(0)
         extracts.append(
             read_archive(source, data, handle=handle, today=today, pseudonymize=pseudonymize)
+        )
+    if detected.archive_texts:
+        extracts.append(
+            read_archive_texts(detected.archive_texts, handle=handle, pseudonymize=pseudonymize)
         )
     audience = read_audience_files(detected, handle=handle, pseudonymize=pseudonymize)
     if audience is not None:
@@ -161,6 +176,12 @@ def detect(source: SourceFile, detected: Detected) -> None:
             )
         detected.archives.append((source, data))
         return
+    if looks_like_gml(head):
+        detected.edges.append((source, "gml"))
+        return
+    if looks_like_archive_text(head):
+        detected.archive_texts.append(source)
+        return
     detect_csv(source, detected)
 
 
@@ -190,9 +211,12 @@ def read_audience_files(
     if not detected.members and not detected.edges:
         return None
     if not detected.members:
+        if len(detected.edges) == 1 and detected.edges[0][1] == "gml":
+            return read_gml_audience(detected.edges[0][0], handle=handle, pseudonymize=pseudonymize)
         names = ", ".join(source.name for source, _ in detected.edges)
         raise UsageError(
-            f"follow edges ({names}) need a members CSV (with an 'id' column) beside them"
+            f"follow edges ({names}) need a members CSV (with an 'id' column) beside them "
+            "(a GML file alone is read with its nodes as the members)"
         )
     if len(detected.members) > 1:
         names = ", ".join(source.name for source in detected.members)

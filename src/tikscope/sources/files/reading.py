@@ -262,6 +262,8 @@ def zip_members(file: Path, budget: ImportBudget) -> list[tuple[zipfile.ZipInfo,
     limits = budget.limits
     declared = 0
     for info in entries:
+        if not info.filename:  # zipfile's `is_dir` fails on it
+            raise damaged_zip(name, ValueError("an entry without a name"))
         where = f"{name}!{info.filename}"
         if info.file_size > limits.file_bytes:
             raise budget.refuse(
