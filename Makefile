@@ -10,12 +10,13 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tikscope needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# Debian's chromium (browser tests) and wrk (web benchmark), via apt-get when missing; not for demo.
+# Debian's chromium (browser tests), wrk (web benchmark) and a Java runtime (Spark tests), via
+# apt-get when missing; not for demo.
 system-packages:
 	sh scripts/install-system-packages.sh
 

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Install the Debian packages the tests and benchmarks need: chromium (Playwright drives it; never a
-# downloaded browser) and wrk (the web benchmark). Does nothing when both commands are there; runs
-# `apt-get update` only when something is missing. Needs root (or an already complete system).
+# downloaded browser), wrk (the web benchmark) and a Java runtime (Spark in local mode). Does
+# nothing when all three commands are there; runs `apt-get update` only when something is missing.
+# Needs root (or an already complete system).
 set -eu
 
+# command:package pairs; `java` (Spark's runtime, 17 or later) comes from default-jre-headless.
 missing=""
-for package in chromium wrk; do
-    if ! command -v "$package" >/dev/null 2>&1; then
-        missing="$missing $package"
+for pair in chromium:chromium wrk:wrk java:default-jre-headless; do
+    if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
+        missing="$missing ${pair#*:}"
     fi
 done
 if [ -z "$missing" ]; then
@@ -17,12 +19,12 @@ fi
 echo "installing Debian packages:$missing" >&2
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "error: missing$missing and there is no apt-get here; install them with your system's" \
-        "package manager (Debian/Ubuntu: apt-get install chromium wrk)" >&2
+        "package manager (Debian/Ubuntu: apt-get install$missing)" >&2
     exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
     echo "error: missing$missing; installing needs root: run" \
-        "'apt-get install -y chromium wrk' as root, then try again" >&2
+        "'apt-get install -y$missing' as root, then try again" >&2
     exit 1
 fi
 # shellcheck disable=SC2086  # the package names are meant to split into words
@@ -32,9 +34,9 @@ if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q
         "install them by hand, then try again" >&2
     exit 1
 fi
-for package in $missing; do
-    if ! command -v "$package" >/dev/null 2>&1; then
-        echo "error: apt-get finished but '$package' is still not on PATH" >&2
+for command in chromium wrk java; do
+    if ! command -v "$command" >/dev/null 2>&1; then
+        echo "error: apt-get finished but '$command' is still not on PATH" >&2
         exit 1
     fi
 done

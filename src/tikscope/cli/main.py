@@ -22,6 +22,7 @@ from tikscope.cli import (
     rewards,
     serve,
     sources,
+    spark,
 )
 from tikscope.cli.options import DbOption, FormatOption, date_parser, handle_parser
 from tikscope.cli.output import OutputFormat, human_bytes, print_rows
@@ -175,6 +176,7 @@ serve.register(app)
 export.register(app)
 rewards.register(app)
 recommend.register(app)
+spark.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

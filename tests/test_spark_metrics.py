@@ -1,0 +1,82 @@
+"""The registry's metrics on Spark (local mode) equal DuckDB's, for every metric of every account."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tikscope.cli.main import main
+from tikscope.metrics import registry
+from tikscope.metrics.periods import Period
+from tikscope.metrics.query import Settings, compute_periods, find_account
+from tikscope.simulate.config import SimulationConfig
+from tikscope.simulate.run import simulate_into_store
+from tikscope.spark.connection import spark_sql
+from tikscope.store.db import open_store
+
+END = date(2026, 11, 20)
+PERIOD = Period(date(2026, 10, 15), date(2026, 11, 13))
+
+
+def same(left: float | None, right: float | None) -> bool:
+    if left is None or right is None:
+        return left is right
+    return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_every_metric_of_every_account_is_the_same_on_spark_and_duckdb(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "store.duckdb"
+    with open_store(db, create=True) as connection:
+        for seed, handle, kind in (
+            (3, "casa_verde_demo", "business"),
+            (4, "mi_cuenta", "personal"),
+        ):
+            simulate_into_store(connection, SimulationConfig(
+                seed=seed, handle=handle, account_type=kind, days=75, posts=25, members=0,
+                end_date=END))  # fmt: skip
+    assert main(["export", "parquet", "--db", str(db), "--out", str(tmp_path / "export")]) == 0
+    out = tmp_path / "metrics"
+    code = main(["spark", "metrics", "--input", str(tmp_path / "export"), "--from",
+                 str(PERIOD.start), "--to", str(PERIOD.end), "--out", str(out),
+                 "--master", "local[2]"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    rows = duckdb.sql(f"SELECT handle, period, metric, value, unavailable, note "
+                      f"FROM read_parquet('{out}/*.parquet')").fetchall()  # fmt: skip
+    spark = {(handle, period, metric): (value, unavailable, note)
+             for handle, period, metric, value, unavailable, note in rows}  # fmt: skip
+    assert len(spark) == 2 * 2 * len(registry.METRICS)
+    compared = 0
+    with open_store(db) as connection:
+        for handle in ("casa_verde_demo", "mi_cuenta"):
+            account = find_account(connection, handle)
+            computed = compute_periods(connection, account, [PERIOD, PERIOD.previous()], Settings())
+            for name, (values, _) in zip(("current", "previous"), computed, strict=True):
+                for metric, value in values.items():
+                    theirs = spark[(handle, name, metric)]
+                    assert same(value.value, theirs[0]), (handle, name, metric, value, theirs)
+                    assert (value.unavailable, value.note) == theirs[1:], (handle, metric)
+                    compared += value.value is not None
+    assert compared > len(registry.METRICS)  # most values exist: the comparison is not of Nones
+
+
+def test_parameters_are_written_into_the_statement_as_literals() -> None:
+    sql = spark_sql("SELECT $a AS a, $b AS b, $c AS c, $d AS d",
+                    {"a": "it's", "b": date(2026, 1, 2), "c": None, "d": [1, 2]})  # fmt: skip
+    assert (
+        sql == "SELECT 'it\\'s' AS a, CAST('2026-01-02' AS DATE) AS b, NULL AS c, ARRAY(1, 2) AS d"
+    )
+
+
+def test_spark_metrics_refuses_a_folder_without_an_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["spark", "metrics", "--input", str(tmp_path), "--from", "2026-01-01",
+                 "--to", "2026-01-31", "--out", str(tmp_path / "out"), "--master", "local[1]"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"error: --input {tmp_path}: no readable tikscope export")
