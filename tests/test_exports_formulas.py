@@ -144,6 +144,7 @@ CLI_EXPORTS: dict[str, list[str]] = {
     "audience merge": ["--clusters", "0,1", "--out", "{out}"],
     "rewards": ["--last", "60", "--format", "csv"],
     "recommend": ["--format", "csv"],
+    "portfolio": ["--workspace", "agency", "--format", "csv"],
 }  # fmt: skip
 """Each command that writes CSV or XLSX (standard output or files), with its arguments."""
 CLI_ELSEWHERE = {
@@ -151,6 +152,7 @@ CLI_ELSEWHERE = {
     "import": "prints what a file wrote (run below on a file with a formula for a name)",
     "report account": "writes HTML, PNG and PDF, no spreadsheet",
     "export parquet": "writes Parquet files and a JSON manifest, no spreadsheet",
+    "spark metrics": "writes Parquet files, no spreadsheet",
     "sync": "needs a TikTok connection (tests/test_sync_end_to_end.py); prints connection ids, "
     "statuses and counts through the same `rows_csv` as the commands here",
 }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tikscope import access
 from tikscope.cli.main import main
 from tikscope.metrics import registry
 from tikscope.metrics.periods import Period
@@ -20,6 +22,7 @@ from tikscope.store.db import open_store
 
 END = date(2026, 11, 20)
 PERIOD = Period(date(2026, 10, 15), date(2026, 11, 13))
+NOW = datetime(2026, 11, 21, 8)
 
 
 def same(left: float | None, right: float | None) -> bool:
@@ -40,6 +43,9 @@ def test_every_metric_of_every_account_is_the_same_on_spark_and_duckdb(
             simulate_into_store(connection, SimulationConfig(
                 seed=seed, handle=handle, account_type=kind, days=75, posts=25, members=0,
                 end_date=END))  # fmt: skip
+        access.create_workspace(connection, "agency", "Agency", NOW)
+        for handle in ("casa_verde_demo", "mi_cuenta"):
+            access.add_account(connection, "agency", handle)
     assert main(["export", "parquet", "--db", str(db), "--out", str(tmp_path / "export")]) == 0
     out = tmp_path / "metrics"
     code = main(["spark", "metrics", "--input", str(tmp_path / "export"), "--from",
@@ -47,7 +53,7 @@ def test_every_metric_of_every_account_is_the_same_on_spark_and_duckdb(
                  "--master", "local[2]"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     rows = duckdb.sql(f"SELECT handle, period, metric, value, unavailable, note "
-                      f"FROM read_parquet('{out}/*.parquet')").fetchall()  # fmt: skip
+                      f"FROM read_parquet('{out}/metrics/*.parquet')").fetchall()  # fmt: skip
     spark = {(handle, period, metric): (value, unavailable, note)
              for handle, period, metric, value, unavailable, note in rows}  # fmt: skip
     assert len(spark) == 2 * 2 * len(registry.METRICS)
@@ -63,6 +69,22 @@ def test_every_metric_of_every_account_is_the_same_on_spark_and_duckdb(
                     assert (value.unavailable, value.note) == theirs[1:], (handle, metric)
                     compared += value.value is not None
     assert compared > len(registry.METRICS)  # most values exist: the comparison is not of Nones
+    portfolio_rows = duckdb.sql(f"SELECT metric, combined, value, accounts, best FROM "
+                                f"read_parquet('{out}/portfolio/*.parquet') "
+                                "WHERE workspace = 'agency' AND period = 'current'").fetchall()  # fmt: skip
+    capsys.readouterr()
+    assert main(["portfolio", "--db", str(db), "--workspace", "agency", "--from",
+                 str(PERIOD.start), "--to", str(PERIOD.end), "--format", "json"]) == 0  # fmt: skip
+    here = {line["metric"]: line for line in json.loads(capsys.readouterr().out)}
+    assert len(portfolio_rows) == len(registry.METRICS) == len(here)
+    for metric, combined, value, accounts, best in portfolio_rows:
+        line = here[metric]
+        assert (combined, accounts) == (line["combined"], line["accounts"])
+        assert same(value, line["value"]), metric
+        assert best == (line["ranking"][0][0] if line["ranking"] else None)
+    followers = here["followers"]
+    assert followers["combined"] == "sum" and followers["accounts"] == 2
+    assert followers["value"] == sum(value for _, value in followers["ranking"])
 
 
 def test_parameters_are_written_into_the_statement_as_literals() -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tikscope.cli.progress import simulation_progress
+from tikscope.errors import UsageError
 from tikscope.metrics.activity import local_heatmap
 from tikscope.metrics.period_range import resolve_period
 from tikscope.metrics.periods import AskedPeriod, ChosenPeriod
-from tikscope.metrics.query import Settings, find_account
+from tikscope.metrics.query import Settings, compute_periods, find_account
 from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
     DEFAULT_POST_COLUMNS,
@@ -26,6 +27,7 @@ from tikscope.store import summary
 from tikscope.store.db import open_store
 
 if TYPE_CHECKING:
+    from tikscope.metrics.portfolio import PortfolioLine
     from tikscope.metrics.recommend import Recommendations
     from tikscope.metrics.rewards import Earnings, Eligibility
 
@@ -178,6 +180,30 @@ def recommend(db: Path, handle: str | None) -> tuple[str, str, Recommendations]:
         heatmap, _ = local_heatmap(connection, account, chosen.period)
         found = fit(connection, account, heatmap=heatmap)
     return account.handle, account.time_zone, found
+
+
+def portfolio(
+    db: Path, slug: str, start: date | None, end: date | None, last: int | None
+) -> tuple[str, list[PortfolioLine]]:
+    """A workspace's portfolio for a period (fitted to its first account's data) and a title."""
+    from tikscope.metrics.portfolio import portfolio as combine
+
+    with open_store(db) as connection:
+        handles = [row[0] for row in connection.execute(
+            "SELECT a.handle FROM workspace_accounts wa JOIN workspaces w USING (workspace_id) "
+            "JOIN accounts a USING (account_id) WHERE w.slug = ? ORDER BY a.handle", [slug],
+        ).fetchall()]  # fmt: skip
+        if not handles:
+            raise UsageError(f"workspace {slug!r} has no accounts (or does not exist)")
+        chosen = choose_period(connection, find_account(connection, handles[0]), start, end, last)
+        values = {
+            handle: {name: value.value for name, value in compute_periods(
+                connection, find_account(connection, handle), [chosen.period], Settings()
+            )[0][0].items()}
+            for handle in handles
+        }  # fmt: skip
+    title = f"Workspace {slug}: {len(handles)} accounts, {chosen.period}"
+    return title, combine(values)
 
 
 def write_demo_report(db: Path, directory: Path) -> Path:

@@ -17,6 +17,7 @@ from tikscope.cli import (
     dev,
     export,
     forward,
+    portfolio,
     recommend,
     report,
     rewards,
@@ -177,6 +178,7 @@ export.register(app)
 rewards.register(app)
 recommend.register(app)
 spark.register(app)
+portfolio.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,12 +45,20 @@ def metrics(
 ) -> None:
     """Every registry metric of every account in the export, for a period and the one before.
 
+    Also each workspace's portfolio: counts summed and other metrics averaged across its
+    accounts, the accounts ranked (`metrics/portfolio.py`, as `tikscope portfolio` does).
+
     The metrics are the registry's SQL, translated to Spark's dialect (sqlglot) and run by Spark:
     the same definitions as `tikscope metrics`, one row per account, period and metric.
     """
     from tikscope.metrics.periods import Period
     from tikscope.metrics.query import Settings
-    from tikscope.spark.metrics import spark_metrics, write_metrics
+    from tikscope.spark.metrics import (
+        portfolio_rows,
+        spark_metrics,
+        write_metrics,
+        write_portfolio,
+    )
     from tikscope.spark.session import start as start_spark
 
     if end < start:
@@ -58,9 +66,13 @@ def metrics(
     spark = start_spark(master)
     try:
         rows = spark_metrics(spark, source, Period(start, end), Settings())
-        write_metrics(spark, rows, out)
+        write_metrics(spark, rows, out / "metrics")
+        portfolios = portfolio_rows(spark, rows)
+        write_portfolio(spark, portfolios, out / "portfolio")
     finally:
         spark.stop()
     accounts = len({row.account_id for row in rows})
+    workspaces = len({row[0] for row in portfolios})
     typer.echo(f"wrote {len(rows):,} metric values of {accounts:,} accounts ({start} to {end} "
-               f"and the period before) to {out}")  # fmt: skip
+               f"and the period before) to {out / 'metrics'}, and the portfolios of "
+               f"{workspaces:,} workspaces to {out / 'portfolio'}")  # fmt: skip

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from tikscope.metrics import registry
 from tikscope.metrics.periods import Period
+from tikscope.metrics.portfolio import portfolio
 from tikscope.metrics.query import Account, Settings, compute_periods
 from tikscope.spark.connection import SparkConnection
 from tikscope.spark.session import register_export
@@ -64,4 +65,42 @@ def write_metrics(spark: SparkSession, rows: list[MetricRow], out: Path) -> None
         "account_id string, handle string, period string, start date, `end` date, metric string, "
         "value double, unavailable string, note string",
     )
+    frame.coalesce(1).write.mode("overwrite").parquet(str(out))
+
+
+PORTFOLIO_COLUMNS = ("workspace", "period", "metric", "combined", "value", "accounts", "best")
+
+
+def portfolio_rows(spark: SparkSession, rows: list[MetricRow]) -> list[tuple[object, ...]]:
+    """Each workspace's portfolio (`metrics.portfolio`) for both periods, from the metric rows."""
+    members = (
+        SparkConnection(spark)
+        .execute(
+            "SELECT w.slug, a.handle FROM workspace_accounts wa "
+            "JOIN workspaces w USING (workspace_id) JOIN accounts a USING (account_id)"
+        )
+        .fetchall()
+    )
+    found: list[tuple[object, ...]] = []
+    for workspace in sorted({slug for slug, _ in members}):
+        handles = {handle for slug, handle in members if slug == workspace}
+        for period in ("current", "previous"):
+            values: dict[str, dict[str, float | None]] = {}
+            for row in rows:
+                if row.handle in handles and row.period == period:
+                    values.setdefault(row.handle, {})[row.metric] = row.value
+            found += [
+                (workspace, period, line.metric, line.combined, line.value, line.accounts,
+                 line.ranking[0][0] if line.ranking else None)
+                for line in portfolio(values)
+            ]  # fmt: skip
+    return found
+
+
+def write_portfolio(spark: SparkSession, rows: list[tuple[object, ...]], out: Path) -> None:
+    """The portfolios as Parquet under `out` (replaced)."""
+    frame = spark.createDataFrame(
+        rows, "workspace string, period string, metric string, combined string, value double, "
+        "accounts int, best string",
+    )  # fmt: skip
     frame.coalesce(1).write.mode("overwrite").parquet(str(out))

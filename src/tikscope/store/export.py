@@ -57,6 +57,7 @@ class Exported:
         leave_out: columns never exported (pseudonyms of people).
         columns: the only columns exported, when not all of them are.
         audience: exported only when the audience graph is asked for.
+        per_account: partitioned by account (a table without `account_id` is one file).
     """
 
     table: str
@@ -64,6 +65,7 @@ class Exported:
     leave_out: tuple[str, ...] = ()
     columns: tuple[str, ...] | None = None
     audience: bool = False
+    per_account: bool = True
 
 
 EXPORTED = (
@@ -76,6 +78,7 @@ EXPORTED = (
     Exported("post_daily", month_of="day"),
     Exported("post_daily_extent"),
     Exported("comments", month_of="create_time", leave_out=("author_id",)),
+    Exported("workspaces", columns=("workspace_id", "slug", "name"), per_account=False),
     Exported("workspace_accounts"),
     Exported("audience_members", columns=("account_id", "member_key", "followed_at"),
              audience=True),
@@ -168,13 +171,18 @@ def export_table(
     selected = ", ".join(quote(name) for name, _ in columns)
     partitions: dict[str, Partition] = {}
     done = TableExport(spec.table)
+    account = "account_id" if spec.per_account else "NULL"
     fingerprints = connection.execute(
-        f"SELECT account_id, {month} AS month, count(*), "
-        f"sum(hash(t)::HUGEINT)::VARCHAR FROM (SELECT account_id, {selected} FROM {spec.table}) "
-        "AS t GROUP BY ALL ORDER BY ALL"
+        f"SELECT {account} AS account_id, {month} AS month, count(*), "
+        f"sum(hash(t)::HUGEINT)::VARCHAR FROM (SELECT {account} AS account_id, {selected} "
+        f"FROM {spec.table}) AS t GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     for account_id, month_value, rows, digest in fingerprints:
+        if not rows:  # a table without a grouping column gives one row even when empty
+            continue
         key = partition_key(account_id, month_value, monthly=spec.month_of is not None)
+        if not spec.per_account:
+            key = "all"
         fingerprint = f"{int(rows):x}-{int(digest) % 2**64:016x}"
         known = old.get(key)
         done.partitions += 1
@@ -191,7 +199,10 @@ def export_table(
     done.removed = len(set(old) - set(partitions))
     entry = {
         "columns": [{"name": name, "type": kind} for name, kind in columns],
-        "partitioned_by": ["account_id", *(["month"] if spec.month_of else [])],
+        "partitioned_by": [
+            *(["account_id"] if spec.per_account else []),
+            *(["month"] if spec.month_of else []),
+        ],
         "month_of": spec.month_of,
         "partitions": {key: vars(value) for key, value in partitions.items()},
     }
@@ -221,8 +232,8 @@ def write_partition(
     """Write one partition's rows to `path` (through a temporary name, then one rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    where = "account_id = $account"
-    parameters: dict[str, Any] = {"account": account_id}
+    where = "account_id = $account" if spec.per_account else "true"
+    parameters: dict[str, Any] = {"account": account_id} if spec.per_account else {}
     if spec.month_of:
         where += f" AND strftime({spec.month_of}, '%Y-%m') IS NOT DISTINCT FROM $month"
         parameters["month"] = month
