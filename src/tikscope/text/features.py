@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from itertools import pairwise
 
 LAUGH = "_laugh_"
@@ -250,14 +251,27 @@ def features(
     Words and added tokens, word pairs (prefixed ``2:``) and character n-grams of 2 to 5 letters
     inside each word with its boundaries marked by spaces (prefixed ``c:``).
     """
+    found, words = split_features(text, language, lexicon)
+    for word in words:
+        found.extend(word_grams(word))
+    return found
+
+
+def split_features(
+    text: str, language: str | None, lexicon: Mapping[str, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The word-level features of `features`, and the words whose character n-grams it adds."""
     words = tokens(normalize(text), language, lexicon)
     found = list(words)
     found.extend(f"2:{first} {second}" for first, second in pairwise(words))
-    for word in words:
-        if word[0] == "_" or len(word) == 1:
-            continue
-        padded = f" {word} "
-        length = len(padded)
-        for size in CHAR_SIZES:
-            found.extend(f"c:{padded[i : i + size]}" for i in range(length - size + 1))
-    return found
+    return found, [word for word in words if word[0] != "_" and len(word) > 1]
+
+
+@lru_cache(maxsize=100_000)
+def word_grams(word: str) -> tuple[str, ...]:
+    """The character n-grams of one word (cached: most words of comments recur)."""
+    padded = f" {word} "
+    length = len(padded)
+    return tuple(
+        f"c:{padded[i : i + size]}" for size in CHAR_SIZES for i in range(length - size + 1)
+    )

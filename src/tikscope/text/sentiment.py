@@ -13,19 +13,22 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
-from tikscope.text.features import PRIORS, features
+from tikscope.text.features import PRIORS, split_features, word_grams
 
 MODEL_PATH = Path(__file__).with_name("sentiment_model.npz")
 LABELS = ("negative", "neutral", "positive")
 SHARED = ""
 """Key of the weights used for a language without its own."""
+CACHE_WORDS = 200_000
+"""Words whose n-gram ids a model keeps (a few tens of MB at most)."""
 PRUNE_BELOW = 1e-3
 """Weights smaller than this are left out of the model file (they change no decision)."""
 
@@ -42,6 +45,8 @@ class SentimentModel:
     lexicons: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     settings: str = ""
     languages: tuple[str, ...] = ()
+    cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """Word -> ids of its character n-grams; see `gram_ids`."""
 
     @classmethod
     def from_parts(
@@ -177,15 +182,20 @@ class SentimentModel:
         weights = self.weights[key]
         lexicon = self.lexicons.get(key)
         get = self.index.get
+        gram_ids = self.cache
         columns: list[int] = []
         counts: list[int] = []
         starts = np.zeros(len(texts), dtype=np.int64)
         for row, text in enumerate(texts):
             starts[row] = len(columns)
-            found = Counter(
-                i for i in map(get, features(text, key or None, lexicon)) if i is not None
-            )
-            columns.extend(found.keys())
+            named, words = split_features(text, key or None, lexicon)
+            every = list(map(get, named))
+            for word in words:
+                cached = gram_ids.get(word)
+                every.extend(self.gram_ids(word) if cached is None else cached)
+            found = Counter(every)
+            found.pop(None, None)
+            columns.extend(cast("KeysView[int]", found.keys()))
             counts.extend(found.values())
         out = np.tile(self.biases[key], (len(texts), 1))
         if not columns:
@@ -200,6 +210,15 @@ class SentimentModel:
         values /= np.repeat(norms, lengths[nonempty])
         out[nonempty] += np.add.reduceat(values[:, None] * weights[ids], first, axis=0)
         return out
+
+    def gram_ids(self, word: str) -> tuple[int, ...]:
+        """The vocabulary ids of a word's character n-grams, cached (most words recur)."""
+        if len(self.cache) >= CACHE_WORDS:
+            self.cache.clear()
+        get = self.index.get
+        ids = tuple(i for i in map(get, word_grams(word)) if i is not None)
+        self.cache[word] = ids
+        return ids
 
     def classify(self, texts: Sequence[str], language: str | None) -> list[tuple[int, float]]:
         """(label index into LABELS, score) per text, all in one language."""
