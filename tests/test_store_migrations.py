@@ -48,12 +48,13 @@ def test_opening_twice_applies_nothing_twice(store_path: Path) -> None:
         assert migrate(connection, MIGRATIONS, path=store_path) == []
         assert dump(connection) == before
         count = connection.execute("SELECT count(*) FROM _migrations").fetchall()[0][0]
-    assert count == LATEST_VERSION
+    assert count == len(MIGRATIONS)
 
 
-@pytest.mark.parametrize("version", range(LATEST_VERSION))
-def test_upgrade_from_every_earlier_version_keeps_data(store_path: Path, version: int) -> None:
-    with open_store(store_path, create=True, migrations=MIGRATIONS[:version]) as connection:
+@pytest.mark.parametrize("steps", range(len(MIGRATIONS)))
+def test_upgrade_from_every_earlier_version_keeps_data(store_path: Path, steps: int) -> None:
+    version = MIGRATIONS[steps - 1].version if steps else 0
+    with open_store(store_path, create=True, migrations=MIGRATIONS[:steps]) as connection:
         assert schema_version(connection) == version
         existing = {
             r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()

@@ -19,7 +19,13 @@ from tikscope.errors import (
     StoreLockedError,
     StoreNotFoundError,
 )
-from tikscope.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
+from tikscope.store.comment_scores import fill_comment_scores
+from tikscope.store.migrations import (
+    COMMENT_SCORES_VERSION,
+    LATEST_VERSION,
+    MIGRATIONS,
+    Migration,
+)
 
 DuckDBPyConnection: TypeAlias = duckdb.DuckDBPyConnection
 """An open store: a DuckDB connection, or a cursor of one. Only store, metrics and audience import
@@ -39,6 +45,9 @@ def open_store(
     path: Path, *, create: bool = False, migrations: tuple[Migration, ...] = MIGRATIONS
 ) -> Iterator[DuckDBPyConnection]:
     """Open the store at `path`, apply pending migrations, and close it afterwards.
+
+    Comments not yet scored by the current sentiment model are scored on the way in (all of them
+    once after the upgrade to schema 10, and again after a new model ships).
 
     Args:
         path: the DuckDB file.
@@ -63,6 +72,8 @@ def open_store(
     connection = connect(path, create=create)
     try:
         migrate(connection, migrations, path=path)
+        if any(migration.version == COMMENT_SCORES_VERSION for migration in migrations):
+            fill_comment_scores(connection)
         yield connection
     finally:
         connection.close()
@@ -162,10 +173,18 @@ def schema_version(connection: DuckDBPyConnection) -> int:
     return int(fetch_value(connection, "SELECT coalesce(max(version), 0) FROM _migrations") or 0)
 
 
+def recorded_versions(connection: DuckDBPyConnection) -> set[int]:
+    """The migration versions a store has applied."""
+    return {int(row[0]) for row in connection.execute("SELECT version FROM _migrations").fetchall()}
+
+
 def migrate(
     connection: DuckDBPyConnection, migrations: tuple[Migration, ...], *, path: Path
 ) -> list[int]:
-    """Apply every migration newer than the store's version, each in its own transaction.
+    """Apply every migration the store has not recorded, in order, each in its own transaction.
+
+    Versions are not contiguous (a number may be left to another branch), so a migration that
+    lands with a lower number than the store's highest is still applied.
 
     Returns:
         The versions applied now (empty when the store was up to date).
@@ -179,9 +198,10 @@ def migrate(
             f"store {path} has schema version {current}, newer than this tikscope "
             f"(knows up to {LATEST_VERSION}); upgrade tikscope"
         )
+    recorded = recorded_versions(connection) if current else set()
     applied = []
     for migration in migrations:
-        if migration.version <= current:
+        if migration.version in recorded:
             continue
         try:
             apply_migration(connection, migration)

@@ -16,7 +16,8 @@ Two modes:
   cells that are NULL in the store.
 
 Batches that change `post_snapshots` also bring the account's daily rollups (`post_daily`, see
-store/rollups.py) up to date, in the same transaction.
+store/rollups.py) up to date, in the same transaction; batches that write comments get their
+language and sentiment (store/comment_scores.py) the same way.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pyarrow as pa
 
 from tikscope.errors import IngestError
 from tikscope.ids import AccountId
+from tikscope.store.comment_scores import score_comments
 from tikscope.store.db import fetch_value, first_line
 from tikscope.store.rollups import first_affected_day, refresh_post_daily
 from tikscope.store.tables import TABLES_BY_NAME, Table
@@ -44,6 +46,8 @@ Mode = Literal["replace", "merge"]
 Kind = Literal["simulate", "import", "sync"]
 ProgressCallback = Callable[[str, int], None]
 FILLED_BY_INGEST = ("account_id", "run_id")
+DERIVED = {"comments": ("sentiment", "sentiment_score", "sentiment_model")}
+"""Columns that a batch never carries: tikscope derives them (store/comment_scores.py)."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,8 @@ def write_batch(
     if not any(count.written or count.deleted for count in counts.values()):
         return IngestResult(None, fingerprint, counts)
     refresh_rollups(connection, batch, counts)
+    if "comments" in counts and counts["comments"].written:
+        score_comments(connection, account_id=batch.account_id, run_id=run_id)
     record_run(connection, batch, run_id, fingerprint, started_at, counts)
     return IngestResult(run_id, fingerprint, counts)
 
@@ -206,13 +212,16 @@ def resolve_table(name: str) -> Table:
 
 
 def store_columns(connection: DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Column name -> SQL type of a store table, in table order, without ingest-filled columns."""
+    """Column name -> SQL type of a store table, in order, less the columns ingest fills."""
     rows = connection.execute(
         "SELECT column_name, data_type FROM duckdb_columns() "
         "WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index",
         [table],
     ).fetchall()
-    return {name: kind for name, kind in rows if name not in FILLED_BY_INGEST}
+    derived = DERIVED.get(table, ())
+    return {
+        name: kind for name, kind in rows if name not in FILLED_BY_INGEST and name not in derived
+    }
 
 
 def check_columns(connection: DuckDBPyConnection, table: Table, rows: pa.Table) -> None:

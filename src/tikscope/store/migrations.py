@@ -428,6 +428,15 @@ CREATE TABLE post_daily_extent (
 {FILL_ALL}
 """
 
+COMMENT_SCORES_VERSION = 10
+COMMENT_SENTIMENT = """
+ALTER TABLE comments ADD COLUMN sentiment VARCHAR;
+ALTER TABLE comments ADD COLUMN sentiment_score DOUBLE;
+ALTER TABLE comments ADD COLUMN sentiment_model VARCHAR;
+"""
+"""Filled by tikscope (store/comment_scores.py) when comments are written, and for the comments
+already stored the first time a store is opened after this migration."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
@@ -437,6 +446,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "users, workspaces, roles, API tokens and web sessions", ACCESS),
     Migration(7, "one account per handle", ONE_ACCOUNT_PER_HANDLE),
     Migration(8, "daily rollups of post snapshots", POST_DAILY),
+    # NOTE: 9 is left to another branch; `migrate` applies every version a store has not recorded,
+    # so a 9 that lands later is still applied to stores already at 10.
+    Migration(COMMENT_SCORES_VERSION, "language and sentiment of comments", COMMENT_SENTIMENT),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,132 @@
+"""The shipped sentiment model and language detector on TikTok speech, written by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tikscope.errors import FileFormatError
+from tikscope.text import score_texts, shipped_model
+from tikscope.text.features import LAUGH, features
+from tikscope.text.labelled import read_split
+from tikscope.text.language import detect
+
+# (text, label) per language: slang, emoji, laughter, and the questions creators get.
+SLANG: dict[str, list[tuple[str, str]]] = {
+    "en": [
+        ("this is fire 🔥", "positive"),
+        ("im dead 💀😭", "positive"),
+        ("bro really said that 😂😂", "positive"),
+        ("slay queen, obsessed with this", "positive"),
+        ("this is so mid", "negative"),
+        ("worst video ever, unfollowed", "negative"),
+        ("cringe 🤮", "negative"),
+        ("what song is this?", "neutral"),
+        ("where did you buy that lamp", "neutral"),
+    ],
+    "es": [
+        ("jajajaja me muero 😂", "positive"),
+        ("me encanta 😍", "positive"),
+        ("que bonito te quedó ❤️", "positive"),
+        ("qué asco, no me gustó nada", "negative"),
+        ("horrible, pésimo contenido 👎", "negative"),
+        ("¿dónde compraste esa camisa?", "neutral"),
+        ("¿cómo se llama la canción?", "neutral"),
+    ],
+    "pt": [
+        ("kkkkkkk", "positive"),
+        ("amei 😍", "positive"),
+        ("que lindo demais ❤️", "positive"),
+        ("não gostei", "negative"),
+        ("que vídeo chato, perdi meu tempo", "negative"),
+        ("onde você comprou?", "neutral"),
+        ("qual é o nome da música?", "neutral"),
+    ],
+    "fr": [
+        ("mdrrr je suis mort 😂", "positive"),
+        ("trop bien ce tuto 😍", "positive"),
+        ("j'adore ❤️", "positive"),
+        ("c'est nul, j'ai pas aimé", "negative"),
+        ("quelle arnaque 👎", "negative"),
+        ("c'est quoi la musique ?", "neutral"),
+        ("tu l'as acheté où ?", "neutral"),
+    ],
+    "de": [
+        ("voll geil 🔥", "positive"),
+        ("hahaha ich kann nicht mehr 😂", "positive"),
+        ("wunderschön ❤️", "positive"),
+        ("so ein Müll, total langweilig", "negative"),
+        ("peinlich 🙄", "negative"),
+        ("wie heißt das Lied?", "neutral"),
+        ("wo hast du das gekauft?", "neutral"),
+    ],
+}
+# Texts whose language the detector must get, short ones included.
+LANGUAGES = [
+    ("kkkkkkk", "pt"),
+    ("jajajaja", "es"),
+    ("mdrrr", "fr"),
+    ("amei", "pt"),
+    ("não gostei", "pt"),
+    ("this is fire 🔥 honestly the best one yet", "en"),
+    ("¿dónde compraste esa camisa?", "es"),
+    ("qual é o nome da música?", "pt"),
+    ("c'est quoi la musique ?", "fr"),
+    ("wo hast du das gekauft?", "de"),
+    ("🔥🔥🔥", "und"),
+    ("@user 😂", "und"),
+]
+
+
+@pytest.mark.parametrize("language", sorted(SLANG))
+def test_slang_comments_get_their_label(language: str) -> None:
+    texts = [text for text, _ in SLANG[language]]
+    scored = score_texts(texts, [language] * len(texts))
+    wrong = [
+        f"{text!r}: {item.sentiment} ({item.score:+.2f}), expected {label}"
+        for (text, label), item in zip(SLANG[language], scored, strict=True)
+        if item.sentiment != label
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(("text", "language"), LANGUAGES)
+def test_language_of_short_comments(text: str, language: str) -> None:
+    assert detect(text) == language
+
+
+def test_laughter_in_every_language_is_one_feature() -> None:
+    for laugh in ("hahaha", "jajaja", "kkkkk", "rsrsrs", "mdrrr", "ptdr", "lol", "xD", "hehehe"):
+        assert LAUGH in features(laugh, None), laugh
+
+
+def test_scores_are_deterministic_and_independent_of_the_batch() -> None:
+    texts = [text for examples in SLANG.values() for text, _ in examples]
+    together = score_texts(texts)
+    alone = [score_texts([text])[0] for text in texts]
+    reversed_order = score_texts(texts[::-1])[::-1]
+    assert together == alone == reversed_order
+    assert all(-1 <= item.score <= 1 for item in together)
+    model = shipped_model()
+    assert model.version.startswith("tikscope-sentiment-")
+    assert model.languages[:0] == () and {"en", "es", "pt", "fr", "de"} <= set(model.languages)
+
+
+def test_score_sign_follows_the_label() -> None:
+    scored = score_texts(["the best thing ever 😍😍", "the worst thing ever 🤮"], ["en", "en"])
+    assert scored[0].score > 0.3 > -0.3 > scored[1].score
+
+
+def test_labelled_data_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "umsab-english"
+    folder.mkdir()
+    (folder / "val_text.txt").write_text("good\nbad\n", encoding="utf-8")
+    (folder / "val_labels.txt").write_text("2\nx\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match=r"val_labels.txt, line 2: label 'x'"):
+        read_split(tmp_path, "en", "val")
+    (folder / "val_labels.txt").write_text("2\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match=r"2 lines, but .* has 1 labels"):
+        read_split(tmp_path, "en", "val")
+    with pytest.raises(FileFormatError, match="no such file"):
+        read_split(tmp_path, "en", "train")
