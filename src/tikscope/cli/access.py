@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from tikscope.cli.options import DbOption, FormatOption, handle_parser
+from tikscope.cli.options import DbOption, FormatOption, add_group, handle_parser
 from tikscope.cli.output import OutputFormat, print_rows
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import ConflictError, UsageError
@@ -55,16 +55,6 @@ def register(app: typer.Typer) -> None:
     add_group(app, "tokens", "API tokens for the REST API.", {
         "create": tokens_create, "list": tokens_list, "revoke": tokens_revoke,
     })  # fmt: skip
-
-
-def add_group(
-    app: typer.Typer, name: str, description: str, commands: dict[str, Callable[..., None]]
-) -> None:
-    """A command group with its commands."""
-    group = typer.Typer(help=description, no_args_is_help=True)
-    for command_name, command in commands.items():
-        group.command(command_name)(command)
-    app.add_typer(group, name=name)
 
 
 def utc_now() -> datetime:

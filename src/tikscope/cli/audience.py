@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tikscope.cli.analytics import AccountOption
-from tikscope.cli.options import DbOption
+from tikscope.cli.options import DbOption, add_group
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
 
@@ -28,12 +28,8 @@ RerenderOption = Annotated[
 
 def register(app: typer.Typer) -> None:
     """Add the `audience` command group to the app."""
-    group = typer.Typer(help="Audience insights: clusters, cards and the distribution graph.",
-                        no_args_is_help=True)  # fmt: skip
-    group.command("report")(report)
-    group.command("merge")(merge)
-    group.command("rename")(rename)
-    app.add_typer(group, name="audience")
+    add_group(app, "audience", "Audience insights: clusters, cards and the distribution graph.",
+              {"report": report, "merge": merge, "rename": rename})  # fmt: skip
 
 
 def report(

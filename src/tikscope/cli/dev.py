@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tikscope.cli.options import handle_parser
+from tikscope.cli.options import add_group, handle_parser
 from tikscope.simulate.config import SimulationConfig
 
 if TYPE_CHECKING:
@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 
 def register(app: typer.Typer) -> None:
     """Add the `dev` command group to the app."""
-    group = typer.Typer(help="Developer tools.", no_args_is_help=True)
-    group.command("fake-tiktok")(fake_tiktok)
-    app.add_typer(group, name="dev")
+    add_group(app, "dev", "Developer tools.", {"fake-tiktok": fake_tiktok})
 
 
 def fake_tiktok(

@@ -7,16 +7,14 @@ from typing import Annotated
 
 import typer
 
-from tikscope.cli.options import DbOption, FormatOption
+from tikscope.cli.options import DbOption, FormatOption, add_group
 from tikscope.cli.output import OutputFormat, print_rows
 from tikscope.config import DEFAULT_DB_PATH
 
 
 def register(app: typer.Typer) -> None:
     """Add the `export` command group to the app."""
-    group = typer.Typer(help="Export the store for other engines.", no_args_is_help=True)
-    group.command("parquet")(parquet)
-    app.add_typer(group, name="export")
+    add_group(app, "export", "Export the store for other engines.", {"parquet": parquet})
 
 
 def parquet(

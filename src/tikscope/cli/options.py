@@ -45,3 +45,13 @@ def handle_parser(option: str) -> Callable[[str], str]:
             raise UsageError(f"{option}: {error}") from None
 
     return parse
+
+
+def add_group(
+    app: typer.Typer, name: str, description: str, commands: dict[str, Callable[..., None]]
+) -> None:
+    """Add a command group `name` with its commands (name -> function) to the app."""
+    group = typer.Typer(help=description, no_args_is_help=True)
+    for command_name, command in commands.items():
+        group.command(command_name)(command)
+    app.add_typer(group, name=name)

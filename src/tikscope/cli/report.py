@@ -15,7 +15,7 @@ from tikscope.cli.analytics import (
     RateOption,
     ToOption,
 )
-from tikscope.cli.options import DbOption
+from tikscope.cli.options import DbOption, add_group
 from tikscope.config import DEFAULT_DB_PATH
 
 OutOption = Annotated[
@@ -26,9 +26,7 @@ OutOption = Annotated[
 
 def register(app: typer.Typer) -> None:
     """Add the `report` command group to the app."""
-    reports = typer.Typer(help="Write reports: HTML pages with charts.", no_args_is_help=True)
-    reports.command("account")(account_report)
-    app.add_typer(reports, name="report")
+    add_group(app, "report", "Write reports: HTML pages with charts.", {"account": account_report})
 
 
 def account_report(

@@ -8,15 +8,13 @@ from typing import Annotated
 
 import typer
 
-from tikscope.cli.options import date_parser
+from tikscope.cli.options import add_group, date_parser
 from tikscope.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
     """Add the `spark` command group to the app."""
-    group = typer.Typer(help="Run tikscope's definitions on Apache Spark.", no_args_is_help=True)
-    group.command("metrics")(metrics)
-    app.add_typer(group, name="spark")
+    add_group(app, "spark", "Run tikscope's definitions on Apache Spark.", {"metrics": metrics})
 
 
 def metrics(
