@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tikscope.text.language import detect, detector_version
-from tikscope.text.sentiment import LABELS, SentimentModel, shipped_model
+from tikscope.text.sentiment import LABELS, SentimentModel, shipped_model, shipped_version
 
 __all__ = ["LABELS", "Scored", "SentimentModel", "score_texts", "scorer_version", "shipped_model"]
 
@@ -26,7 +26,7 @@ class Scored:
 
 def scorer_version(model: SentimentModel | None = None) -> str:
     """The sentiment model's version and the language detector's, as stored with each comment."""
-    return f"{(model or shipped_model()).version}; {detector_version()}"
+    return f"{model.version if model else shipped_version()}; {detector_version()}"
 
 
 def score_texts(

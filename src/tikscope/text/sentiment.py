@@ -248,3 +248,10 @@ def array_text(array: np.ndarray) -> str:
 def shipped_model() -> SentimentModel:
     """The model that ships with tikscope, loaded once per process."""
     return SentimentModel.load(MODEL_PATH)
+
+
+@cache
+def shipped_version() -> str:
+    """The shipped model's version, read without loading its weights (stores compare it on open)."""
+    with np.load(MODEL_PATH, allow_pickle=False) as data:
+        return array_text(data["version"])
