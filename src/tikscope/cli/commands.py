@@ -107,16 +107,11 @@ def metrics(
         lines, flags = metric_lines(
             connection, account, period, settings, compare=compare, section=section
         )
-        fresh = freshness_line(data_freshness(connection, account))
+        fresh = freshness_text(data_freshness(connection, account))
     versus = f" vs {period.previous()}" if compare else ""
     title = f"@{account.handle} ({account.account_type}), {period}{versus}"
     previous = [chosen.previous_note] if compare and chosen.previous_note else []
     return lines, title, [*previous, *flags, fresh], chosen.note
-
-
-def freshness_line(fresh: Row) -> str:
-    """How fresh the data is, as a note under the table."""
-    return freshness_text(fresh)
 
 
 def posts(

@@ -7,6 +7,7 @@ same scope relation as the registry's "viewed" metrics (metrics/relations.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics.model import Scope
@@ -38,7 +39,30 @@ def viewed_query(
     return scope_query(connection, Scope.VIEWED, account, period, sql)
 
 
-def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
+@dataclass(frozen=True)
+class Freshness:
+    """When each kind of an account's data was last captured (naive UTC), and its last sync.
+
+    Attributes:
+        daily_captured_at: the newest capture of the daily series.
+        daily_last_day: the last day of the daily series.
+        posts_captured_at: the newest capture of post counters.
+        audience_snapshot_date: the day of the newest demographics snapshot.
+        last_sync_at: when the last sync that reached TikTok finished; None if never.
+        last_sync_status: the status of the last sync attempt (`ok`, `unchanged`, `failed`).
+        needs_reauthorization: the connections that must be authorized again, comma-separated.
+    """
+
+    daily_captured_at: datetime | None
+    daily_last_day: date | None
+    posts_captured_at: datetime | None
+    audience_snapshot_date: date | None
+    last_sync_at: datetime | None
+    last_sync_status: str | None
+    needs_reauthorization: str | None
+
+
+def data_freshness(connection: DuckDBPyConnection, account: Account) -> Freshness:
     """When each kind of data was last captured for the account (UTC)."""
     # NOTE: one subquery per table: DuckDB's planning of each costs more than reading them.
     row = fetch_rows(
@@ -62,9 +86,7 @@ def data_freshness(connection: DuckDBPyConnection, account: Account) -> Row:
         )
     )[0]
     sync = row.pop("sync")
-    reauthorization = row.pop("needs_reauthorization")
-    return row | {"last_sync_at": sync["at"], "last_sync_status": sync["status"],
-                  "needs_reauthorization": reauthorization}  # fmt: skip
+    return Freshness(**row, last_sync_at=sync["at"], last_sync_status=sync["status"])
 
 
 def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Period) -> Row:
@@ -141,22 +163,22 @@ def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) 
     return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
 
 
-def freshness_text(fresh: Row) -> str:
+def freshness_text(fresh: Freshness) -> str:
     """How fresh an account's data is, in one sentence every output shows the same way."""
     captured = max(
-        (value for value in (fresh["daily_captured_at"], fresh["posts_captured_at"]) if value),
+        (value for value in (fresh.daily_captured_at, fresh.posts_captured_at) if value),
         default=None,
     )
     parts = [f"Data captured {captured:%Y-%m-%d %H:%M} UTC" if captured else "No data captured yet"]
-    if fresh.get("last_sync_at"):
-        parts.append(f"last sync from TikTok {fresh['last_sync_at']:%Y-%m-%d %H:%M} UTC")
+    if fresh.last_sync_at:
+        parts.append(f"last sync from TikTok {fresh.last_sync_at:%Y-%m-%d %H:%M} UTC")
     else:
         parts.append("never synced from TikTok's API (simulated or imported data)")
-    if fresh.get("last_sync_status") == "failed":
+    if fresh.last_sync_status == "failed":
         parts.append("the latest sync failed")
-    if fresh.get("needs_reauthorization"):
+    if fresh.needs_reauthorization:
         parts.append(
-            f"connection {fresh['needs_reauthorization']} needs re-authorization: run "
+            f"connection {fresh.needs_reauthorization} needs re-authorization: run "
             "'tikscope connect' again"
         )
     return "; ".join(parts) + "."

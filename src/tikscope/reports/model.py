@@ -64,7 +64,7 @@ class AccountReportData:
     settings: Settings
     lines: tuple[MetricLine, ...]
     flags: list[str]
-    freshness: Row
+    freshness: studio.Freshness
     last_day: date | None
     series: list[DailyTotals]
     previous_series: list[DailyTotals]

@@ -84,6 +84,6 @@ def account_status(connection: DuckDBPyConnection, handle: str) -> dict[str, Any
         "last_sync": syncs[0] if syncs else None,
         "syncs": syncs,
         "freshness": freshness,
-        "never_synced": freshness["last_sync_at"] is None,
-        "origin": NEVER_SYNCED if freshness["last_sync_at"] is None else "synced from TikTok's API",
+        "never_synced": freshness.last_sync_at is None,
+        "origin": NEVER_SYNCED if freshness.last_sync_at is None else "synced from TikTok's API",
     }
