@@ -89,8 +89,10 @@ def data_freshness(connection: DuckDBPyConnection, account: Account) -> Freshnes
     return Freshness(**row, last_sync_at=sync["at"], last_sync_status=sync["status"])
 
 
-def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Period) -> Row:
-    """Share of all the period's views by impression source (None where unknown).
+def traffic_sources(
+    connection: DuckDBPyConnection, account: Account, period: Period
+) -> dict[str, float | None]:
+    """Share of all the period's views by impression source (`SOURCES`; None where unknown).
 
     Each post's last-known source shares are weighted by the views it gained in the period,
     whatever its publish date, as TikTok Studio's traffic sources cover every view.
@@ -115,7 +117,9 @@ def traffic_sources(connection: DuckDBPyConnection, account: Account, period: Pe
         )
         SELECT {shares} FROM viewed JOIN last_known USING (post_id)
     """
-    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))[0]
+    row = connection.execute(*viewed_query(connection, account, period, sql)).fetchall()[0]
+    return {source: None if share is None else float(share)
+            for source, share in zip(SOURCES, row, strict=True)}  # fmt: skip
 
 
 @dataclass(frozen=True)

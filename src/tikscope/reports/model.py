@@ -73,7 +73,7 @@ class AccountReportData:
     heatmap_zone: TimeZoneUsed
     posts: list[Row]
     top_posts: list[Row]
-    traffic_sources: Row
+    traffic_sources: dict[str, float | None]
     territories: list[studio.Territory]
     generated_at: datetime
 

@@ -38,10 +38,8 @@ def activity(
     """
     heatmap, time_zone = local_heatmap(connection, account, period)
     sources = traffic_sources(connection, account, period)
-    source_rows = sorted(
-        ({"source": key, "label": label, "share": sources[key]} for key, label in SOURCES.items()),
-        key=lambda row: -(row["share"] or 0),
-    )
+    ranked = sorted(SOURCES.items(), key=lambda item: -(sources[item[0]] or 0))
+    source_rows = [{"source": key, "label": label, "share": sources[key]} for key, label in ranked]
     territories = viewer_territories(connection, account, period)
     charts = activity_charts(heatmap, time_zone.name, sources, territories)
     return {
