@@ -189,8 +189,7 @@ def test_error_for_xml_that_is_not_graphml(tmp_path: Path) -> None:
     path = write(tmp_path, "feed.xml", "<rss><channel/></rss>")
     assert problem(path) == (
         f"{path}: not a file tikscope can import (XML whose root is <rss>, not <graphml> or "
-        f"<gexf>); "
-        f"{KNOWN_KINDS}"
+        f"<gexf>); {KNOWN_KINDS}"
     )
 
 
