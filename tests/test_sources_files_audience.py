@@ -49,8 +49,10 @@ def read(path: Path, *, handle: str | None = "@Casa_Verde_Shop") -> list[Extract
     return read_files(path, handle=handle, today=TODAY, pseudonymize=lambda name: f"p_{name}")
 
 
-@pytest.mark.parametrize("folder", ["audience_csv", "audience_graphml", "audience_gml"])
-def test_read_files_reads_members_with_csv_or_graphml_edges(folder: str) -> None:
+@pytest.mark.parametrize(
+    "folder", ["audience_csv", "audience_graphml", "audience_gml", "audience_gexf"]
+)
+def test_read_files_reads_members_with_csv_or_graph_file_edges(folder: str) -> None:
     assert read(FIXTURES / folder) == [EXPECTED]
 
 
@@ -109,7 +111,7 @@ def test_read_files_edges_need_a_members_file(tmp_path: Path) -> None:
         read(tmp_path)
     assert str(caught.value) == (
         f"follow edges ({tmp_path / 'edges.csv'}) need a members CSV (with an 'id' column) "
-        "beside them (a GML file alone is read with its nodes as the members)"
+        "beside them (a GML or GEXF file alone is read with its nodes as the members)"
     )
 
 

@@ -182,14 +182,14 @@ def test_error_for_an_undirected_graphml(tmp_path: Path) -> None:
 def test_error_for_a_graphml_with_a_doctype(tmp_path: Path) -> None:
     graph = write(tmp_path, "g.graphml", '<?xml version="1.0"?>\n<!DOCTYPE lol [<!ENTITY a "aaa">]>'
                   "\n<graphml>&a;</graphml>")  # fmt: skip
-    assert problem(graph) == f"{graph}:2: has a DOCTYPE; GraphML files need none"
+    assert problem(graph) == f"{graph}:2: has a DOCTYPE; GraphML and GEXF files need none"
 
 
 def test_error_for_xml_that_is_not_graphml(tmp_path: Path) -> None:
     path = write(tmp_path, "feed.xml", "<rss><channel/></rss>")
     assert problem(path) == (
-        f"{path}: not a file tikscope can import (XML whose root is <rss>, not <graphml>); "
-        f"{KNOWN_KINDS}"
+        f"{path}: not a file tikscope can import (XML whose root is <rss>, not <graphml> or "
+        f"<gexf>); {KNOWN_KINDS}"
     )
 
 

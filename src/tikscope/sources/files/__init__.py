@@ -6,8 +6,8 @@ Pure parsing: a path in, `Extract`s out (see `detect.read_files`). Kinds read:
   and German, dates in any of TikTok's interface languages (`studio`, words in `studio_words`,
   month and weekday names from CLDR in `calendar_words`);
 - the "Download your data" archive, as JSON (`archive`) or as its TXT lists (`archive_text`);
-- an audience members CSV with follow edges as CSV, GraphML (`graphml`) or GML (`gml`)
-  (`audience_files`).
+- an audience members CSV with follow edges as CSV, GraphML (`graphml`), GML (`gml`) or GEXF
+  (`gexf`) (`audience_files`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""A generic audience import: a members CSV plus follow edges (CSV, GraphML or GML).
+"""A generic audience import: a members CSV plus follow edges (CSV, GraphML, GML or GEXF).
 
 The members file has an `id` column and optionally `bio`, `age_bucket`, `gender`, `country`,
 `city`, `language`, `interests` (separated by `;` or `|`) and `followed_at` (ISO). Edges go from
 follower to followee (`follower`,`followee` or `source`,`target` columns; GraphML and GML
-`source` -> `target`; an undirected GML graph's edges are read the same way, and a note says
-so). Mapping:
+`source` -> `target`; an undirected GML or GEXF graph's edges are read the same way, and a note
+says so; a GEXF `mutual` edge is a follow each way). Mapping:
 
 - members -> `audience_members`: `member_id` = pseudonym of `id`, `member_key` 0..n-1 in the
   members file's order. Not in order of pseudonym: clustering visits members in key order, so
@@ -17,8 +17,8 @@ so). Mapping:
 
 The import is the whole truth for the three tables, so all are in `Extract.replace`.
 
-A GML file alone (no members CSV) is an audience too: its nodes are the members, in the file's
-order, with no attributes (`read_gml_audience`).
+A GML or GEXF file alone (no members CSV) is an audience too: its nodes are the members, in the
+file's order, with no attributes (`read_graph_audience`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tikscope.errors import UsageError
 from tikscope.sources.files.common import Origin, SourceFile, counted, normalize_handle
 from tikscope.sources.files.csv_files import CsvRow, CsvStream, open_csv
 from tikscope.sources.files.dates import OUTSIDE_DAYS, is_plausible_day, parse_iso_timestamp
+from tikscope.sources.files.gexf import GexfEdges, read_gexf_edges
 from tikscope.sources.files.gml import GmlEdges, read_gml_edges
 from tikscope.sources.files.graphml import read_graphml_edges
 from tikscope.sources.records import AccountFacts, Extract, Row
@@ -95,7 +96,7 @@ def read_audience(
 
     Args:
         members_file: the members CSV.
-        edge_files: each edges file with its kind, `csv`, `graphml` or `gml`.
+        edge_files: each edges file with its kind, `csv`, `graphml`, `gml` or `gexf`.
         handle: the account whose audience this is; required.
         pseudonymize: turns a member id into the stored pseudonym.
 
@@ -130,10 +131,10 @@ def read_audience(
     return Extract(account=facts, tables=tables, replace=frozenset(tables), notes=tuple(notes))
 
 
-def read_gml_audience(
-    source: SourceFile, *, handle: str | None, pseudonymize: Callable[[str], str]
+def read_graph_audience(
+    source: SourceFile, kind: str, *, handle: str | None, pseudonymize: Callable[[str], str]
 ) -> Extract:
-    """A GML file read alone: its nodes are the members, its edges the follows.
+    """A GML or GEXF file (`kind`) read alone: its nodes are the members, its edges the follows.
 
     Raises:
         FileFormatError: the file is malformed, a node id appears twice, or an edge starts at
@@ -144,7 +145,7 @@ def read_gml_audience(
         raise UsageError(
             "an audience import does not say whose audience it is; use --account HANDLE"
         )
-    found = read_gml_edges(source)
+    found = read_gml_edges(source) if kind == "gml" else read_gexf_edges(source)
     seen: dict[str, int] = {}
     members = []
     for raw_id, origin in found.nodes:
@@ -157,7 +158,7 @@ def read_gml_audience(
         members.append(Member(raw_id, row))
     notes = [f"{source.name}: no members CSV; the {counted(len(members), 'node')} are the members"]
     names = {member.raw_id: member.raw_id for member in members}
-    edges = read_edges(source, "gml", names, notes, read=found)
+    edges = read_edges(source, kind, names, notes, read=found)
     keys = {member.raw_id: key for key, member in enumerate(members)}
     follows, outside, self_follows = follow_rows(edges, keys, f"{source.name}'s nodes")
     if self_follows:
@@ -283,32 +284,37 @@ def read_edges(
     names: dict[str, str],
     notes: list[str],
     *,
-    read: GmlEdges | None = None,
+    read: GmlEdges | GexfEdges | None = None,
 ) -> list[Edge]:
     """The edges of one edges file, as (follower, followee, origin, follower column).
 
     Each id is stored once: `names` maps an id to the one string that stands for it. A note on
-    how the file was read (an undirected GML graph) goes into `notes`. `read` is a GML file
-    already read.
+    how the file was read (an undirected GML or GEXF graph, GEXF's mutual edges) goes into
+    `notes`. `read` is a GML or GEXF file already read.
     """
     if kind == "gml":
-        gml = read or read_gml_edges(source)
+        gml = read if isinstance(read, GmlEdges) else read_gml_edges(source)
         if not gml.directed and gml.edges:
             notes.append(
                 f"{source.name}: an undirected graph; each of its "
                 f"{counted(len(gml.edges), 'edge')} read as one follow from source to target"
             )
-        return [
-            (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,
-             "source")
-            for follower, followee, origin in gml.edges
-        ]  # fmt: skip
+        return named(gml.edges, names)
+    if kind == "gexf":
+        gexf = read if isinstance(read, GexfEdges) else read_gexf_edges(source)
+        if gexf.undirected:
+            notes.append(
+                f"{source.name}: {counted(gexf.undirected, 'undirected edge')}; each read as "
+                "one follow from source to target"
+            )
+        if gexf.mutual:
+            notes.append(
+                f"{source.name}: {counted(gexf.mutual, 'mutual edge')}; each read as a follow "
+                "each way"
+            )
+        return named(gexf.edges, names)
     if kind == "graphml":
-        return [
-            (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,
-             "source")
-            for follower, followee, origin in read_graphml_edges(source)
-        ]  # fmt: skip
+        return named(read_graphml_edges(source), names)
     with open_csv(source) as table:
         found = edge_columns(table.header)
         assert found is not None, "an edges file is detected by its header"
@@ -326,6 +332,15 @@ def read_edges(
             )
             edges.append((follower, followee, row.origin, table.header[follower_index]))
     return edges
+
+
+def named(found: Sequence[tuple[str, str, Origin]], names: dict[str, str]) -> list[Edge]:
+    """A graph file's edges with each id stored once (`names`), the follower column `source`."""
+    return [
+        (names.setdefault(follower, follower), names.setdefault(followee, followee), origin,
+         "source")
+        for follower, followee, origin in found
+    ]  # fmt: skip
 
 
 def follow_rows(

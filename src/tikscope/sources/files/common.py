@@ -61,7 +61,7 @@ class ImportBudget:
             raise self.refuse(where, "brings the import past", "files")
 
     def count_row(self, where: str, characters: int, *, studio: bool = False) -> None:
-        """Count one more row (a CSV record, JSON list item, GraphML or GML edge, TXT block)."""
+        """Count one more row (a CSV record, JSON list item, graph file edge or node, TXT block)."""
         self.rows += 1
         if self.rows > self.limits.rows:
             raise self.refuse(where, "brings the import past", "rows")
@@ -224,7 +224,7 @@ KNOWN_KINDS = (
     'FollowerGender, FollowerTopTerritories, Content) or zips of them; a "Download your data" '
     "JSON (user_data.json) or its TXT lists (Follower.txt, Following.txt); an audience members "
     "CSV (an 'id' column); follow edges as a CSV ('follower','followee' or 'source','target' "
-    "columns), GraphML or GML"
+    "columns), GraphML, GML or GEXF"
 )
 """What `tikscope import` reads, for the message about a file it does not recognize."""
 

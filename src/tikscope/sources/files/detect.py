@@ -1,11 +1,11 @@
 """`read_files`: every file under a path, recognized by its content and read into extracts.
 
-A path is a file (CSV, JSON, GraphML, GML, the archive's TXT lists or a zip of them) or a
+A path is a file (CSV, JSON, GraphML, GML, GEXF, the archive's TXT lists or a zip of them) or a
 directory of such files (the four Studio zips, say). Each file's kind comes from its content: a
-zip's signature, a JSON archive's keys, a GraphML root, GML's `key value` start and `graph [`,
-a TXT list's `Date:` or `Username:` start, a CSV header row; never from its name, which mobile
-sharing changes (only which of its two lists an archive's TXT file holds is read from its
-name: the two look the same inside).
+zip's signature, a JSON archive's keys, a GraphML or GEXF root, GML's `key value` start and
+`graph [`, a TXT list's `Date:` or `Username:` start, a CSV header row; never from its name,
+which mobile sharing changes (only which of its two lists an archive's TXT file holds is read
+from its name: the two look the same inside).
 Files then group into one extract per source: all Studio files together, each archive on its
 own, the members CSV with its edges files. Any problem stops the whole read: nothing partial is
 returned.
@@ -27,12 +27,12 @@ from tikscope.sources.files.audience_files import (
     edge_columns,
     is_members_header,
     read_audience,
-    read_gml_audience,
+    read_graph_audience,
 )
 from tikscope.sources.files.common import ImportBudget, SourceFile, file_problem, unknown_kind
 from tikscope.sources.files.csv_files import read_csv, read_header
 from tikscope.sources.files.gml import looks_like_gml
-from tikscope.sources.files.graphml import check_graphml_root, looks_like_graphml
+from tikscope.sources.files.graphml import looks_like_graphml, xml_graph_kind
 from tikscope.sources.files.reading import UTF16_MARKS, read_head, zip_members
 from tikscope.sources.files.studio import read_studio
 from tikscope.sources.files.studio_headers import StudioFile, match_studio_header, near_studio_kind
@@ -165,8 +165,7 @@ def detect(source: SourceFile, detected: Detected) -> None:
     if b"\x00" in head and not head.startswith(UTF16_MARKS):
         raise unknown_kind(source.name, "a binary file")
     if looks_like_graphml(head):
-        check_graphml_root(source)
-        detected.edges.append((source, "graphml"))
+        detected.edges.append((source, xml_graph_kind(source)))
         return
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
         data = load_archive(source)
@@ -211,12 +210,13 @@ def read_audience_files(
     if not detected.members and not detected.edges:
         return None
     if not detected.members:
-        if len(detected.edges) == 1 and detected.edges[0][1] == "gml":
-            return read_gml_audience(detected.edges[0][0], handle=handle, pseudonymize=pseudonymize)
+        if len(detected.edges) == 1 and detected.edges[0][1] in ("gml", "gexf"):
+            source, kind = detected.edges[0]
+            return read_graph_audience(source, kind, handle=handle, pseudonymize=pseudonymize)
         names = ", ".join(source.name for source, _ in detected.edges)
         raise UsageError(
             f"follow edges ({names}) need a members CSV (with an 'id' column) beside them "
-            "(a GML file alone is read with its nodes as the members)"
+            "(a GML or GEXF file alone is read with its nodes as the members)"
         )
     if len(detected.members) > 1:
         names = ", ".join(source.name for source in detected.members)

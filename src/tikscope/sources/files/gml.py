@@ -6,7 +6,7 @@ GML is keys and values, a value being a number, a "string" or a list in brackets
     graph [ directed 1 node [ id 0 label "a" ] edge [ source 0 target 1 ] ]
 
 Edges name their ends by the nodes' `id`, so a members CSV beside the file lists those ids;
-without a members CSV, the nodes are the members (`audience_files.read_gml_audience`). A graph
+without a members CSV, the nodes are the members (`audience_files.read_graph_audience`). A graph
 without `directed 1` is undirected (GML's default): each edge is then read as one follow
 from `source` to `target`, and the import says so (the clustering treats the graph as
 undirected anyway, and reads no follows back from a list that has none; see `audience.graph`).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import xml.parsers.expat
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tikscope.errors import FileFormatError
 from tikscope.sources.files.common import Origin, SourceFile, file_problem, unknown_kind
@@ -22,6 +23,17 @@ class RootSeen(Exception):
     """Stops a parse that only checks the root element."""
 
 
+XML_GRAPH_ROOTS = ("graphml", "gexf")
+"""The roots of the XML graph files tikscope reads: GraphML, and GEXF (`gexf`)."""
+
+
+class Fed(Protocol):
+    """What `feed` needs of a reader: its file, and where expat last reported an event."""
+
+    source: SourceFile
+    event_at: int
+
+
 @dataclass
 class GraphmlReader:
     """Collects the edges of a GraphML document as expat reports its elements."""
@@ -32,6 +44,7 @@ class GraphmlReader:
     root: str | None = None
     directed_default: bool = True
     root_only: bool = False
+    roots: tuple[str, ...] = ("graphml",)
     event_at: int = 0
     """The byte offset of the last tag or text expat reported."""
 
@@ -42,9 +55,10 @@ class GraphmlReader:
         line = self.parser.CurrentLineNumber
         if self.root is None:
             self.root = local
-            if local != "graphml":
+            if local not in self.roots:
+                wanted = " or ".join(f"<{root}>" for root in self.roots)
                 self.fail(
-                    unknown_kind(self.source.name, f"XML whose root is <{local}>, not <graphml>")
+                    unknown_kind(self.source.name, f"XML whose root is <{local}>, not {wanted}")
                 )
             if self.root_only:
                 raise RootSeen
@@ -76,8 +90,9 @@ class GraphmlReader:
     def refuse_doctype(self, *_arguments: object) -> None:
         """Stop at a document type declaration."""
         line = self.parser.CurrentLineNumber
+        kinds = " and ".join({"graphml": "GraphML", "gexf": "GEXF"}[root] for root in self.roots)
         self.fail(
-            file_problem(self.source.name, "has a DOCTYPE; GraphML files need none", line=line)
+            file_problem(self.source.name, f"has a DOCTYPE; {kinds} files need none", line=line)
         )
 
     def fail(self, problem: FileFormatError) -> None:
@@ -85,18 +100,20 @@ class GraphmlReader:
         raise problem
 
 
-def check_graphml_root(source: SourceFile) -> None:
-    """Check that an XML file's root is `<graphml>`, reading no further.
+def xml_graph_kind(source: SourceFile) -> str:
+    """`graphml` or `gexf`: an XML file's root element, reading no further.
 
     Raises:
         FileFormatError: the file is not XML, has a DTD, or its root is another element.
     """
-    read_graphml_edges(source, root_only=True)
+    parser = xml.parsers.expat.ParserCreate("utf-8", namespace_separator=NAMESPACE_SEPARATOR)
+    reader = GraphmlReader(source, parser, root_only=True, roots=XML_GRAPH_ROOTS)
+    parse(parser, reader)
+    assert reader.root is not None, "a root element was seen"
+    return reader.root
 
 
-def read_graphml_edges(
-    source: SourceFile, *, root_only: bool = False
-) -> list[tuple[str, str, Origin]]:
+def read_graphml_edges(source: SourceFile) -> list[tuple[str, str, Origin]]:
     """The (source, target) node ids of every edge, in file order, with their lines.
 
     Raises:
@@ -104,12 +121,26 @@ def read_graphml_edges(
     """
     # NOTE: the encoding given here overrides the one the file declares: GraphML is read as UTF-8.
     parser = xml.parsers.expat.ParserCreate("utf-8", namespace_separator=NAMESPACE_SEPARATOR)
-    reader = GraphmlReader(source, parser, root_only=root_only)
+    reader = GraphmlReader(source, parser)
+    parse(parser, reader)
+    if reader.root is None:
+        raise file_problem(source.name, "no <graphml> element")
+    return reader.edges
+
+
+def parse(parser: xml.parsers.expat.XMLParserType, reader: GraphmlReader) -> None:
+    """Run `reader` over its file: DTDs refused, errors named with the file and line."""
     parser.StartElementHandler = reader.start
     parser.EndElementHandler = reader.seen
     parser.CharacterDataHandler = reader.seen
     parser.StartDoctypeDeclHandler = reader.refuse_doctype
     parser.EntityDeclHandler = reader.refuse_doctype
+    guarded(parser, reader)
+
+
+def guarded(parser: xml.parsers.expat.XMLParserType, reader: Fed) -> None:
+    """`feed`, with expat's and the decoder's errors turned into a file problem."""
+    source = reader.source
     try:
         feed(parser, reader)
     except xml.parsers.expat.ExpatError as error:
@@ -120,13 +151,10 @@ def read_graphml_edges(
     except (LookupError, ValueError) as error:
         raise file_problem(source.name, f"not readable XML ({error})") from None
     except RootSeen:
-        return []
-    if reader.root is None:
-        raise file_problem(source.name, "no <graphml> element")
-    return reader.edges
+        return
 
 
-def feed(parser: xml.parsers.expat.XMLParserType, reader: GraphmlReader) -> None:
+def feed(parser: xml.parsers.expat.XMLParserType, reader: Fed) -> None:
     """Give the file to expat chunk by chunk, refusing a tag or text past `line_characters`."""
     source = reader.source
     with open_binary(source) as stream:
