@@ -78,8 +78,10 @@ def print_recommendations(handle: str, zone: str, found: Recommendations) -> Non
 
 def backtest_row(test: Backtest) -> dict[str, Any]:
     """One kind of advice in the backtest."""
+    nothing = test.followed == 0 or test.not_followed == 0  # no comparison to make
     return {"advice": test.kind, "followed": test.followed, "not": test.not_followed,
-            "views": percent(test.lift), "95% interval": interval(test.low, test.high),
+            "views": None if nothing else percent(test.lift),
+            "95% interval": None if nothing else interval(test.low, test.high),
             "baseline": test.baseline, "its views": percent(test.baseline_lift),
             "verdict": "proven" if test.proven else "not proven"}  # fmt: skip
 
