@@ -106,7 +106,7 @@ def base_inputs() -> dict[str, list[tuple[str, dict[str, bytes], str | None]]]:
         bases.append((f"studio_shapes/{file.name}", {file.name: file.read_bytes()}, HANDLE))
     for name in ("archive_new_layout.json", "archive_old_layout.json"):
         bases.append((name, {"user_data.json": (FIXTURES / name).read_bytes()}, None))
-    for name in ("audience_csv", "audience_graphml"):
+    for name in ("audience_csv", "audience_graphml", "audience_gml", "audience_gexf"):
         bases.append((name, read_folder(FIXTURES / name), HANDLE))
     kinds: dict[str, list[tuple[str, dict[str, bytes], str | None]]] = {}
     for base in bases:
