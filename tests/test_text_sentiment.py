@@ -170,6 +170,7 @@ def test_fast_logits_equal_the_plain_computation() -> None:
     letters = list("abcdeéfghijklmnopqrstuvwxyzçãñüß'😂🔥 ")
     texts += ["".join(rng.choice(letters, int(rng.integers(1, 60)))) for _ in range(200)]
     texts += ["", " ", "a", "ab", "x" * 500, "antidisestablishmentarianism" * 3, "🔥", "?"]
+    texts += ["\\ud83d\\ude02 so good \\ud83d", "e\u0301té façade naïve"]
     model = shipped_model()
     for language in (*sorted(SLANG), None, "xx"):
         model.cache.clear()
@@ -178,3 +179,7 @@ def test_fast_logits_equal_the_plain_computation() -> None:
         plain = reference_logits(model, texts, language)
         assert np.array_equal(fast, plain), language
         assert np.array_equal(again, plain), language
+    words = list(model.cache)
+    batched = [model.cache[word] for word in words]
+    model.cache.clear()
+    assert [model.gram_ids(word) for word in words] == batched

@@ -51,6 +51,10 @@ class SentimentModel:
     """Word -> ids of its character n-grams; see `gram_ids`."""
     char_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Character n-gram (without its ``c:`` prefix) -> vocabulary id, filled on first use."""
+    tables: dict[str, tuple[np.ndarray, int, np.ndarray, np.ndarray] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """The arrays of `gram_table`, made on first use."""
 
     @classmethod
     def from_parts(
@@ -190,9 +194,12 @@ class SentimentModel:
         columns: list[int] = []
         counts: list[int] = []
         starts = np.zeros(len(texts), dtype=np.int64)
-        for row, text in enumerate(texts):
+        split = [split_features(text, key or None, lexicon) for text in texts]
+        fresh = dict.fromkeys(word for _, words in split for word in words if word not in gram_ids)
+        if fresh:
+            self.add_gram_ids(list(fresh))
+        for row, (named, words) in enumerate(split):
             starts[row] = len(columns)
-            named, words = split_features(text, key or None, lexicon)
             found = Counter(
                 chain(
                     map(get, named),
@@ -219,6 +226,84 @@ class SentimentModel:
         values /= np.repeat(norms, lengths[nonempty])
         out[nonempty] += np.add.reduceat(values[:, None] * weights[ids], first, axis=0)
         return out
+
+    def add_gram_ids(self, words: list[str]) -> None:
+        """Cache the n-gram ids of many distinct words at once, with numpy.
+
+        Each character of the n-grams in the vocabulary has a rank (1 to 255 or so; 0 for a
+        character no n-gram of the vocabulary holds), and an n-gram's key packs its ranks into
+        one integer, so the n-grams of all words are keyed with array arithmetic and found by
+        binary search among the vocabulary's keys. A word's ids come out exactly as
+        `gram_ids` gives them: by size, then position, n-grams outside the vocabulary left out.
+        """
+        table = self.gram_table()
+        if table is None:
+            for word in words:
+                self.gram_ids(word)
+            return
+        alphabet, bits, keys, ids = table
+        padded = [f" {word} " for word in words]
+        lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+        ends = np.cumsum(lengths)
+        points = np.frombuffer(
+            "".join(padded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        )
+        place = np.minimum(np.searchsorted(alphabet, points), len(alphabet) - 1)
+        ranks = np.where(alphabet[place] == points, place + 1, 0).astype(np.int64)
+        owner = np.repeat(np.arange(len(words)), lengths)
+        found_words: list[np.ndarray] = []
+        found_ids: list[np.ndarray] = []
+        for size in CHAR_SIZES:
+            count = len(points) - size + 1
+            if count <= 0:
+                continue
+            key = np.zeros(count, dtype=np.int64)
+            known = np.arange(count) + size <= ends[owner[:count]]
+            for offset in range(size):
+                rank = ranks[offset : offset + count]
+                known &= rank > 0
+                key |= rank << (bits * offset)
+            where = np.flatnonzero(known)
+            key = key[where]
+            spot = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            hit = keys[spot] == key
+            found_words.append(owner[where[hit]])
+            found_ids.append(ids[spot[hit]])
+        every_word = np.concatenate(found_words)
+        order = np.argsort(every_word, kind="stable")
+        flat = np.concatenate(found_ids)[order].tolist()
+        bounds = np.cumsum(np.bincount(every_word, minlength=len(words))).tolist()
+        if len(self.cache) + len(words) > CACHE_WORDS:
+            self.cache.clear()
+        begin = 0
+        for word, end in zip(words, bounds, strict=True):
+            self.cache[word] = tuple(flat[begin:end])
+            begin = end
+
+    def gram_table(self) -> tuple[np.ndarray, int, np.ndarray, np.ndarray] | None:
+        """Sorted characters, bits per rank, sorted n-gram keys and their ids.
+
+        See `add_gram_ids`; None when the ranks of a longest n-gram do not fit in 63 bits.
+        """
+        if "" not in self.tables:
+            grams = [(name[2:], i) for name, i in self.index.items() if name.startswith("c:")]
+            characters = sorted({character for gram, _ in grams for character in gram})
+            bits = max(1, len(characters).bit_length())
+            if not grams or bits * max(CHAR_SIZES) > 63:
+                self.tables[""] = None
+                return None
+            rank = {character: r for r, character in enumerate(characters, start=1)}
+            keys = np.array(
+                [
+                    sum(rank[character] << (bits * j) for j, character in enumerate(gram))
+                    for gram, _ in grams
+                ],
+                dtype=np.int64,
+            )
+            order = np.argsort(keys)
+            alphabet = np.array([ord(character) for character in characters], dtype=np.uint32)
+            self.tables[""] = (alphabet, bits, keys[order], np.array([i for _, i in grams])[order])
+        return self.tables[""]
 
     def gram_ids(self, word: str) -> tuple[int, ...]:
         """The vocabulary ids of a word's character n-grams, cached (most words recur).
