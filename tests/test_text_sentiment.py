@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tikscope.errors import FileFormatError
-from tikscope.text import score_texts, shipped_model
+from tikscope.simulate.comments import write_comment
+from tikscope.simulate.vocabulary import COMMENT_TEMPLATES, SENTIMENTS
+from tikscope.text import SentimentModel, score_texts, shipped_model
 from tikscope.text.features import LAUGH, features
 from tikscope.text.labelled import read_split
 from tikscope.text.language import detect
+from tikscope.text.sentiment import SHARED
 
 # (text, label) per language: slang, emoji, laughter, and the questions creators get.
 SLANG: dict[str, list[tuple[str, str]]] = {
@@ -130,3 +135,51 @@ def test_labelled_data_errors_name_the_file_and_line(tmp_path: Path) -> None:
         read_split(tmp_path, "en", "val")
     with pytest.raises(FileFormatError, match="no such file"):
         read_split(tmp_path, "en", "train")
+
+
+def reference_logits(model: SentimentModel, texts: list[str], language: str | None) -> np.ndarray:
+    """Logits computed the plain way: every feature string of `features`, looked up one by one.
+
+    The fast path of `SentimentModel.logits` (n-gram ids cut by slices, cached per word) must
+    give exactly these numbers: the same features, counted in the same order, so the same sums.
+    """
+    key = language if language is not None and language in model.weights else SHARED
+    lexicon = model.lexicons.get(key)
+    out = np.tile(model.biases[key], (len(texts), 1))
+    for row, text in enumerate(texts):
+        found = Counter(model.index.get(name) for name in features(text, key or None, lexicon))
+        found.pop(None, None)
+        if not found:
+            continue
+        ids = np.asarray(list(found), dtype=np.int64)
+        values = (1 + np.log(np.asarray(list(found.values()), dtype=np.float32))) * model.idf[ids]
+        values /= np.sqrt(np.add.reduceat(values * values, [0]))
+        out[row] += np.add.reduceat(values[:, None] * model.weights[key][ids], [0], axis=0)[0]
+    return out
+
+
+def test_fast_logits_equal_the_plain_computation() -> None:
+    rng = np.random.default_rng(14)
+    texts = [text for examples in SLANG.values() for text, _ in examples]
+    texts += [
+        write_comment(language, sentiment, rng)
+        for language in COMMENT_TEMPLATES
+        for sentiment in SENTIMENTS
+        for _ in range(20)
+    ]
+    letters = list("abcdeéfghijklmnopqrstuvwxyzçãñüß'😂🔥 ")
+    texts += ["".join(rng.choice(letters, int(rng.integers(1, 60)))) for _ in range(200)]
+    texts += ["", " ", "a", "ab", "x" * 500, "antidisestablishmentarianism" * 3, "🔥", "?"]
+    texts += ["\\ud83d\\ude02 so good \\ud83d", "e\u0301té façade naïve"]
+    model = shipped_model()
+    for language in (*sorted(SLANG), None, "xx"):
+        model.cache.clear()
+        fast = model.logits(texts, language)
+        again = model.logits(texts, language)  # n-gram ids from the word cache
+        plain = reference_logits(model, texts, language)
+        assert np.array_equal(fast, plain), language
+        assert np.array_equal(again, plain), language
+    words = list(model.cache)
+    batched = [model.cache[word] for word in words]
+    model.cache.clear()
+    assert [model.gram_ids(word) for word in words] == batched
