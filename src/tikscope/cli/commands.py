@@ -181,13 +181,11 @@ def portfolio(
     db: Path, slug: str, start: date | None, end: date | None, last: int | None
 ) -> tuple[str, list[PortfolioLine]]:
     """A workspace's portfolio for a period (fitted to its first account's data) and a title."""
+    from tikscope.access import workspace_handles
     from tikscope.metrics.portfolio import portfolio as combine
 
     with open_store(db) as connection:
-        handles = [row[0] for row in connection.execute(
-            "SELECT a.handle FROM workspace_accounts wa JOIN workspaces w USING (workspace_id) "
-            "JOIN accounts a USING (account_id) WHERE w.slug = ? ORDER BY a.handle", [slug],
-        ).fetchall()]  # fmt: skip
+        handles = workspace_handles(connection, slug)
         if not handles:
             raise UsageError(f"workspace {slug!r} has no accounts (or does not exist)")
         chosen = choose_period(connection, find_account(connection, handles[0]), start, end, last)

@@ -326,9 +326,8 @@ def backtest(posts: list[Post]) -> tuple[Backtest, ...]:
         if len(known) < 4 * MIN_POSTS or not coming:
             continue
         hours = group_effects(known, "hour", lambda post: f"{post.local.hour:02d}:00")
-        good_hours = {e.feature for e in hours if e.posts >= MIN_POSTS and e.uplift > 0}
-        good_hours = set(sorted(good_hours, key=lambda h: -next(
-            e.uplift for e in hours if e.feature == h))[:3])  # fmt: skip
+        # `hours` comes best first: the 3 best tried often enough, with a positive effect.
+        good_hours = set([e.feature for e in hours if e.posts >= MIN_POSTS and e.uplift > 0][:3])
         frequent = {h for h, _ in Counter(f"{p.local.hour:02d}:00" for p in known).most_common(3)}
         features = feature_effects(known)
         good = {e.feature for e in features if e.flagged and e.uplift > 0}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from tikscope.errors import FileFormatError
 from tikscope.sources.files.common import Origin, SourceFile, file_problem
-from tikscope.sources.files.graphml import NAMESPACE_SEPARATOR, guarded
+from tikscope.sources.files.graphml import NAMESPACE_SEPARATOR, parse
 
 EDGE_TYPES = ("directed", "undirected", "mutual")
 NODE_PATH = ["gexf", "graph", "nodes", "node"]
@@ -133,12 +133,7 @@ def read_gexf_edges(source: SourceFile) -> GexfEdges:
     # NOTE: the encoding given here overrides the one the file declares: GEXF is read as UTF-8.
     parser = xml.parsers.expat.ParserCreate("utf-8", namespace_separator=NAMESPACE_SEPARATOR)
     reader = GexfReader(source, parser)
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.seen
-    parser.StartDoctypeDeclHandler = reader.refuse_doctype
-    parser.EntityDeclHandler = reader.refuse_doctype
-    guarded(parser, reader)
+    parse(parser, reader)
     if not reader.graphs:
         raise no_graph(source)
     return GexfEdges(reader.edges, reader.nodes, reader.undirected, reader.mutual)

@@ -34,6 +34,22 @@ class Fed(Protocol):
     event_at: int
 
 
+class XmlReader(Fed, Protocol):
+    """What `parse` wires to expat: a reader's element, text and DTD handlers."""
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        """An element opens."""
+
+    def end(self, *_arguments: object) -> None:
+        """An element closes."""
+
+    def seen(self, *_arguments: object) -> None:
+        """Text was read."""
+
+    def refuse_doctype(self, *_arguments: object) -> None:
+        """A document type declaration was read."""
+
+
 @dataclass
 class GraphmlReader:
     """Collects the edges of a GraphML document as expat reports its elements."""
@@ -87,6 +103,10 @@ class GraphmlReader:
         """Note where expat is: what it holds beyond this is one tag or text not yet complete."""
         self.event_at = self.parser.CurrentByteIndex
 
+    def end(self, *arguments: object) -> None:
+        """An element closes: only where the parser is matters."""
+        self.seen(*arguments)
+
     def refuse_doctype(self, *_arguments: object) -> None:
         """Stop at a document type declaration."""
         line = self.parser.CurrentLineNumber
@@ -128,10 +148,10 @@ def read_graphml_edges(source: SourceFile) -> list[tuple[str, str, Origin]]:
     return reader.edges
 
 
-def parse(parser: xml.parsers.expat.XMLParserType, reader: GraphmlReader) -> None:
+def parse(parser: xml.parsers.expat.XMLParserType, reader: XmlReader) -> None:
     """Run `reader` over its file: DTDs refused, errors named with the file and line."""
     parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.seen
+    parser.EndElementHandler = reader.end
     parser.CharacterDataHandler = reader.seen
     parser.StartDoctypeDeclHandler = reader.refuse_doctype
     parser.EntityDeclHandler = reader.refuse_doctype
