@@ -116,3 +116,18 @@ def test_too_few_posts_give_the_reason_instead_of_advice(tmp_path: Path) -> None
     found = fitted(db)
     assert found.reason is not None and "at least 20 are needed" in found.reason
     assert not found.backtests and not found.features
+
+
+def test_a_studio_only_store_is_told_what_would_give_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    studio = Path(__file__).parent / "fixtures" / "files" / "studio_en"
+    monkeypatch.setenv("TIKSCOPE_KEY_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.setenv("TIKSCOPE_NOW", "2026-05-03T08:00:00")
+    db = tmp_path / "store.duckdb"
+    assert main(["import", str(studio), "--db", str(db), "--account", "creator_one"]) == 0
+    capsys.readouterr()
+    assert main(["recommend", "--db", str(db), "--format", "json"]) == 0
+    reason = json.loads(capsys.readouterr().out)["reason"]
+    assert "one Studio Content export is not" in reason
+    assert reason.endswith("connect the Business API or the Display API and sync daily")

@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from tikscope.metrics.activity import WEEKDAYS
-from tikscope.metrics.missing import why_missing
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -163,7 +162,11 @@ def recommend(
         reason = (f"{len(posts)} posts with views {AGE_DAYS} days after publishing; at least "
                   f"{4 * MIN_POSTS} are needed")  # fmt: skip
         if not posts:
-            reason = why_missing(has_data=False, needs=("post_snapshots.views",)) or reason
+            reason = (
+                f"no post has views {AGE_DAYS} days after publishing in the store: that takes "
+                "its counters captured over time, which one Studio Content export is not; "
+                "connect the Business API or the Display API and sync daily"
+            )
         return Recommendations(len(posts), (), (), (), active, (), reason)
     return Recommendations(
         len(posts),
