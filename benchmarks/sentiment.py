@@ -32,7 +32,7 @@ import numpy as np
 from tikscope.text import score_texts, shipped_model
 from tikscope.text.features import word_grams
 from tikscope.text.labelled import LABELS, Labelled, read_split
-from tikscope.text.language import detect, detector_version
+from tikscope.text.language import detect, detect_many, detector_version
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from web_overview import machine
@@ -120,7 +120,7 @@ def speed(data: Path, repeat: int) -> None:
 
     for _ in range(repeat):
         timed("sentiment", lambda: score_texts(texts, languages))
-        timed("detection", lambda: [detect(text) for text in texts])
+        timed("detection", lambda: detect_many(texts))
         timed("both", lambda: score_texts(texts))
     total = len(texts) * repeat
     print(f"\n{len(texts):,} comments x {repeat} passes, one core, model {model.version}, "

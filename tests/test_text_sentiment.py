@@ -14,7 +14,7 @@ from tikscope.simulate.vocabulary import COMMENT_TEMPLATES, SENTIMENTS
 from tikscope.text import SentimentModel, score_texts, shipped_model
 from tikscope.text.features import LAUGH, features
 from tikscope.text.labelled import read_split
-from tikscope.text.language import detect
+from tikscope.text.language import batch_identifier, detect, detect_many, identifier
 from tikscope.text.sentiment import SHARED
 
 # (text, label) per language: slang, emoji, laughter, and the questions creators get.
@@ -183,3 +183,32 @@ def test_fast_logits_equal_the_plain_computation() -> None:
     batched = [model.cache[word] for word in words]
     model.cache.clear()
     assert [model.gram_ids(word) for word in words] == batched
+
+
+def test_batch_language_detection_gives_py3langids_own_answers() -> None:
+    """`detect_many` walks py3langid's automaton for all texts at once; answers must not move."""
+    rng = np.random.default_rng(7)
+    texts = [text for text, _ in LANGUAGES]
+    texts += [text for examples in SLANG.values() for text, _ in examples]
+    texts += [
+        write_comment(language, sentiment, rng)
+        for language in sorted(COMMENT_TEMPLATES)
+        for sentiment in SENTIMENTS
+        for _ in range(8)
+    ]
+    texts += [
+        "",
+        "a",
+        "x" * 700,
+        "long words here " * 200,
+        "Ünïcödé ÇÃO " * 40,
+        "\u00e9t\u00e9",
+        "AAAA BBBB",
+    ]
+    model = identifier()
+    batch = batch_identifier().classify_many(texts)
+    for text, (language, confidence) in zip(texts, batch, strict=True):
+        expected, expected_confidence = model.classify(text)
+        assert (language, round(confidence, 4)) == (expected, round(expected_confidence, 4)), text
+    assert detect_many(texts) == [detect(text) for text in texts]
+    assert detect_many([]) == []

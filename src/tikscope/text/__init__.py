@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tikscope.text.language import detect, detector_version
+from tikscope.text.language import detect_many, detector_version
 from tikscope.text.sentiment import LABELS, SentimentModel, shipped_model, shipped_version
 
 __all__ = ["LABELS", "Scored", "SentimentModel", "score_texts", "scorer_version", "shipped_model"]
@@ -38,7 +38,9 @@ def score_texts(
     """Language (detected where `languages` gives none) and sentiment of each text, in order."""
     model = model or shipped_model()
     known = languages if languages is not None else [None] * len(texts)
-    found = [language or detect(text) for text, language in zip(texts, known, strict=True)]
+    unknown = [position for position, language in enumerate(known) if not language]
+    detected = iter(detect_many([texts[position] for position in unknown]))
+    found = [language or next(detected) for language in known]
     groups: dict[str, list[int]] = {}
     for position, language in enumerate(found):
         groups.setdefault(language, []).append(position)

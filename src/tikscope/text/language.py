@@ -12,12 +12,14 @@ the sentiment lexicon that belongs to one language only ("amei", "geil") decides
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import version
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from tikscope.text.features import LEXICON, MENTION, URL
+from tikscope.text.langid_batch import BatchIdentifier
 
 UNDETERMINED = "und"
 CANDIDATE_CODES = (
@@ -54,20 +56,53 @@ def identifier() -> LanguageIdentifier:
     return loaded
 
 
+@cache
+def batch_identifier() -> BatchIdentifier:
+    """The same model as `identifier`, as arrays for scoring many texts at once."""
+    return BatchIdentifier.of(identifier())
+
+
 def detect(text: str) -> str:
     """An ISO 639-1 code for the language of `text`, or `und` when it has no words to go by."""
-    cleaned = URL.sub(" ", MENTION.sub(" ", text.lower()))
-    words = WORD.findall(cleaned)
+    return detect_many([text])[0]
+
+
+def detect_many(texts: Sequence[str]) -> list[str]:
+    """`detect` of each text, in order; the model scores them all in one batch."""
+    found: list[str | None] = []
+    asked: list[int] = []
+    words_of: list[list[str]] = []
+    for text in texts:
+        words = WORD.findall(URL.sub(" ", MENTION.sub(" ", text.lower())))
+        found.append(before_model(words))
+        if found[-1] is None:
+            asked.append(len(found) - 1)
+            words_of.append(words)
+    joined = [" ".join(words) for words in words_of]
+    guesses = batch_identifier().classify_many(joined) if len(joined) > 1 else None
+    if guesses is None:
+        guesses = [identifier().classify(text) for text in joined]
+    for position, words, (language, confidence) in zip(asked, words_of, guesses, strict=True):
+        found[position] = after_model(words, str(language), confidence)
+    return [language or UNDETERMINED for language in found]
+
+
+def before_model(words: list[str]) -> str | None:
+    """The language when the words decide it without the model: none, or laughter alone."""
     if not words:
         return UNDETERMINED
     if len(words) == 1:
         for pattern, language in LAUGHTER_LANGUAGE:
             if pattern.match(words[0]):
                 return language
-    language, confidence = identifier().classify(" ".join(words))
+    return None
+
+
+def after_model(words: list[str], language: str, confidence: float) -> str:
+    """The model's language, or a lexicon word of one language when the model is unsure."""
     if confidence >= UNSURE_BELOW:
-        return str(language)
+        return language
     hints = {OWN_WORDS[word] for word in words if word in OWN_WORDS} - {UNDETERMINED}
     if len(hints) == 1:
         return hints.pop()
-    return str(language)
+    return language
