@@ -13,6 +13,7 @@ from tikscope.cli import (
     access,
     analytics,
     audience,
+    comments,
     connect,
     dev,
     export,
@@ -179,6 +180,7 @@ rewards.register(app)
 recommend.register(app)
 spark.register(app)
 portfolio.register(app)
+comments.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

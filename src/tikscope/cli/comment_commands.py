@@ -1,0 +1,60 @@
+"""What `tikscope comments` does apart from parsing and printing: open the store, call metrics."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from tikscope.cli.commands import choose_period
+from tikscope.metrics.comment_views import (
+    ClusterComments,
+    CommentFilter,
+    CommentLine,
+    CommentSummary,
+    PostComments,
+    cluster_comments,
+    comment_summary,
+    period_comments,
+    post_comments,
+)
+from tikscope.metrics.query import find_account
+from tikscope.store.db import open_store
+
+
+def summary(
+    db: Path, handle: str | None, start: date | None, end: date | None, last: int | None
+) -> tuple[str, CommentSummary]:
+    """A title naming the account and period, and the period's comment summary."""
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        period = choose_period(connection, account, start, end, last).period
+        return f"@{account.handle}, {period}", comment_summary(connection, account, period)
+
+
+def listed(
+    db: Path, handle: str | None, start: date | None, end: date | None, last: int | None,
+    filters: CommentFilter,
+) -> tuple[str, int, tuple[CommentLine, ...]]:  # fmt: skip
+    """A title, how many of the period's comments pass the filters, and the newest of them."""
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        period = choose_period(connection, account, start, end, last).period
+        matching, lines = period_comments(connection, account, period, filters)
+    return f"@{account.handle}, {period}", matching, lines
+
+
+def post(db: Path, handle: str | None, post_id: str, filters: CommentFilter) -> PostComments:
+    """One post's comments, filtered."""
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        return post_comments(connection, account, post_id, filters)
+
+
+def clusters(
+    db: Path, handle: str | None, start: date | None, end: date | None, last: int | None
+) -> tuple[str, ClusterComments]:
+    """A title, and the comments of each audience cluster in the period."""
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        period = choose_period(connection, account, start, end, last).period
+        return f"@{account.handle}, {period}", cluster_comments(connection, account, period)
