@@ -96,12 +96,14 @@ def test_comments_page_and_api_never_show_an_author(
     client: httpx.Client, web_server: tuple[str, WebStore]
 ) -> None:
     with open_store(web_server[1].path) as connection:
-        authors = {row[0] for row in connection.execute("SELECT author_id FROM comments").fetchall()}
+        authors = {
+            row[0] for row in connection.execute("SELECT author_id FROM comments").fetchall()
+        }
     assert login(client, "vera").status_code == 303
     for query in ({}, {"days": "365"}, {"sentiment": "negative", "days": "365"}):
         page = client.get(f"{PAGE}?{urlencode(query)}").text
         api = client.get(f"{API}?{urlencode(query)}").text
-        assert "data-table=\"comments\"" in page
+        assert 'data-table="comments"' in page
         assert [author for author in authors if author in page or author in api] == []
 
 

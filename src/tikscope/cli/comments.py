@@ -143,6 +143,15 @@ def read_lines(path: Path) -> list[str]:
     return text.splitlines()
 
 
+def say(text: str) -> None:
+    """Print text with each of its lines wrapped to the terminal's width."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size().columns
+    typer.echo("\n".join(textwrap.fill(line, width) if line else "" for line in text.split("\n")))
+
+
 def percent(value: float | None) -> str | None:
     """A share as a percentage with one decimal, or None."""
     return None if value is None else f"{value:.1%}"
@@ -223,7 +232,7 @@ def print_summary(title: str, summary: CommentSummary, output: OutputFormat) -> 
         sys.stdout.write(rows_csv(post_csv_rows(summary.posts)))
         return
     counts = summary.counts
-    typer.echo(
+    say(
         f"{title}: {counts.comments:,} comments "
         f"({summary.previous.comments:,} in {summary.previous_period})"
     )
@@ -252,7 +261,7 @@ def print_summary(title: str, summary: CommentSummary, output: OutputFormat) -> 
         if themes:
             print_table(theme_rows(themes), title=f"Words of {name} comments (vs {other})")
         else:
-            typer.echo(f"\nNo word sets {name} comments apart from {other} ones in the period.")
+            say(f"\nNo word sets {name} comments apart from {other} ones in the period.")
     print_questions("Questions", summary.questions, output)
     print_alerts(summary.alerts)
     print_table(post_rows(summary.posts[:10]), title="Most commented posts")
@@ -261,7 +270,7 @@ def print_summary(title: str, summary: CommentSummary, output: OutputFormat) -> 
 def print_alerts(alerts: tuple[PostSentiment, ...]) -> None:
     """The posts whose negative share is far above the usual one, or a line saying none is."""
     if not alerts:
-        typer.echo("\nNo post has a negative share far above the account's usual one.")
+        say("\nNo post has a negative share far above the account's usual one.")
         return
     rows = [
         {
@@ -288,7 +297,7 @@ def print_questions(title: str, groups: tuple[QuestionGroup, ...], output: Outpu
         if groups:
             print_table(question_rows(groups), title=title)
         else:
-            typer.echo(f"\n{title}: none.")
+            say(f"\n{title}: none.")
     else:
         print_rows(rows, output)
 
@@ -304,14 +313,12 @@ def print_post(found: PostComments, output: OutputFormat, *, questions: bool) ->
     if output is OutputFormat.csv:
         sys.stdout.write(rows_csv(line_rows(found.comments)))
         return
-    typer.echo(f"Post {found.post_id}: {short(found.caption, 60)}")
-    typer.echo(
-        f"{found.counts.comments:,} comments; the account's others: {found.usual.comments:,}"
-    )
+    say(f"Post {found.post_id}: {short(found.caption, 60)}")
+    say(f"{found.counts.comments:,} comments; the account's others: {found.usual.comments:,}")
     rows = [
         {
             "sentiment": label,
-            "this post": percent(found.counts.share(label)),
+            "post": percent(found.counts.share(label)),
             "usual": percent(found.usual.share(label)),
         }
         for label in LABELS_ORDER
@@ -320,7 +327,7 @@ def print_post(found: PostComments, output: OutputFormat, *, questions: bool) ->
     alert = found.alert
     if alert is not None:
         verdict = "far above" if alert.raised else "not far above"
-        typer.echo(
+        say(
             f"Negative share {alert.share:.1%} of {alert.comments} comments, "
             f"{verdict} the usual {alert.usual:.1%} (h {alert.effect:.2f}, "
             f"p {alert.p_value:.1g})"
@@ -386,14 +393,14 @@ def print_clusters(title: str, found: ClusterComments, output: OutputFormat) -> 
         sys.stdout.write(rows_csv(rows))
         return
     if found.note:
-        typer.echo(f"{title}: {found.note}.")
+        say(f"{title}: {found.note}.")
     if rows:
         print_table(
             rows, title=f"{title}: comments per audience cluster (result {found.result_id})"
         )
-    typer.echo(
-        f"Clusters with fewer than {found.min_group_size} commenters are not shown "
-        f"({found.hidden_clusters}); comments by people in no cluster: {found.outside:,}."
+    say(
+        f"Not shown: {found.hidden_clusters} clusters with fewer than {found.min_group_size} "
+        f"commenters.\nComments by people in no cluster: {found.outside:,}."
     )
 
 

@@ -20,7 +20,7 @@ these those there any anyone someone get got use using much many long often
 hay tienes tiene puedo puedes es está esta son este esto usas usa lo la
 tem você voce vc pode posso é esse essa isso usa usou
 est-ce est ce tu vous peux peut as avez utilises cette ça ca il y
-gibt ist sind du hast kann kannst man ihr dieser diese das es
+gibt ist sind du hast kann kannst man ihr dieser diese das es den dem einen einem
 """
 QUESTION_STOP_WORDS = QUESTION_WORDS | frozenset(AUXILIARIES.split())
 """Words every kind of question uses; a question's theme is one of its other words."""
