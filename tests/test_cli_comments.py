@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.encoders import jsonable_encoder
 
+from tikscope.cli.demo import SAMPLE_LINES, next_commands, write_sample_texts
 from tikscope.cli.main import main
 from tikscope.metrics.comment_views import comment_summary
 from tikscope.metrics.periods import Period
@@ -162,3 +163,16 @@ def test_sentiment_refuses_a_missing_or_binary_file_clearly(
     assert (code, out) == (2, "")
     assert message.format(path=path) in err
     assert "Traceback" not in err
+
+
+def test_demo_sample_texts_get_one_label_each(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write_sample_texts(tmp_path)
+    commands = next_commands("tikscope", tmp_path / "tikscope.duckdb", tmp_path)
+    assert f"tikscope sentiment --input {path}   # one label a line" in commands
+    short = next_commands(".venv/bin/tikscope", Path("demo/tikscope.duckdb"), Path("demo"))
+    assert [len(c) < 80 for c in short if " comments " in c or " sentiment " in c] == [True] * 4
+    code, out, _ = run_cli(capsys, "sentiment", "--input", str(path))
+    assert code == 0
+    assert out.splitlines() == [item.sentiment for item in score_texts(SAMPLE_LINES)]
