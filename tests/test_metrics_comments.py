@@ -123,8 +123,8 @@ def test_negative_alert_is_raised_for_a_far_more_negative_post(
     assert (alert.comments, alert.negative, alert.share) == (12, 8, 8 / 12)
     assert alert.usual == pytest.approx(usual)
     assert alert.effect == pytest.approx(2 * math.asin(math.sqrt(8 / 12)) - 2 * math.asin(0.1**0.5))
-    # the upper tail is the smaller one; doubled (two-sided), times 2 posts tested (Bonferroni)
-    assert alert.p_value == pytest.approx(4 * fisher_upper_tail(8, 12, 11, 42))
+    # one-sided (the upper tail), times the 2 posts tested (Bonferroni)
+    assert alert.p_value == pytest.approx(2 * fisher_upper_tail(8, 12, 11, 42))
     assert alert.raised and alert.p_value < 0.01
     calm = posts[POST_B].alert
     assert calm is not None and calm.share == 2 / 20 and not calm.raised

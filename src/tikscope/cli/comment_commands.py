@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tikscope.cli.commands import choose_period
 from tikscope.metrics.comment_views import (
     ClusterComments,
     CommentFilter,
@@ -17,8 +17,24 @@ from tikscope.metrics.comment_views import (
     period_comments,
     post_comments,
 )
-from tikscope.metrics.query import find_account
+from tikscope.metrics.period_range import resolve_period
+from tikscope.metrics.periods import AskedPeriod, ChosenPeriod
+from tikscope.metrics.query import Account, find_account
 from tikscope.store.db import open_store
+
+if TYPE_CHECKING:
+    from tikscope.store.db import DuckDBPyConnection
+
+
+def choose_period(
+    connection: DuckDBPyConnection, account: Account, start: date | None, end: date | None,
+    last: int | None,
+) -> ChosenPeriod:  # fmt: skip
+    """The period from --from/--to or --last (default: the last 28 days with data), fitted.
+
+    The same as `commands.choose_period`, without importing what the other commands need.
+    """
+    return resolve_period(connection, account, AskedPeriod(days=last, start=start, end=end))
 
 
 def summary(

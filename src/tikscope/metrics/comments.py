@@ -14,6 +14,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from tikscope.audience.statistics import cohens_h, hypergeometric_p_values
+from tikscope.audience.statistics import cohens_h
 from tikscope.metrics.periods import Period
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ class NegativeAlert:
         share: negative / comments.
         usual: the negative share of the account's other comments (of all time).
         effect: Cohen's h of share against usual.
-        p_value: Fisher's exact test, two-sided, times the posts tested (Bonferroni), at most 1.
+        p_value: Fisher's exact test, one-sided (more negative than the other comments), times
+            the posts tested (Bonferroni), at most 1.
         raised: whether share > usual, effect >= `ALERT_EFFECT` and p_value <= `ALERT_LEVEL`.
     """
 
@@ -283,9 +285,9 @@ def negative_alerts(
     A post raises an alert when three things hold: its share is above the usual one; the
     difference is large (Cohen's h at least `ALERT_EFFECT`, whatever the sample size); and it is
     unlikely to be chance (Fisher's exact test of the post against the account's other comments,
-    Bonferroni-corrected for the posts tested, at most `ALERT_LEVEL`). Both are needed: with
-    thousands of comments a 2-point rise is "significant" but not worth a look, and with 10
-    comments a 40-point rise can be luck.
+    one-sided, Bonferroni-corrected for the posts tested, at most `ALERT_LEVEL`). Both are
+    needed: with thousands of comments a 2-point rise is "significant" but not worth a look,
+    and with 10 comments a 40-point rise can be luck.
     """
     tested = {
         post: counts for post, counts in posts.items() if counts.comments >= ALERT_MIN_COMMENTS
@@ -293,20 +295,18 @@ def negative_alerts(
     if not tested or not overall.comments:
         return {}
     names = list(tested)
-    hits = np.array([[tested[name].negative] for name in names], dtype=np.float64)
+    hits = np.array([tested[name].negative for name in names], dtype=np.float64)
     sizes = np.array([tested[name].comments for name in names], dtype=np.float64)
-    p_values = hypergeometric_p_values(
-        hits, sizes, np.array([overall.negative]), float(overall.comments)
-    )[:, 0]
-    rest = np.maximum(overall.comments - sizes, 1)
-    usual = (overall.negative - hits[:, 0]) / rest
-    shares = hits[:, 0] / sizes
+    tails = [upper_tail(tested[name].negative, tested[name].comments, overall.negative,
+                        overall.comments) for name in names]  # fmt: skip
+    usual = (overall.negative - hits) / np.maximum(overall.comments - sizes, 1)
+    shares = hits / sizes
     effects = cohens_h(shares, usual)
-    adjusted = np.minimum(1.0, p_values * len(names))
+    adjusted = np.minimum(1.0, np.array(tails) * len(names))
     return {
         name: NegativeAlert(
             comments=int(sizes[i]),
-            negative=int(hits[i, 0]),
+            negative=int(hits[i]),
             share=float(shares[i]),
             usual=float(usual[i]),
             effect=float(effects[i]),
@@ -317,3 +317,21 @@ def negative_alerts(
         )
         for i, name in enumerate(names)
     }
+
+
+def upper_tail(hits: int, draws: int, successes: int, population: int) -> float:
+    """P(X >= hits) for X hypergeometric: `draws` taken from `population` holding `successes`.
+
+    The one-sided p-value of Fisher's exact test that a post's `draws` comments hold `hits`
+    negative ones or more, when the account's `population` comments hold `successes`. Summed
+    term by term in logarithms (`math.lgamma`): scipy.stats would cost seconds to import.
+    """
+    low, high = max(hits, 0, draws - (population - successes)), min(draws, successes)
+
+    def log_choose(n: int, k: int) -> float:
+        return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+    whole = log_choose(population, draws)
+    terms = (log_choose(successes, x) + log_choose(population - successes, draws - x) - whole
+             for x in range(low, high + 1))  # fmt: skip
+    return min(1.0, sum(math.exp(term) for term in terms))
