@@ -176,3 +176,35 @@ def test_demo_sample_texts_get_one_label_each(
     code, out, _ = run_cli(capsys, "sentiment", "--input", str(path))
     assert code == 0
     assert out.splitlines() == [item.sentiment for item in score_texts(SAMPLE_LINES)]
+
+
+def test_report_account_comments_section_shows_the_summary(
+    capsys: pytest.CaptureFixture[str], simulated_db: Path, tmp_path: Path
+) -> None:
+    import re
+    from html import unescape
+
+    out = tmp_path / "report"
+    code, _, _ = run_cli(capsys, "report", "account", "--db", str(simulated_db), "--last", "28",
+                         "--out", str(out))  # fmt: skip
+    assert code == 0
+    page = unescape((out / "index.html").read_text("utf-8"))
+    table = page.split('data-table="comment_sentiment"')[1].split("</table>")[0]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in table.split("<tr>")[2:]]
+    with open_store(simulated_db) as connection:
+        summary = comment_summary(connection, find_account(connection, None), LAST_28)
+    expected = [
+        [c.label, f"{c.share:.1%}", f"{c.previous:.1%}", f"{100 * c.change:+.1f} pts"]
+        for c in summary.changes
+        if c.share is not None and c.previous is not None and c.change is not None
+    ]
+    assert cells == expected and len(expected) == 3
+    for name in ("comment_trend", "comment_questions", "comment_posts"):
+        assert f'data-table="{name}"' in page
+    authors = {row[0] for row in connection_authors(simulated_db)}
+    assert [author for author in authors if author in page] == []
+
+
+def connection_authors(path: Path) -> list[tuple[str]]:
+    with open_store(path) as connection:
+        return connection.execute("SELECT DISTINCT author_id FROM comments").fetchall()
