@@ -60,10 +60,14 @@ def comments(
         ),
     ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", metavar="CODE", help="List comments in it only.")
+        str | None,
+        typer.Option(
+            "--language", metavar="CODE", help="List only comments in this language (en, es...)."
+        ),
     ] = None,
     theme: Annotated[
-        str | None, typer.Option("--theme", metavar="WORD", help="List comments using it only.")
+        str | None,
+        typer.Option("--theme", metavar="WORD", help="List only comments using this word."),
     ] = None,
     questions: Annotated[
         bool, typer.Option("--questions", help="The questions, grouped by theme.")
@@ -72,8 +76,8 @@ def comments(
 ) -> None:
     """What the comments say: sentiment, its trend, themes, questions and alerts.
 
-    Without options, the period's summary (default: the last 28 days with data). Commenters
-    are never named or counted one by one: the text of a comment is shown, never its author.
+    Without options: the period's summary (default: the last 28 days with data).
+    A comment's text is shown, never its author; no commenter is counted.
     """
     from tikscope.cli import comment_commands as run
     from tikscope.metrics.comment_views import CommentFilter
