@@ -128,14 +128,14 @@ def test_comments_unknown_post_and_sentiment_are_clear_errors(
 
 
 LINES = ["this is fire 🔥", "im dead 💀😭", "Terrible advice, my plant died", "", "não gostei",
-         "where is this from?"]  # fmt: skip
+         "where is this from?\u2028really?"]  # fmt: skip
 
 
 def test_sentiment_prints_one_label_per_line_in_order(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     source = tmp_path / "texts.txt"
-    source.write_text("\n".join(LINES) + "\n", "utf-8")
+    source.write_bytes(("\r\n".join(LINES) + "\r\n").encode("utf-8"))
     code, out, err = run_cli(capsys, "sentiment", "--input", str(source))
     assert (code, err) == (0, "")
     assert out.splitlines() == [item.sentiment for item in score_texts(LINES)]

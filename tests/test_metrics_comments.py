@@ -20,6 +20,7 @@ import pyarrow as pa
 import pytest
 
 from factories import ACCOUNT, account_table, make_batch, posts_table
+from tikscope.metrics.comment_clusters import cluster_comments
 from tikscope.metrics.comment_themes import (
     COMMENT_PRIOR_SIZE,
     QuestionGroup,
@@ -28,7 +29,6 @@ from tikscope.metrics.comment_themes import (
 )
 from tikscope.metrics.comment_views import (
     CommentFilter,
-    cluster_comments,
     comment_summary,
     post_comments,
 )
@@ -219,5 +219,9 @@ def test_cluster_comments_shows_only_clusters_of_ten_commenters(
     found = cluster_comments(store, account, PERIOD)
     assert (found.result_id, found.min_group_size, found.hidden_clusters) == (1, 10, 1)
     assert [cluster.cluster for cluster in found.clusters] == [0]
-    assert found.clusters[0].counts == SentimentCounts(10, 7, 2, 1)  # fan0..fan9 of post A
-    assert found.outside == 32 - 19
+    shown = found.clusters[0]
+    assert shown.counts == SentimentCounts(10, 7, 2, 1)  # fan0..fan9 of post A
+    assert shown.previous is None  # nobody of cluster 0 commented in the previous period
+    assert [change.previous for change in shown.changes] == [None, None, None]
+    # cluster 1 (fan10..fan18, 9 commenters) is hidden: its comments count as outside
+    assert found.outside == 32 - 10

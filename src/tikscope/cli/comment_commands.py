@@ -6,13 +6,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tikscope.metrics.comment_clusters import ClusterComments, cluster_comments
 from tikscope.metrics.comment_views import (
-    ClusterComments,
     CommentFilter,
     CommentLine,
     CommentSummary,
     PostComments,
-    cluster_comments,
     comment_summary,
     period_comments,
     post_comments,

@@ -1,12 +1,10 @@
-"""`tikscope comments` (what the comments say) and `tikscope sentiment` (label any texts)."""
+"""`tikscope comments`: what the comments say, per period, post and audience cluster."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,21 +17,22 @@ from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
 
 if TYPE_CHECKING:
+    from tikscope.metrics.comment_clusters import ClusterComments
     from tikscope.metrics.comment_themes import QuestionGroup, Theme
     from tikscope.metrics.comment_views import (
-        ClusterComments,
         CommentLine,
         CommentSummary,
         PostComments,
     )
     from tikscope.metrics.comments import PostSentiment, ShareChange
 
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 TEXT_WIDTH = 50
 
 
 def register(app: typer.Typer) -> None:
-    """Add `comments` and `sentiment` to the app."""
+    """Add `comments` and `sentiment` (cli/sentiment.py) to the app."""
+    from tikscope.cli.sentiment import sentiment
+
     app.command("comments")(comments)
     app.command("sentiment")(sentiment)
 
@@ -101,50 +100,6 @@ def comments(
     else:
         title, summary = run.summary(db, account, start, end, last)
         print_summary(title, summary, output)
-
-
-def sentiment(
-    input_file: Annotated[
-        Path, typer.Option("--input", metavar="FILE", help="UTF-8 text, one text per line.")
-    ],
-    language: Annotated[
-        str | None,
-        typer.Option(
-            "--language",
-            metavar="CODE",
-            help="The texts' language (en, es, pt, fr, de...); detected per line if not given.",
-        ),
-    ] = None,
-) -> None:
-    """Label texts: one label (negative, neutral or positive) per input line, in order."""
-    from tikscope.text import score_texts
-
-    if language is not None and not LANGUAGE_CODE.fullmatch(language):
-        raise UsageError(f"--language: {language!r} is not a language code like en or pt")
-    lines = read_lines(input_file)
-    scored = score_texts(lines, [language] * len(lines) if language else None)
-    sys.stdout.write("".join(f"{item.sentiment}\n" for item in scored))
-
-
-def read_lines(path: Path) -> list[str]:
-    """The file's lines (without their line ends); a clear error for a missing or binary file."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"--input: {path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"--input: {path}: is a folder, not a file") from None
-    except OSError as error:
-        raise UsageError(f"--input: {path}: {error.strerror or error}") from None
-    if b"\0" in data:
-        line = data[: data.index(b"\0")].count(b"\n") + 1
-        raise UsageError(f"--input: {path}, line {line}: a NUL byte: this is not a text file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise UsageError(f"--input: {path}, line {line}: not UTF-8 text") from None
-    return text.splitlines()
 
 
 def say(text: str) -> None:
@@ -404,7 +359,7 @@ def print_clusters(title: str, found: ClusterComments, output: OutputFormat) -> 
         )
     say(
         f"Not shown: {found.hidden_clusters} clusters with fewer than {found.min_group_size} "
-        f"commenters.\nComments by people in no cluster: {found.outside:,}."
+        f"commenters.\nComments by people in no cluster shown: {found.outside:,}."
     )
 
 
