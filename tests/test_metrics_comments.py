@@ -20,6 +20,7 @@ import pyarrow as pa
 import pytest
 
 from factories import ACCOUNT, account_table, make_batch, posts_table
+from tikscope.errors import UsageError
 from tikscope.metrics.comment_clusters import cluster_comments
 from tikscope.metrics.comment_themes import (
     COMMENT_PRIOR_SIZE,
@@ -30,6 +31,7 @@ from tikscope.metrics.comment_themes import (
 from tikscope.metrics.comment_views import (
     CommentFilter,
     comment_summary,
+    period_comments,
     post_comments,
 )
 from tikscope.metrics.comments import SentimentCounts, ShareChange, TrendPoint
@@ -142,6 +144,21 @@ def test_post_comments_filters_and_compares_with_the_account(
     assert found.comments[-1].text == "negative words 11"  # the oldest: 05-03 23:30 UTC
 
 
+def test_period_comments_filter_by_theme_word_and_questions(
+    small_store: tuple[DuckDBPyConnection, Account],
+) -> None:
+    store, account = small_store
+    store.execute("UPDATE comments SET text = 'where is the pot from?' WHERE comment_id = 'c12'")
+    matching, lines = period_comments(store, account, PERIOD, CommentFilter(theme="POT"))
+    assert (matching, [line.text for line in lines]) == (1, ["where is the pot from?"])
+    matching, _ = period_comments(store, account, PERIOD, CommentFilter(questions=True))
+    assert matching == 1
+    # "words" is in every generated text: the 32 of the period, but for c12 rewritten above
+    assert period_comments(store, account, PERIOD, CommentFilter(theme="words"))[0] == 31
+    with pytest.raises(UsageError, match="unknown sentiment 'sad'"):
+        CommentFilter(sentiment="sad")
+
+
 def test_sentiment_themes_match_the_log_odds_z_written_out() -> None:
     texts = ["love this pot"] * 30 + ["pot arrived broken"] * 20 + ["nice pot"] * 10
     labels = ["positive"] * 30 + ["negative"] * 20 + ["positive"] * 10
@@ -214,6 +231,9 @@ def test_cluster_comments_shows_only_clusters_of_ten_commenters(
     small_store: tuple[DuckDBPyConnection, Account],
 ) -> None:
     store, account = small_store
+    none = cluster_comments(store, account, PERIOD)
+    assert (none.result_id, none.clusters) == (None, ())
+    assert none.note == "no saved audience clusters: run `tikscope audience report` first"
     # fan0..fan11 wrote post A's comments (fan11 the one at 23:30 UTC), fan12..fan31 post B's
     add_clusters(store, {0: 10, 1: 9})
     found = cluster_comments(store, account, PERIOD)
