@@ -21,7 +21,7 @@ from tikscope.metrics.registry import METRICS, POST_COLUMNS, metric_sections
 from tikscope.metrics.run import metric_report
 from tikscope.reports.account import write_account_report
 from tikscope.reports.model import POSTS_SECTION
-from tikscope.reports.sections import section_title
+from tikscope.reports.sections import COMMENTS, section_title
 from tikscope.simulate.config import AccountType, SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
@@ -180,9 +180,9 @@ def test_report_account_has_every_section_and_metric(reports: dict[str, Report],
     report = reports[kind]
     assert report.parsed.headings == [
         "Community", "Account", "Posts viewed in the period", "Posts published in the period",
-        "List of posts", "Studio-style views",
+        "List of posts", "Studio-style views", "Comments",
     ]  # fmt: skip
-    assert {section_title(section) for section in (*metric_sections(), POSTS_SECTION)} == set(
+    assert {section_title(s) for s in (*metric_sections(), POSTS_SECTION, COMMENTS)} == set(
         report.parsed.headings
     )
     for metric in METRICS:

@@ -43,6 +43,22 @@ def demo_lines(overview: dict[str, Any], account: dict[str, Any]) -> list[str]:
     ]
 
 
+SAMPLE_TEXTS = "comments.txt"
+SAMPLE_LINES = (
+    "this is fire 🔥", "im dead 💀😭", "where is this pot from?", "my order arrived broken",
+    "jajaja me encanta", "qué tierra usas?", "amei demais", "não gostei", "kkkk",
+    "trop bien merci", "c'est nul", "wie süß!", "leider kaputt angekommen",
+)  # fmt: skip
+"""Texts `tikscope demo` leaves in its folder, for `tikscope sentiment --input`."""
+
+
+def write_sample_texts(directory: Path) -> Path:
+    """Write `SAMPLE_TEXTS` (one comment a line) into the demo folder; return its path."""
+    path = directory / SAMPLE_TEXTS
+    path.write_text("".join(f"{line}\n" for line in SAMPLE_LINES), "utf-8")
+    return path
+
+
 def next_commands(program: str, db: Path, directory: Path) -> list[str]:
     """Commands to try on the demo store; everything they write goes into the demo folder."""
     store = f"--db {shlex.quote(str(db))}"
@@ -63,6 +79,10 @@ def next_commands(program: str, db: Path, directory: Path) -> list[str]:
         f"--out {inside('audience-6')}",
         f"{program} recommend {store}   # advice only where a backtest proves it",
         f"{program} rewards {store} --last 60",
+        f"{program} comments {store}",
+        f"{program} comments {store} --questions",
+        f"{program} comments {store} --sentiment negative",
+        f"{program} sentiment --input {inside(SAMPLE_TEXTS)}   # one label a line",
         f"{program} export parquet {store} --out {inside('parquet')}",
         f"{program} simulate {store} --account-type personal --handle my_personal --members 2000",
         f"{program} serve {store}   # the web app; its first start prints the admin password",

@@ -13,6 +13,7 @@ from tikscope.cli import (
     access,
     analytics,
     audience,
+    comments,
     connect,
     dev,
     export,
@@ -110,10 +111,11 @@ def demo(
 ) -> None:
     """Build the demo workspace: a simulated business account, and show what is in it."""
     from tikscope.cli import commands
-    from tikscope.cli.demo import print_demo_summary, program_name
+    from tikscope.cli.demo import print_demo_summary, program_name, write_sample_texts
 
     db = directory / "tikscope.duckdb"
     commands.simulate(db, commands.demo_config(seed, yesterday()))
+    write_sample_texts(directory)
     overview, account = commands.demo_facts(db)
     print_demo_summary(overview, account, db=db, program=program_name())
     page = commands.write_demo_report(db, directory)
@@ -179,6 +181,7 @@ rewards.register(app)
 recommend.register(app)
 spark.register(app)
 portfolio.register(app)
+comments.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

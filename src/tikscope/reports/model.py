@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics import studio
 from tikscope.metrics.activity import ActiveHour, TimeZoneUsed, local_heatmap
+from tikscope.metrics.comment_views import CommentSummary, comment_summary
+from tikscope.metrics.model import PostColumn
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, last_day
 from tikscope.metrics.registry import ACCOUNT, COMMUNITY, POST_COLUMNS, PUBLISHED, STUDIO, VIEWED
@@ -25,7 +27,8 @@ from tikscope.metrics.sections import (
 )
 from tikscope.reports import account_specs as specs
 from tikscope.reports.chart_spec import ChartSpec
-from tikscope.reports.sections import POSTS, SECTIONS, SECTIONS_BY_KEY
+from tikscope.reports.comments import comment_tables
+from tikscope.reports.sections import COMMENTS, POSTS, SECTIONS, SECTIONS_BY_KEY
 from tikscope.reports.tables import Table, posts_table
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ class AccountReportData:
         top_posts: the posts that gained the most views in the period.
         traffic_sources: share of the period's views by source.
         territories: top countries of the period's viewers.
+        comments: what the period's comments say.
         generated_at: when the report was made (UTC).
     """
 
@@ -75,6 +79,7 @@ class AccountReportData:
     top_posts: list[Row]
     traffic_sources: dict[str, float | None]
     territories: list[studio.Territory]
+    comments: CommentSummary
     generated_at: datetime
 
     def section_lines(self, section: str) -> list[MetricLine]:
@@ -133,6 +138,7 @@ def gather_account_report(
         top_posts=studio.top_posts(connection, account, period),
         traffic_sources=studio.traffic_sources(connection, account, period),
         territories=studio.viewer_territories(connection, account, period),
+        comments=comment_summary(connection, account, period),
         generated_at=datetime.now(UTC).replace(microsecond=0),
     )
 
@@ -173,10 +179,19 @@ def page_sections(data: AccountReportData) -> tuple[PageSection, ...]:
             lines=() if section.key == POSTS else tuple(data.section_lines(section.key)),
             cards=tuple(data.line(name) for name in section.cards),
             charts=charts.get(section.key, ()),
-            tables=(posts_table(data.posts, shown),) if section.key == POSTS else (),
+            tables=section_tables(data, section.key, shown),
         )
         for section in SECTIONS
     )  # fmt: skip
+
+
+def section_tables(data: AccountReportData, key: str, shown: list[PostColumn]) -> tuple[Table, ...]:
+    """The tables of one section: the list of posts, or the comments' tables."""
+    if key == POSTS:
+        return (posts_table(data.posts, shown),)
+    if key == COMMENTS:
+        return comment_tables(data.comments)
+    return ()
 
 
 def section_order() -> list[str]:

@@ -15,6 +15,7 @@ from tikscope.metrics.model import Metric
 from tikscope.metrics.registry import ACCOUNT, COMMUNITY, PUBLISHED, STUDIO, VIEWED
 
 POSTS = "posts"
+COMMENTS = "comments"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,7 +28,7 @@ class Section:
         intro: what it shows, in one sentence.
         cards: metrics shown as cards at its top, in order.
         tables: the composite tables it shows (`series`, `demographics`, `activity`, `posts`,
-            `top_posts`, `traffic_sources`, `territories`).
+            `top_posts`, `traffic_sources`, `territories`, `comments`).
     """
 
     key: str
@@ -72,6 +73,14 @@ SECTIONS: tuple[Section, ...] = (
         intro="The views of TikTok Studio's analytics: daily overview, when followers are "
         "active, where views come from, and which posts were watched most.",
         tables=("series", "activity", "traffic_sources", "territories", "top_posts"),
+    ),
+    Section(
+        key=COMMENTS, title="Comments",
+        intro="What people said in the period's comments (the account's replies left out): "
+        "sentiment against the previous period, its trend, the words that set positive and "
+        "negative comments apart, questions, and posts whose negative share is far above the "
+        "usual one. No commenter is named or counted.",
+        tables=("comments",),
     ),
 )  # fmt: skip
 

@@ -61,7 +61,9 @@ class AccountView:
 
 ACCOUNT_VIEWS: list[AccountView] = []
 # NOTE: the navigation's order, whichever module happens to be imported first.
-NAVIGATION = ("overview", "community", "content", "posts", "activity", "audience")
+NAVIGATION = (
+    "overview", "community", "content", "posts", "comments", "activity", "audience",
+)  # fmt: skip
 
 
 def account_view(router: APIRouter, view: AccountView) -> None:
