@@ -63,6 +63,7 @@ def next_commands(program: str, db: Path, directory: Path) -> list[str]:
         f"--out {inside('audience-6')}",
         f"{program} recommend {store}   # advice only where a backtest proves it",
         f"{program} rewards {store} --last 60",
+        f"{program} report media-kit {store} --out {inside('kit')}",
         f"{program} export parquet {store} --out {inside('parquet')}",
         f"{program} simulate {store} --account-type personal --handle my_personal --members 2000",
         f"{program} serve {store}   # the web app; its first start prints the admin password",

@@ -319,8 +319,8 @@ def media_kit_fragment(kit: MediaKit) -> str:
 
 
 def media_kit_css() -> str:
-    """The media kit's stylesheet, for a page that shows `media_kit_fragment`."""
-    return render_page("media_kit.css", {})
+    """The media kit's stylesheets (paper and screen), for a page that shows the fragment."""
+    return render_page("media_kit.css", {}) + render_page("media_kit_screen.css", {})
 
 
 def write_media_kit(kit: MediaKit, out_dir: Path) -> tuple[Path, Path]:

@@ -15,6 +15,9 @@ from tikscope.reports.html import template_environment
 
 if TYPE_CHECKING:
     import jinja2
+    from markupsafe import Markup
+
+    from tikscope.reports.media_kit import MediaKit
 
 # NOTE: no inline script may run: figures travel as JSON data blocks that static/app.js draws.
 CONTENT_SECURITY_POLICY = (
@@ -28,7 +31,17 @@ def environment() -> jinja2.Environment:
     """The template environment of `web/templates` (built once)."""
     loaded = template_environment("tikscope.web")
     loaded.filters["as_json"] = as_json
+    loaded.globals["media_kit_parts"] = media_kit_markup
     return loaded
+
+
+def media_kit_markup(kit: MediaKit) -> tuple[Markup, Markup]:
+    """The media kit's HTML fragment and stylesheet, as the files show them (already escaped)."""
+    from markupsafe import Markup
+
+    from tikscope.reports.media_kit import media_kit_css, media_kit_fragment
+
+    return Markup(media_kit_fragment(kit)), Markup(media_kit_css())
 
 
 # NOTE: a page's data holds typed metric lines; JSON gives each as every output does.

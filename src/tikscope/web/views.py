@@ -61,7 +61,10 @@ class AccountView:
 
 ACCOUNT_VIEWS: list[AccountView] = []
 # NOTE: the navigation's order, whichever module happens to be imported first.
-NAVIGATION = ("overview", "community", "content", "posts", "activity", "audience")
+NAVIGATION = (
+    "overview", "community", "content", "posts", "activity", "audience", "recommendations",
+    "rewards", "media-kit",
+)  # fmt: skip
 
 
 def account_view(router: APIRouter, view: AccountView) -> None:
