@@ -184,3 +184,25 @@ def test_pdf_never_fetches_from_the_network(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
     assert "Plants 🌵 #1" in text
+
+
+def test_media_kit_of_a_studio_only_creator_uses_what_studio_gave(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "studio.duckdb"
+    studio = Path(__file__).parent / "fixtures" / "files" / "studio_en"
+    assert main(["import", str(studio), "--db", str(db), "--account", "creator_one"]) == 0
+    capsys.readouterr()
+    with open_store(db) as connection:
+        account = find_account(connection, "creator_one")
+        kit = gather_media_kit(connection, account, Period(date(2026, 4, 4), date(2026, 5, 1)))
+    # Two posts in the Content export: 48,210 and 15,000 views.
+    assert (kit.recent_posts, kit.number("average_views").value) == (2, (48_210 + 15_000) / 2)
+    assert kit.number("median_views").value == 31_605
+    assert kit.number("posting_frequency").note == "1 post in 28 days"
+    parts = {part.key: part for part in kit.audience}
+    assert [(s.value, s.share) for s in parts["gender"].shares] == [
+        ("female", 0.55), ("male", 0.41), ("other", 0.04)]  # fmt: skip
+    assert parts["age"].missing == "not in the store: connect the Business API"
+    # The Followers export is dated the day it was downloaded, after the period.
+    assert (kit.audience_note or "").startswith("no snapshot up to the period's end: the first")

@@ -133,6 +133,7 @@ class MediaKit:
         recent_posts: how many posts the "last posts" numbers are over (at most 30).
         audience: followers by gender, age and country, then viewers by territory.
         audience_as_of: the day of the followers' snapshot used; None without one.
+        audience_note: why that snapshot is not of the period (the first one after it); or None.
         clusters: the newest saved clustering's clusters; empty with `clusters_missing` saying why.
         top_posts: the most viewed of the last posts, with caption, link and publish time.
         notes: the period's data-quality notes.
@@ -145,6 +146,7 @@ class MediaKit:
     recent_posts: int
     audience: tuple[AudiencePart, ...]
     audience_as_of: Any
+    audience_note: str | None
     clusters: tuple[KitCluster, ...]
     clusters_missing: str | None
     top_posts: tuple[Row, ...]
@@ -169,7 +171,7 @@ def gather_media_kit(connection: DuckDBPyConnection, account: Account, period: P
         numbers=kit_numbers(lines, by_followers, recent, period),
         recent_posts=len(recent),
         audience=audience_parts(people, viewer_territories(connection, account, period)),
-        audience_as_of=people.get("snapshot_date"),
+        audience_as_of=people.get("snapshot_date"), audience_note=people.get("note"),
         clusters=clusters, clusters_missing=clusters_missing,
         top_posts=tuple(sorted(recent, key=lambda post: -(post["views"] or 0))[:TOP_POSTS]),
         notes=tuple(notes),
@@ -255,7 +257,8 @@ def posting_frequency(published: MetricLine, period: Period) -> KitNumber:
     value = None if published.value is None else published.value / period.days * 7
     note = None
     if published.value is not None:
-        note = f"{published.value:,.0f} posts in {period.days} days"
+        count = round(published.value)
+        note = f"{count:,} post{'' if count == 1 else 's'} in {period.days} days"
     return KitNumber("posting_frequency", "Posting frequency", value, Unit.RATE, "posts a week",
                      "posts published in the period ÷ days in the period × 7", published.missing,
                      note)  # fmt: skip
