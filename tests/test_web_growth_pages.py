@@ -4,6 +4,7 @@ each page in chromium at desktop and phone widths."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -25,6 +26,7 @@ from tikscope.metrics.rewards import PROGRAMS, PROMISE, earnings, eligibility
 from tikscope.reports.advice import NO_FEATURES, NO_HOURS
 from tikscope.reports.media_kit import gather_media_kit
 from tikscope.store.db import open_store
+from tikscope.web.render import encode_json
 from web_support import WebStore, bearer, login
 
 ACCOUNT = "/workspaces/agency/accounts/casa_verde_demo"
@@ -92,11 +94,20 @@ def test_media_kit_api_is_the_media_kit_of_the_period(
 ) -> None:
     _, store = web_server
     data = fetch(client, store, f"{ACCOUNT}/media-kit")["media_kit"]
-    expected = direct(store, lambda connection, account:
-                      gather_media_kit(connection, account, PERIOD))  # fmt: skip
+    with open_store(store.path) as connection:
+        kit = gather_media_kit(connection, find_account(connection, "casa_verde_demo"), PERIOD)
+    expected = json.loads(encode_json(kit))
     assert {key: value for key, value in data.items() if key != "generated_at"} == {
         key: value for key, value in expected.items() if key != "generated_at"}  # fmt: skip
+    assert data["numbers"][4] == {
+        "key": "engagement_by_views", "label": "Engagement rate by views",
+        "value": kit.number("engagement_by_views").value, "shown": "7.93 per 100 views",
+        "per": "per 100 views",
+        "formula": "engagement = mean over posts of (likes + comments + shares) / views × 100",
+        "missing": None, "note": None,
+    }  # fmt: skip
     assert [number["value"] for number in data["numbers"]][:2] == [1500, 64]
+    assert data["numbers"][7]["shown"] == "2.25 posts a week"
 
 
 def test_media_kit_downloads_are_the_pdf_and_html_of_the_page(

@@ -11,7 +11,7 @@ audience clustering, when there is one.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ from tikscope.metrics.model import Unit
 from tikscope.metrics.period_range import held_days
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
-from tikscope.metrics.run import MetricLine, metric_lines
+from tikscope.metrics.run import Json, MetricLine, metric_lines, plain_number
 from tikscope.metrics.sections import demographics, post_list
 from tikscope.metrics.studio import Territory, viewer_territories
 from tikscope.reports.html import format_value, render_page
@@ -79,6 +79,13 @@ class KitNumber:
         """The value as every output writes it ("7.38 per 100 views"); a dash when missing."""
         text = format_value(self.value, self.unit)
         return f"{text} {self.per}" if self.per and self.value is not None else text
+
+    def as_json(self) -> dict[str, Json]:
+        """The number as the JSON twin gives it: what it counts is `per`, not the unit's name."""
+        return {"key": self.key, "label": self.label,
+                "value": plain_number(self.value, self.unit), "shown": self.shown,
+                "per": self.per, "formula": self.formula, "missing": self.missing,
+                "note": self.note}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,10 @@ class MediaKit:
     def number(self, key: str) -> KitNumber:
         """The number named `key`."""
         return next(number for number in self.numbers if number.key == key)
+
+    def as_json(self) -> dict[str, Any]:
+        """The kit as the JSON twin gives it (numbers as `KitNumber.as_json`)."""
+        return asdict(self) | {"numbers": [number.as_json() for number in self.numbers]}
 
 
 def gather_media_kit(connection: DuckDBPyConnection, account: Account, period: Period) -> MediaKit:

@@ -12,12 +12,11 @@ from fastapi.responses import HTMLResponse
 
 from tikscope.metrics.run import MetricLine
 from tikscope.reports.html import template_environment
+from tikscope.reports.media_kit import MediaKit
 
 if TYPE_CHECKING:
     import jinja2
     from markupsafe import Markup
-
-    from tikscope.reports.media_kit import MediaKit
 
 # NOTE: no inline script may run: figures travel as JSON data blocks that static/app.js draws.
 CONTENT_SECURITY_POLICY = (
@@ -45,7 +44,12 @@ def media_kit_markup(kit: MediaKit) -> tuple[Markup, Markup]:
 
 
 # NOTE: a page's data holds typed metric lines; JSON gives each as every output does.
-ENCODERS: dict[Any, Any] = {MetricLine: MetricLine.as_json}
+# NOTE: what a custom encoder returns is sent as it is: a kit's dates and nested values are
+# encoded again.
+ENCODERS: dict[Any, Any] = {
+    MetricLine: MetricLine.as_json,
+    MediaKit: lambda kit: jsonable_encoder(kit.as_json()),
+}
 
 
 def encode_json(value: Any) -> bytes:
