@@ -8,11 +8,15 @@ through fontconfig: DejaVu for text and Noto Color Emoji for emoji, which
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from tikscope.errors import TikscopeError
 
+# NOTE: one PDF at a time per process: fontconfig and Pango, under WeasyPrint, are not safe to
+# use from several threads at once (the web server renders downloads on its thread pool).
+LAYOUT = threading.Lock()
 MISSING_LIBRARIES = (
     "cannot write PDF: WeasyPrint needs the Pango library ({error}); install it with "
     "`make system-packages` (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
@@ -33,7 +37,8 @@ def pdf_bytes(html: str, *, base: Path | None = None) -> bytes:
         string=html, base_url=str(base) if base else None,
         url_fetcher=weasyprint.URLFetcher(allowed_protocols=protocols),
     )  # fmt: skip
-    written: bytes = document.write_pdf()
+    with LAYOUT:
+        written: bytes = document.write_pdf()
     return written
 
 
