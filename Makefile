@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Debian's chromium (browser tests), wrk (web benchmark) and a Java runtime (Spark tests), via
+# Debian's chromium (browser tests), wrk (web benchmark), a Java runtime (Spark tests), and the
+# PDF's Pango, fonts and poppler-utils (media kit), via
 # apt-get when missing; not for demo.
 system-packages:
 	sh scripts/install-system-packages.sh

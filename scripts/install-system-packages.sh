@@ -1,15 +1,24 @@
 #!/bin/sh
 # Install the Debian packages the tests and benchmarks need: chromium (Playwright drives it; never a
-# downloaded browser), wrk (the web benchmark) and a Java runtime (Spark in local mode). Does
-# nothing when all three commands are there; runs `apt-get update` only when something is missing.
+# downloaded browser), wrk (the web benchmark), a Java runtime (Spark in local mode), and what the
+# media kit's PDF needs: Pango (WeasyPrint lays text out with it), the DejaVu and Noto Color Emoji
+# fonts, and poppler-utils (pdftotext and pdftoppm, which read the PDF back in tests). Does nothing
+# when all of it is there; runs `apt-get update` only when something is missing.
 # Needs root (or an already complete system).
 set -eu
 
 # command:package pairs; `java` (Spark's runtime, 17 or later) comes from default-jre-headless.
 missing=""
-for pair in chromium:chromium wrk:wrk java:default-jre-headless; do
+for pair in chromium:chromium wrk:wrk java:default-jre-headless pdftotext:poppler-utils; do
     if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
         missing="$missing ${pair#*:}"
+    fi
+done
+# Libraries and fonts have no command: dpkg says whether they are installed.
+for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-color-emoji; do
+    if command -v dpkg-query >/dev/null 2>&1 &&
+        ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $package"
     fi
 done
 if [ -z "$missing" ]; then
@@ -34,7 +43,7 @@ if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q
         "install them by hand, then try again" >&2
     exit 1
 fi
-for command in chromium wrk java; do
+for command in chromium wrk java pdftotext; do
     if ! command -v "$command" >/dev/null 2>&1; then
         echo "error: apt-get finished but '$command' is still not on PATH" >&2
         exit 1

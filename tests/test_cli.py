@@ -282,6 +282,7 @@ def test_demo_next_commands_write_into_the_demo_folder_and_print_whole(
         "'my demo/report-365'",
         "'my demo/audience-6'",
         "'my demo/audience-6'",
+        "'my demo/kit'",
         "'my demo/parquet'",
     ]
     overview = {"path": "/x/my demo/tikscope.duckdb", "size_bytes": 1}

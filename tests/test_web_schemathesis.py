@@ -29,7 +29,7 @@ from tikscope.web.state import WebConfig
 from web_support import END, NOW, WebStore, bearer, copy_store, serve
 
 EXAMPLES = 12  # per operation and phase
-SLOW_EXAMPLES = 2  # the audience analysis clusters 1,500 members each time
+SLOW_EXAMPLES = 2  # the audience analysis clusters 1,500 members each time; a PDF takes seconds
 SPARE_ACCOUNT = "spare_account"
 PINNED = {"workspace": "agency", "handle": "casa_verde_demo", "username": "eddie"}
 CONFIG = {
@@ -42,6 +42,8 @@ CONFIG = {
         {"include-method": "DELETE", "include-path": "/api/workspaces/{workspace}/accounts/{handle}",
          "parameters": {"path.handle": SPARE_ACCOUNT}},
         {"include-path-regex": "/audience/analyze$", "generation": {"max-examples": SLOW_EXAMPLES}},
+        {"include-path-regex": "/(media-kit\\.pdf|recommendations)$",
+         "generation": {"max-examples": SLOW_EXAMPLES}},
     ],
 }  # fmt: skip
 # The description, read from the app itself: it needs no store, so tests are made at collection.

@@ -146,6 +146,21 @@ def report_account(
     return page, chosen.note
 
 
+def report_media_kit(
+    db: Path, handle: str | None, start: date | None, end: date | None, last: int | None, *,
+    out: Path,
+) -> tuple[Path, Path, str | None]:  # fmt: skip
+    """Write the media kit for the period into `out`: the HTML, the PDF and the period's note."""
+    from tikscope.reports.media_kit import gather_media_kit, write_media_kit
+
+    with open_store(db) as connection:
+        account = find_account(connection, handle)
+        chosen = choose_period(connection, account, start, end, last)
+        kit = gather_media_kit(connection, account, chosen.period)
+    page, pdf = write_media_kit(kit, out)
+    return page, pdf, chosen.note
+
+
 def rewards(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, key: str, rate_low: float | None, rate_high: float | None,

@@ -83,6 +83,7 @@ def next_commands(program: str, db: Path, directory: Path) -> list[str]:
         f"{program} comments {store} --questions",
         f"{program} comments {store} --sentiment negative",
         f"{program} sentiment --input {inside(SAMPLE_TEXTS)}   # one label a line",
+        f"{program} report media-kit {store} --out {inside('kit')}",
         f"{program} export parquet {store} --out {inside('parquet')}",
         f"{program} simulate {store} --account-type personal --handle my_personal --members 2000",
         f"{program} serve {store}   # the web app; its first start prints the admin password",

@@ -15,6 +15,7 @@ from tikscope.cli.output import OutputFormat, plain, rows_csv
 from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.metrics.recommend import AGE_DAYS, BASELINE_POSTS, Backtest, Effect, Recommendations
+from tikscope.reports.advice import advice_of
 
 
 def register(app: typer.Typer) -> None:
@@ -58,22 +59,18 @@ def print_recommendations(handle: str, zone: str, found: Recommendations) -> Non
         return
     title = "Backtest: posts that followed the advice against those that did not"
     print_table([backtest_row(test) for test in found.backtests], title=title)
-    if found.proven("hours"):
-        best = [e for e in found.hours if e.flagged and e.uplift > 0] or list(found.hours[:3])
-        print_table([effect_row(e) for e in best[:5]], title=f"Best hours to post ({zone})")
+    advice = advice_of(found)
+    if advice.hours:
+        print_table([effect_row(e) for e in advice.hours], title=f"Best hours to post ({zone})")
     else:
-        typer.echo("Publish hours: the backtest did not beat posting at your most frequent "
-                   "hours, so no hour is recommended.")  # fmt: skip
-    if found.active_hours:
-        slots = ", ".join(f"{day} {hour:02d}:00" for day, hour, _ in found.active_hours[:3])
-        typer.echo(f"Your followers are most active ({zone}): {slots}.")
-    flagged = [e for e in found.features if e.flagged]
-    if found.proven("features") and flagged:
-        print_table([effect_row(e) for e in flagged],
+        typer.echo(advice.no_hours)
+    if advice.active:
+        typer.echo(f"Your followers are most active ({zone}): {', '.join(advice.active)}.")
+    if advice.features:
+        print_table([effect_row(e) for e in advice.features],
                     title="Did better (+) or worse (-) than your baseline")  # fmt: skip
     else:
-        typer.echo("Hashtags, sounds, length, type and caption words: the backtest did not beat "
-                   "using your most used hashtags, so none is recommended.")  # fmt: skip
+        typer.echo(advice.no_features)
 
 
 def backtest_row(test: Backtest) -> dict[str, Any]:

@@ -14,13 +14,8 @@ from tikscope.cli.options import DbOption, FormatOption
 from tikscope.cli.output import OutputFormat, plain, rows_csv
 from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
-from tikscope.metrics.rewards import PROGRAMS, Earning, Earnings, Eligibility, Rule
+from tikscope.metrics.rewards import PROGRAMS, PROMISE, Earning, Earnings, Eligibility, Rule
 from tikscope.reports.post_names import post_label
-
-PROMISE = (
-    "An estimate from views and a rate range, not a promise of payment: TikTok decides what it "
-    "pays and does not publish its rates."
-)
 
 
 def register(app: typer.Typer) -> None:
@@ -75,21 +70,16 @@ def asdict(value: Any) -> dict[str, Any]:
 
 def print_eligibility(handle: str, judged: Eligibility) -> None:
     """The rules as a table, with the verdict and the source of the rules under it."""
-    verdict = {True: "eligible", False: "not eligible", None: "cannot tell yet"}[judged.eligible]
     rows = [rule_row(rule) for rule in judged.rules]
-    print_table(rows, title=f"@{handle}: {judged.program.name} on {judged.day}: {verdict}",
+    print_table(rows, title=f"@{handle}: {judged.program.name} on {judged.day}: {judged.verdict}",
                 footnotes=("why",))  # fmt: skip
     typer.echo(f"Rules: {judged.program.rules_source}; checked {judged.program.rules_as_of}.")
 
 
 def rule_row(rule: Rule) -> dict[str, Any]:
     """One rule as a table row."""
-    status = {True: "met", False: "not met", None: "cannot tell"}[rule.met]
-    since = None
-    if rule.since is not None:
-        since = f"{rule.since} or before" if rule.since_start else str(rule.since)
     return {"rule": rule.label, "needs": rule.threshold, "value": whole(rule.value),
-            "margin": signed(rule.margin), "status": status, "since": since,
+            "margin": signed(rule.margin), "status": rule.status, "since": rule.held_since,
             "why": rule.reason}  # fmt: skip
 
 
@@ -104,8 +94,7 @@ def print_earnings(earned: Earnings) -> None:
         return
     months = [money_row(month.label, month) for month in (*earned.months, earned.total)]
     print_table(months, title=title)
-    top = sorted(earned.posts, key=lambda post: (-post.high, post.label))[:10]
-    rows = [{k: v for k, v in post_row(post).items() if k != "link"} for post in top]
+    rows = [{k: v for k, v in post_row(post).items() if k != "link"} for post in earned.top()]
     print_table(rows, title="Posts that may earn most (US$)")
     notes = [f"Rate: {earned.program.rate_source}."]
     if earned.program.min_seconds is not None:

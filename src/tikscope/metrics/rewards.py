@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 WINDOW_DAYS = 30
 """The views rule counts the last 30 days, the day judged included."""
+PROMISE = (
+    "An estimate from views and a rate range, not a promise of payment: TikTok decides what it "
+    "pays and does not publish its rates."
+)
+"""Said wherever earnings are shown."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,18 @@ class Rule:
     since_start: bool = False
     reason: str | None = None
 
+    @property
+    def status(self) -> str:
+        """`met`, `not met` or `cannot tell`."""
+        return {True: "met", False: "not met", None: "cannot tell"}[self.met]
+
+    @property
+    def held_since(self) -> str | None:
+        """Since when it holds ("2026-11-02", or "2026-11-02 or before"); None when it does not."""
+        if self.since is None:
+            return None
+        return f"{self.since} or before" if self.since_start else str(self.since)
+
 
 @dataclass(frozen=True)
 class Eligibility:
@@ -123,6 +140,11 @@ class Eligibility:
         if any(rule.met is False for rule in self.rules):
             return False
         return None if any(rule.met is None for rule in self.rules) else True
+
+    @property
+    def verdict(self) -> str:
+        """`eligible`, `not eligible` or `cannot tell yet`."""
+        return {True: "eligible", False: "not eligible", None: "cannot tell yet"}[self.eligible]
 
 
 @dataclass(frozen=True)
@@ -159,6 +181,10 @@ class Earnings:
     posts: tuple[Earning, ...]
     total: Earning
     reason: str | None = None
+
+    def top(self, count: int = 10) -> list[Earning]:
+        """The `count` posts that may earn most, most first."""
+        return sorted(self.posts, key=lambda post: (-post.high, post.label))[:count]
 
 
 def program(key: str, *, rate_low: float | None = None, rate_high: float | None = None) -> Program:

@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse
 
 from tikscope.metrics.run import MetricLine
 from tikscope.reports.html import template_environment
+from tikscope.reports.media_kit import MediaKit
 
 if TYPE_CHECKING:
     import jinja2
+    from markupsafe import Markup
 
 # NOTE: no inline script may run: figures travel as JSON data blocks that static/app.js draws.
 CONTENT_SECURITY_POLICY = (
@@ -28,11 +30,26 @@ def environment() -> jinja2.Environment:
     """The template environment of `web/templates` (built once)."""
     loaded = template_environment("tikscope.web")
     loaded.filters["as_json"] = as_json
+    loaded.globals["media_kit_parts"] = media_kit_markup
     return loaded
 
 
+def media_kit_markup(kit: MediaKit) -> tuple[Markup, Markup]:
+    """The media kit's HTML fragment and stylesheet, as the files show them (already escaped)."""
+    from markupsafe import Markup
+
+    from tikscope.reports.media_kit import media_kit_css, media_kit_fragment
+
+    return Markup(media_kit_fragment(kit)), Markup(media_kit_css())
+
+
 # NOTE: a page's data holds typed metric lines; JSON gives each as every output does.
-ENCODERS: dict[Any, Any] = {MetricLine: MetricLine.as_json}
+# NOTE: what a custom encoder returns is sent as it is: a kit's dates and nested values are
+# encoded again.
+ENCODERS: dict[Any, Any] = {
+    MetricLine: MetricLine.as_json,
+    MediaKit: lambda kit: jsonable_encoder(kit.as_json()),
+}
 
 
 def encode_json(value: Any) -> bytes:

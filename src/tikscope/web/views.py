@@ -63,6 +63,7 @@ ACCOUNT_VIEWS: list[AccountView] = []
 # NOTE: the navigation's order, whichever module happens to be imported first.
 NAVIGATION = (
     "overview", "community", "content", "posts", "comments", "activity", "audience",
+    "recommendations", "rewards", "media-kit",
 )  # fmt: skip
 
 
