@@ -21,6 +21,7 @@ from tikscope.cli import (
     recommend,
     report,
     rewards,
+    schedules,
     serve,
     sources,
     spark,
@@ -179,6 +180,7 @@ rewards.register(app)
 recommend.register(app)
 spark.register(app)
 portfolio.register(app)
+schedules.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
