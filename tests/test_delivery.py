@@ -323,3 +323,42 @@ def test_schedule_commands_refuse_bad_input_with_a_clear_error(
     assert main(["branding", "set", "--workspace", "agency", "--name", "X", "--logo",
                  str(tmp_path / "fake.png"), "--db", str(store)]) == 2  # fmt: skip
     assert "not a PNG, JPEG or SVG image" in capsys.readouterr().err
+
+
+def test_the_server_delivers_due_reports_by_itself(store: Path, tmp_path: Path) -> None:
+    import json
+    import os
+    import re
+    import signal
+    import sys
+    import time
+
+    add(store, folder=tmp_path / "served")
+    environment = {**os.environ, "TIKSCOPE_NOW": "2026-05-04T09:00:00",
+                   "TIKSCOPE_KEY_FILE": str(tmp_path / "key")}  # fmt: skip
+    command = [sys.executable, "-m", "tikscope.cli.main"]
+    process = subprocess.Popen(
+        [*command, "serve", "--db", str(store), "--port", "0"], env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        assert re.match(r"^tikscope serves ", process.stdout.readline())
+        pdf = tmp_path / "served" / "casa_verde-account-2026-04-27_2026-05-03.pdf"
+        deadline = time.monotonic() + 120
+        while not pdf.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert pdf.exists(), "the server did not deliver the due report"
+        rows: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:  # the record is written just after the file
+            listed = subprocess.run(
+                [*command, "schedules", "deliveries", "--format", "json", "--db", str(store)],
+                env=environment, capture_output=True, text=True, check=True, timeout=60,
+            )  # fmt: skip
+            rows = json.loads(listed.stdout)
+            if rows and rows[0]["status"] != "sending":
+                break
+        assert [(row["status"], row["attempts"]) for row in rows] == [("sent", 1)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)

@@ -44,6 +44,8 @@ CUT_OFF = (
     "the server stopped while it was being delivered; not sent again in case it went out "
     "(`tikscope schedules retry` sends it again)"
 )
+Writer = Callable[[Callable[["DuckDBPyConnection"], None]], None]
+"""Runs one store write (given the cursor to write with) as one transaction."""
 Renderer = Callable[["DuckDBPyConnection", Schedule, Period, Branding, Path], Path]
 """Writes a template's HTML page (and what it links to) into a folder; returns the page."""
 
@@ -97,7 +99,7 @@ def deliver_due(
     now: datetime,
     *,
     cipher: TokenCipher | None,
-    write: Callable[[Callable[[], None]], None] | None = None,
+    write: Writer | None = None,
 ) -> list[Outcome]:
     """Deliver every due period not yet sent (and failed ones whose retry time came).
 
@@ -105,8 +107,9 @@ def deliver_due(
         connection: the store.
         now: the time, naive UTC.
         cipher: opens the SMTP password (None: mail without login only).
-        write: runs a store write as one transaction (the server passes its writer lock);
-            by default each write is its own transaction on `connection`.
+        write: runs a store write in one transaction, handing it the cursor to write with (the
+            server passes one that takes its writer lock); by default a transaction on
+            `connection`.
     """
     write = write or (lambda work: in_transaction(connection, work))
     outcomes: list[Outcome] = []
@@ -115,7 +118,7 @@ def deliver_due(
             earlier = delivery(connection, schedule.schedule_id, start)
             if not should_try(earlier, now):
                 if earlier is not None and stale_sending(earlier, now):
-                    give_up(connection, earlier, write)
+                    give_up(earlier, write)
                 continue
             outcomes.append(
                 deliver_one(connection, schedule, Period(start, end), earlier, now, cipher, write)
@@ -123,12 +126,10 @@ def deliver_due(
     return outcomes
 
 
-def give_up(
-    connection: DuckDBPyConnection, earlier: Delivery, write: Callable[[Callable[[], None]], None]
-) -> None:
+def give_up(earlier: Delivery, write: Writer) -> None:
     """Record that an attempt was cut off mid-delivery; it is not sent again by itself."""
     cut = replace(earlier, status=Status.GIVEN_UP, next_attempt_at=None, error=CUT_OFF)
-    write(lambda: record(connection, cut))
+    write(lambda cursor: record(cursor, cut))
 
 
 def should_try(earlier: Delivery | None, now: datetime) -> bool:
@@ -156,24 +157,24 @@ def deliver_one(
     earlier: Delivery | None,
     now: datetime,
     cipher: TokenCipher | None,
-    write: Callable[[Callable[[], None]], None],
+    write: Writer,
 ) -> Outcome:
     """Render, deliver and record one period of one schedule."""
     attempts = (earlier.attempts if earlier else 0) + 1
     base = Delivery(schedule.schedule_id, period.start, period.end, Status.SENDING, attempts,
                     now, None, None, None, None)  # fmt: skip
-    write(lambda: record(connection, base))
+    write(lambda cursor: record(cursor, base))
     try:
         written_to = render_and_send(connection, schedule, period, now, cipher)
     except (TikscopeError, OSError) as error:
         retry = next_attempt(attempts, now)
         status = Status.FAILED if retry else Status.GIVEN_UP
         failed = replace(base, status=status, next_attempt_at=retry, error=str(error))
-        write(lambda: record(connection, failed))
+        write(lambda cursor: record(cursor, failed))
         when = f"; next try {retry:%Y-%m-%d %H:%M} UTC" if retry else "; given up"
         return Outcome(schedule, period.start, period.end, status, f"{error}{when}")
     sent = replace(base, status=Status.SENT, delivered_at=now, written_to=written_to)
-    write(lambda: record(connection, sent))
+    write(lambda cursor: record(cursor, sent))
     return Outcome(schedule, period.start, period.end, Status.SENT, written_to)
 
 
@@ -224,11 +225,13 @@ def render_and_send(
     return "e-mail to " + ", ".join(schedule.recipients)
 
 
-def in_transaction(connection: DuckDBPyConnection, work: Callable[[], None]) -> None:
-    """Run `work` in one transaction."""
+def in_transaction(
+    connection: DuckDBPyConnection, work: Callable[[DuckDBPyConnection], None]
+) -> None:
+    """Run `work` on `connection` in one transaction."""
     connection.execute("BEGIN TRANSACTION")
     try:
-        work()
+        work(connection)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
