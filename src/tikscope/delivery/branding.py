@@ -27,22 +27,27 @@ def check_colour(value: str, option: str) -> str:
 
 
 def read_logo(path: Path) -> tuple[bytes, str]:
-    """A PNG, JPEG or SVG logo's bytes and media type, or a UsageError saying what is wrong."""
+    """A PNG, JPEG or SVG logo file's bytes and media type, or a UsageError saying what is wrong."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise UsageError(f"logo {path}: {error.strerror or error}") from None
+    return check_logo(data, f"logo {path}")
+
+
+def check_logo(data: bytes, where: str) -> tuple[bytes, str]:
+    """The logo's bytes and media type, or a UsageError starting with `where`."""
     if len(data) > MAX_LOGO_BYTES:
-        raise UsageError(f"logo {path}: {len(data):,} bytes, more than the limit of 512 KiB")
+        raise UsageError(f"{where}: more than the limit of 512 KiB")
     for magic, media_type in LOGO_TYPES.items():
         if data.startswith(magic):
             return data, media_type
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
-        if b"<script" in data.lower():
-            raise UsageError(f"logo {path}: an SVG with a script is refused")
+        if b"<script" in data.lower() or b"javascript:" in data.lower():
+            raise UsageError(f"{where}: an SVG with a script is refused")
         return data, "image/svg+xml"
-    raise UsageError(f"logo {path}: not a PNG, JPEG or SVG image")
+    raise UsageError(f"{where}: not a PNG, JPEG or SVG image")
 
 
 def workspace_branding(connection: DuckDBPyConnection, workspace_id: int) -> Branding:
