@@ -22,6 +22,7 @@ from tikscope.cli import (
     recommend,
     report,
     rewards,
+    schedules,
     serve,
     sources,
     spark,
@@ -182,6 +183,7 @@ recommend.register(app)
 spark.register(app)
 portfolio.register(app)
 comments.register(app)
+schedules.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

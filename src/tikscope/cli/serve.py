@@ -194,6 +194,7 @@ def hosting(state: ServerState, url: str, *, key_file: Path) -> Iterator[Hosted]
     """Share the store with forwarded commands, write the server file, run scheduled syncs."""
     from tikscope.cli.sync_commands import retry_policy
     from tikscope.store.db import share_connection
+    from tikscope.web.deliveries import DeliveryScheduler
     from tikscope.web.scheduler import SyncScheduler, SyncSettings
     from tikscope.web.server_file import new_secret, remove_server_file, write_server_file
 
@@ -208,9 +209,12 @@ def hosting(state: ServerState, url: str, *, key_file: Path) -> Iterator[Hosted]
                 state.store, interval_seconds=seconds, settings=hosted.settings
             )
             scheduler.start()
+        reports = DeliveryScheduler(state.store, key_file=key_file, clock=clock)
+        reports.start()
         try:
             yield hosted
         finally:
+            reports.stop()
             if scheduler is not None:
                 scheduler.stop()
             remove_server_file(state.store.path)

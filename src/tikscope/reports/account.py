@@ -10,6 +10,7 @@ from tikscope.metrics import registry
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.run import MetricLine
+from tikscope.reports.branding import TIKSCOPE, Branding
 from tikscope.reports.charts import Chart, render_charts
 from tikscope.reports.html import render_page
 from tikscope.reports.model import AccountReportData, gather_account_report, page_sections
@@ -44,6 +45,7 @@ def write_account_report(
     *,
     period_note: str | None = None,
     comparison_note: str | None = None,
+    branding: Branding = TIKSCOPE,
 ) -> Path:
     """Write `out_dir/index.html` and its charts (`out_dir/charts/*.png`); return the page.
 
@@ -56,13 +58,14 @@ def write_account_report(
         period_note: how the period asked for was cut to the store's data, shown by the period.
         comparison_note: why the previous period is a weak comparison (it starts before the
             store's data), shown under the period's note.
+        branding: whose name, logo and colours the page shows (tikscope's by default).
     """
     data = gather_account_report(connection, account, period, settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = build_sections(data, out_dir)
     page = out_dir / PAGE
     context = {**page_context(data, sections), "period_note": period_note,
-               "comparison_note": comparison_note}  # fmt: skip
+               "comparison_note": comparison_note, "branding": branding}  # fmt: skip
     page.write_text(render_page("account.html.j2", context), "utf-8")
     return page
 

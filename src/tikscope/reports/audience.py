@@ -20,6 +20,7 @@ from tikscope.reports.audience_picture import (
     place_discs,
     render_png,
 )
+from tikscope.reports.branding import TIKSCOPE, Branding
 from tikscope.reports.html import render_page
 
 IMAGES = {"labels": "clusters.png", "plain": "clusters_no_labels.png", "svg": "clusters.svg"}
@@ -82,7 +83,11 @@ def graph_png(insights: AudienceInsights, *, labels: bool) -> bytes:
 
 
 def write_audience_report(
-    insights: AudienceInsights, out_dir: Path, *, labels: bool = True
+    insights: AudienceInsights,
+    out_dir: Path,
+    *,
+    labels: bool = True,
+    branding: Branding = TIKSCOPE,
 ) -> Path:
     """Write every output of the report into `out_dir`; returns the HTML page's path.
 
@@ -101,7 +106,8 @@ def write_audience_report(
         json.dumps(as_dict(insights), indent=2, default=str), encoding="utf-8"
     )
     page = out_dir / "index.html"
-    page.write_text(render_page("audience.html.j2", page_context(insights, nodes, labels)), "utf-8")
+    context = {**page_context(insights, nodes, labels), "branding": branding}
+    page.write_text(render_page("audience.html.j2", context), "utf-8")
     return page
 
 

@@ -24,6 +24,7 @@ from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.run import Json, MetricLine, metric_lines, plain_number
 from tikscope.metrics.sections import demographics, post_list
 from tikscope.metrics.studio import Territory, viewer_territories
+from tikscope.reports.branding import TIKSCOPE, Branding
 from tikscope.reports.html import format_value, render_page
 from tikscope.reports.pdf import write_pdf
 
@@ -322,14 +323,14 @@ def kit_cluster(card: ClusterCard) -> KitCluster:
     )  # fmt: skip
 
 
-def media_kit_html(kit: MediaKit) -> str:
+def media_kit_html(kit: MediaKit, branding: Branding = TIKSCOPE) -> str:
     """The media kit as one HTML document, CSS inlined (what the PDF is made from)."""
-    return render_page("media_kit.html.j2", {"kit": kit})
+    return render_page("media_kit.html.j2", {"kit": kit, "branding": branding})
 
 
 def media_kit_fragment(kit: MediaKit) -> str:
     """The media kit's content alone, for a page that has its own frame (the web app)."""
-    return render_page("media_kit_body.html.j2", {"kit": kit})
+    return render_page("media_kit_body.html.j2", {"kit": kit, "branding": TIKSCOPE})
 
 
 def media_kit_css() -> str:
@@ -337,9 +338,11 @@ def media_kit_css() -> str:
     return render_page("media_kit.css", {}) + render_page("media_kit_screen.css", {})
 
 
-def write_media_kit(kit: MediaKit, out_dir: Path) -> tuple[Path, Path]:
+def write_media_kit(
+    kit: MediaKit, out_dir: Path, branding: Branding = TIKSCOPE
+) -> tuple[Path, Path]:
     """Write `out_dir/media-kit.html` and `out_dir/media-kit.pdf`; return both paths."""
-    html = media_kit_html(kit)
+    html = media_kit_html(kit, branding)
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / HTML_FILE
     page.write_text(html, "utf-8")

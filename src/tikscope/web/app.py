@@ -28,7 +28,8 @@ the unit says fraction; ids are strings; dates are ISO 8601, times UTC."""
 # NOTE: the account views appear in the navigation in this order.
 ROUTE_MODULES = (
     "login", "overview", "community", "content", "posts", "comments", "activity", "audience",
-    "recommendations", "rewards", "media_kit", "sync_status", "settings", "server_routes",
+    "recommendations", "rewards", "media_kit", "sync_status", "settings", "schedules",
+    "server_routes",
 )  # fmt: skip
 
 

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from tikscope.access import require_workspace
+from tikscope.delivery.branding import workspace_branding
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
+from tikscope.reports.branding import Branding
 from tikscope.reports.media_kit import MediaKit, gather_media_kit, media_kit_html
 from tikscope.reports.pdf import pdf_bytes
 from tikscope.web.downloads import attachment
@@ -52,6 +55,12 @@ def kit_of(request: Request, access: ViewerAccess, handle: str, query: Any) -> M
     return kit
 
 
+def branding_of(request: Request, access: ViewerAccess) -> Branding:
+    """The workspace's branding (name, logo, colours), which its downloads carry."""
+    with server_state(request).store.read() as cursor:
+        return workspace_branding(cursor, require_workspace(cursor, access.workspace))
+
+
 def file_name(kit: MediaKit, extension: str) -> str:
     """`media-kit-HANDLE-START-END.pdf`."""
     return f"media-kit-{kit.account.handle}-{kit.period.start}-{kit.period.end}.{extension}"
@@ -67,8 +76,11 @@ def media_kit_pdf(
 ) -> Response:
     """The PDF download (laid out by WeasyPrint, remembered until the store changes)."""
     kit = kit_of(request, access, handle, query)
-    key = ("media-kit.pdf", kit.account, kit.period)
-    content: bytes = server_state(request).remember(key, lambda: pdf_bytes(media_kit_html(kit)))
+    branding = branding_of(request, access)
+    key = ("media-kit.pdf", kit.account, kit.period, branding)
+    content: bytes = server_state(request).remember(
+        key, lambda: pdf_bytes(media_kit_html(kit, branding))
+    )
     return attachment(content, "application/pdf", file_name(kit, "pdf"))
 
 
@@ -82,5 +94,6 @@ def media_kit_file(
 ) -> Response:
     """The HTML download: the same document the PDF is made from."""
     kit = kit_of(request, access, handle, query)
-    return attachment(media_kit_html(kit).encode(), "text/html; charset=utf-8",
+    html = media_kit_html(kit, branding_of(request, access))
+    return attachment(html.encode(), "text/html; charset=utf-8",
                       file_name(kit, "html"))  # fmt: skip

@@ -33,15 +33,19 @@ def sync_status(connection: DuckDBPyConnection, workspace: str) -> list[dict[str
 
 def gather(request: Request, access: ViewerAccess) -> dict[str, Any]:
     """The page's and the API's data: accounts, the schedule, and whether the caller may sync."""
+    from tikscope.web.schedules import workspace_deliveries
+
     state = server_state(request)
     with state.store.read() as cursor:
         accounts = sync_status(cursor, access.workspace)
+        reports = workspace_deliveries(cursor, access.workspace)
     every = state.config.sync_every
     return {
         "workspace": access.workspace,
         "scheduled_every_seconds": int(every.total_seconds()) if every else None,
         "can_sync": access.role.allows(Role.editor),
         "accounts": accounts,
+        "report_deliveries": reports,
     }
 
 
