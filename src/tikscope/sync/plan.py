@@ -199,7 +199,9 @@ def planned_demand(
     return Demand(per_minute=rate)
 
 
-def stretch_factor(demand: Demand, limits: AppLimits, *, headroom: float = DEFAULT_HEADROOM) -> float:
+def stretch_factor(
+    demand: Demand, limits: AppLimits, *, headroom: float = DEFAULT_HEADROOM
+) -> float:
     """How much longer every interval must be so that the demand fits the app's budget (≥ 1).
 
     The budget is each limit less the headroom; the tightest of the second, minute and day
