@@ -63,8 +63,8 @@ def tracked_posts(
 class Freshness:
     """How old tikscope's copy of a young post's counters was when they changed.
 
-    Each minute of a post's first 2 hours counts as one change (fresh posts gain views every
-    minute); its lag is the time until the next read copied it.
+    Each minute of a post's first 2 hours of age counts as one change (fresh posts gain views
+    every minute); its lag is the time until the next read copied it.
 
     Attributes:
         changes: changes measured.
@@ -110,12 +110,12 @@ def freshness(
 def change_lags(
     published: datetime, captures: list[datetime], *, young: timedelta = YOUNG
 ) -> list[float]:
-    """Seconds from each whole minute of the post's first `young` to the first read at or after it.
+    """Seconds from each minute of the post's age (its first `young`) to the next read.
 
     Minutes after the last read are left out: they have not been copied yet.
     """
     lags: list[float] = []
-    minute = published.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    minute = published + timedelta(minutes=1)
     end = published + young
     reads = iter(sorted(captures))
     read = next(reads, None)
