@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
+import web_support
 from tikscope.errors import UsageError
 from tikscope.metrics.velocity import compare, post_velocity, views_at
 from tikscope.store.db import open_store
 from tikscope.store.intraday import write_intraday
+from tikscope.web.state import WebConfig
+from web_support import WebStore
 
 NOW = datetime(2026, 5, 10, 12, 0)
 HOUR = timedelta(hours=1)
@@ -64,3 +68,29 @@ def test_views_at_needs_reads_near_the_age() -> None:
     assert views_at(daily, 24 * HOUR) is None
     close = [(0.0, 0), (3300.0, 1_100), (3900.0, 1_300)]
     assert views_at(close, HOUR) == 1_200
+
+
+def test_velocity_api(web_store: WebStore) -> None:
+    now = web_support.NOW
+    with open_store(web_store.path) as connection:
+        found = connection.execute(
+            "SELECT account_id FROM accounts WHERE handle = 'casa_verde_demo'"
+        ).fetchone()
+        assert found is not None
+        rows = []
+        for number in range(1, 7):
+            rows += reads(f"old{number}", now - timedelta(days=number), 1_000 * number, 3)
+        rows += reads("fresh", now - 1.5 * HOUR, 7_100, 1.5)
+        write_intraday(connection, [{**row, "account_id": found[0]} for row in rows])
+    config = WebConfig(db=web_store.path, secure_cookies=False, clock=lambda: now)
+    with web_support.serve(config) as origin, httpx.Client(base_url=origin, timeout=30) as browser:
+        web_support.login(browser, "olivia")
+        base = "/api/workspaces/agency/accounts/casa_verde_demo/posts"
+        answer = browser.get(f"{base}/fresh/velocity").json()
+        missing = browser.get(f"{base}/nothing/velocity")
+    assert (answer["post_id"], answer["age_seconds"]) == ("fresh", 5_400.0)
+    assert [item["sentence"] for item in answer["comparisons"]] == [
+        "at 1 h: 7,100 views, 2.0× your median post at 1 h (top 15%)"
+    ]
+    assert answer["curve"][:3] == [[0.0, 0], [300.0, 591], [600.0, 1_183]]
+    assert missing.status_code == 404

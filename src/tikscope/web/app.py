@@ -28,7 +28,7 @@ the unit says fraction; ids are strings; dates are ISO 8601, times UTC."""
 # NOTE: the account views appear in the navigation in this order.
 ROUTE_MODULES = (
     "login", "overview", "community", "content", "posts", "activity", "audience", "sync_status",
-    "settings", "server_routes",
+    "settings", "server_routes", "velocity",
 )  # fmt: skip
 
 
