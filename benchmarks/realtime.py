@@ -65,7 +65,9 @@ def process_usage(pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
-def exact_lags(db: Path, accounts: int, days: float, seed: int) -> list[float]:
+def exact_lags(
+    db: Path, accounts: int, days: float, seed: int, posts_per_day: float
+) -> list[float]:
     """Seconds from each change of a young post on the fake to the first stored read after it."""
     with open_store(db) as connection:
         rows = connection.execute(
@@ -75,7 +77,8 @@ def exact_lags(db: Path, accounts: int, days: float, seed: int) -> list[float]:
     reads = {str(post_id): [epoch_seconds(moment) for moment in times] for post_id, times in rows}
     end = epoch_seconds(START + timedelta(days=days))
     lags: list[float] = []
-    for account in live_accounts(accounts, start=START, days=days, seed=seed):
+    found = live_accounts(accounts, start=START, days=days, posts_per_day=posts_per_day, seed=seed)
+    for account in found:
         for post in account.posts:
             if post.published < epoch_seconds(START):
                 continue
@@ -99,7 +102,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     folder = Path(tempfile.mkdtemp(prefix="tikscope-realtime-"))
     db, key = folder / "store.duckdb", folder / "secret.key"
     port = free_port()
-    accounts = live_accounts(args.accounts, start=START, days=args.days, seed=args.seed)
+    accounts = live_accounts(args.accounts, start=START, days=args.days,
+                             posts_per_day=args.posts_per_day, seed=args.seed)  # fmt: skip
     with open_store(db, create=True) as connection:
         connect_live_accounts(connection, accounts, origin=f"http://127.0.0.1:{port}",
                               key_file=key, now=START)  # fmt: skip
@@ -108,7 +112,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     fake = subprocess.Popen(
         [sys.executable, "-m", "tikscope.fake.live", "--accounts", str(args.accounts),
          "--days", str(args.days), "--start", START.isoformat(), "--speed", str(args.speed),
-         "--origin", repr(clock.origin), "--port", str(port), "--seed", str(args.seed)],
+         "--origin", repr(clock.origin), "--port", str(port), "--seed", str(args.seed),
+         "--posts-per-day", str(args.posts_per_day)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert fake.stdout is not None
@@ -135,7 +140,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         fake.wait(timeout=30)
     if server.returncode not in (0, -signal.SIGINT):
         print(errors, file=sys.stderr)
-    lags = exact_lags(db, args.accounts, args.days, args.seed)
+    lags = exact_lags(db, args.accounts, args.days, args.seed, args.posts_per_day)
     with open_store(db) as connection:
         estimate = freshness(connection, since=START)
         reads = connection.execute("SELECT count(*) FROM post_intraday").fetchone()
@@ -143,6 +148,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "accounts": args.accounts,
         "simulated_days": args.days,
         "speed": args.speed,
+        "posts_per_day": args.posts_per_day,
         "wall_seconds": round(wall, 1),
         "requests": stats["requests"],
         "rate_limit_errors": stats["throttled"],
@@ -172,6 +178,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=8.0,
                         help="real seconds before the simulated clock starts")  # fmt: skip
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--posts-per-day", type=float, default=1.0,
+                        help="new posts per account and simulated day")  # fmt: skip
     result = run(parser.parse_args())
     print(json.dumps(result, indent=2))
     p95 = result["freshness_p95_seconds"]

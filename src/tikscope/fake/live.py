@@ -236,9 +236,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--origin", type=float, required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--posts-per-day", type=float, default=1.0)
     args = parser.parse_args(argv)
     clock = FastClock(args.start, args.speed, args.origin)
-    accounts = live_accounts(args.accounts, start=args.start, days=args.days, seed=args.seed)
+    accounts = live_accounts(args.accounts, start=args.start, days=args.days,
+                             posts_per_day=args.posts_per_day, seed=args.seed)  # fmt: skip
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with serve_app_in_thread(create_live_app(accounts, clock), port=args.port) as origin:
