@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from realtime_support import connect_live_accounts
+from tikscope.cli.main import main
 from tikscope.errors import UsageError
 from tikscope.fake.app import serve_app_in_thread
 from tikscope.fake.live import AppCounter, create_live_app, live_accounts, views_at
@@ -171,3 +172,13 @@ def test_sync_status_page_shows_fresh_post_lag(web_store: WebStore) -> None:
         "the median and <strong>4 min 0 s</strong> at the 95th percentile." in page
     )
     assert "tikscope serve --realtime" in page
+
+
+def test_serve_refuses_a_bad_post_cadence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["serve", "--db", str(tmp_path / "store.duckdb"), "--realtime",
+                 "--post-cadence", "2h"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert captured.err == "error: post cadence '2h': write AGE=INTERVAL, e.g. 2h=5m\n"
