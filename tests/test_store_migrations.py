@@ -36,7 +36,7 @@ def test_fresh_store_has_latest_schema_and_every_table(store_path: Path) -> None
     derived = {"audience_results", "audience_result_clusters", "audience_result_members"}
     derived |= {"connections", "sync_log"}
     access = {"users", "workspaces", "workspace_members", "workspace_accounts", "api_tokens"}
-    derived |= access | {"web_sessions", "post_daily", "post_daily_extent"}
+    derived |= access | {"web_sessions", "post_daily", "post_daily_extent", "post_intraday"}
     derived |= {"workspace_branding", "report_schedules", "report_deliveries", "mail_settings"}
     assert tables == {table.name for table in TABLES} | {"runs", "_migrations"} | derived
 

@@ -49,6 +49,18 @@ def serve(
         bool,
         typer.Option(help="Send the session cookie over plain http to other machines too."),
     ] = False,
+    realtime: Annotated[
+        bool,
+        typer.Option(
+            help="Re-read fresh posts on the cadence of their age (every 5 minutes in their "
+            "first 2 hours), within each TikTok app's rate limits; --sync-every then sets the "
+            "full syncs' cadence."
+        ),
+    ] = False,
+    post_cadence: Annotated[
+        str | None,
+        typer.Option(help="With --realtime: AGE=INTERVAL tiers, e.g. 2h=5m,12h=15m,48h=1h."),
+    ] = None,
     key_file: KeyFileOption = None,
     allowed_host: Annotated[
         list[str] | None,
@@ -88,7 +100,12 @@ def serve(
                        sync_every=timedelta(seconds=interval) if interval else None,
                        allowed_hosts=allowed_hosts(host, allowed_host or []),
                        max_body_bytes=max_body_bytes,
-                       max_command_body_bytes=max_command_body_bytes)  # fmt: skip
+                       max_command_body_bytes=max_command_body_bytes,
+                       realtime=realtime, post_cadence=post_cadence)  # fmt: skip
+    if post_cadence is not None:
+        from tikscope.sync.plan import PostCadence
+
+        PostCadence.parse(post_cadence)  # a bad cadence stops the server before it starts
     with ExitStack() as stack:
         state = stack.enter_context(opened_state(config))
         listener = stack.enter_context(listening(host, port))
@@ -202,8 +219,11 @@ def hosting(state: ServerState, url: str, *, key_file: Path) -> Iterator[Hosted]
     hosted = Hosted(new_secret(), settings)
     with share_connection(state.store.path, state.store.connection):
         write_server_file(state.store.path, url, hosted.secret)
-        scheduler = None
-        if state.config.sync_every is not None:
+        scheduler: Any = None
+        if state.config.realtime:
+            scheduler = realtime_scheduler(state, key_file=key_file)
+            scheduler.start()
+        elif state.config.sync_every is not None:
             seconds = state.config.sync_every.total_seconds()
             scheduler = SyncScheduler(
                 state.store, interval_seconds=seconds, settings=hosted.settings
@@ -220,12 +240,31 @@ def hosting(state: ServerState, url: str, *, key_file: Path) -> Iterator[Hosted]
             remove_server_file(state.store.path)
 
 
+def realtime_scheduler(state: ServerState, *, key_file: Path) -> Any:
+    """The server's real-time scheduler, on `$TIKSCOPE_FAST_CLOCK` when set (benchmarks)."""
+    from tikscope.cli.sync_commands import retry_policy
+    from tikscope.sync.clock import scheduler_clock
+    from tikscope.sync.plan import AccountCadence, PostCadence
+    from tikscope.sync.realtime import RealtimeSettings
+    from tikscope.web.scheduler import RealtimeScheduler
+
+    config = state.config
+    posts = PostCadence.parse(config.post_cadence) if config.post_cadence else PostCadence()
+    accounts = AccountCadence(series=config.sync_every)
+    settings = RealtimeSettings(key_file=key_file, posts=posts, accounts=accounts,
+                                policy=retry_policy(), clock=scheduler_clock())  # fmt: skip
+    state.realtime = RealtimeScheduler(state.store, settings)
+    return state.realtime
+
+
 def announce(state: ServerState, url: str, interval: int | None) -> None:
     """Print where the server runs, and the first owner's password on a store without users."""
     from tikscope.web.first_run import create_first_owner
 
     first = create_first_owner(state.store, state.config.clock())
     typer.echo(f"tikscope serves {state.store.path} at {url} (Ctrl-C stops it)")
+    if state.config.realtime:
+        typer.echo("re-reading fresh posts in real time, within each TikTok app's limits")
     if interval:
         typer.echo(f"syncing every connected account every {timedelta(seconds=interval)}")
     typer.echo("other tikscope commands on this store now run through this server")

@@ -177,13 +177,23 @@ def serve_in_thread(
         UsageError: a fault is unknown or badly written.
         RuntimeError: the server did not start within 30 seconds.
     """
+    with serve_app_in_thread(create_app(config, faults), host=host, port=port) as origin:
+        yield origin
+
+
+@contextmanager
+def serve_app_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a background thread; yields its origin.
+
+    Raises:
+        RuntimeError: the server did not start within 30 seconds.
+    """
     import socket
     import threading
     import time
 
     import uvicorn
 
-    app = create_app(config, faults)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

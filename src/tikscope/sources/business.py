@@ -134,6 +134,43 @@ class BusinessClient:
             snapshots.append(snapshot_row(video, post["post_id"], captured_at))
         return {"posts": list(posts.values()), "post_snapshots": snapshots}
 
+    def recent_videos(self, *, captured_at: datetime) -> dict[str, list[Row]]:
+        """The newest page of posts (20), as tables `posts` and `post_snapshots`: one request."""
+        params = {"business_id": self.business_id, "fields": list(VIDEO_FIELDS),
+                  "max_count": VIDEO_PAGE_SIZE}  # fmt: skip
+        return self.video_tables(VIDEOS_PATH, params, captured_at)
+
+    def videos_by_id(self, video_ids: list[str], *, captured_at: datetime) -> dict[str, list[Row]]:
+        """The named posts (at most 20: `filters.video_ids`), as `posts` and `post_snapshots`.
+
+        Raises:
+            UsageError: more than 20 ids.
+        """
+        if len(video_ids) > VIDEO_PAGE_SIZE:
+            raise UsageError(f"at most {VIDEO_PAGE_SIZE} video ids a request: {len(video_ids)}")
+        params = {
+            "business_id": self.business_id,
+            "fields": list(VIDEO_FIELDS),
+            "max_count": VIDEO_PAGE_SIZE,
+            "filters": {"video_ids": list(video_ids)},
+        }
+        return self.video_tables(VIDEOS_PATH, params, captured_at)
+
+    def video_tables(
+        self, path: str, params: dict[str, Any], captured_at: datetime
+    ) -> dict[str, list[Row]]:
+        """One page of `/business/video/list/` as tables `posts` and `post_snapshots`."""
+        data = Fields.of(
+            self.session, path, self.session.get(path, params, expect={"videos": list})
+        )
+        videos = data.items("videos") or []
+        posts = [post_row(video) for video in videos]
+        snapshots = [
+            snapshot_row(video, post["post_id"], captured_at)
+            for video, post in zip(videos, posts, strict=True)
+        ]
+        return {"posts": posts, "post_snapshots": snapshots}
+
     def video_pages(self) -> Iterator[Fields]:
         """The videos of every page of `/business/video/list/`."""
         params: dict[str, Any] = {

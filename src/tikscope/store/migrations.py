@@ -437,6 +437,23 @@ ALTER TABLE comments ADD COLUMN sentiment_model VARCHAR;
 """Filled by tikscope (store/comment_scores.py) when comments are written, and for the comments
 already stored the first time a store is opened after this migration."""
 
+INTRADAY_VERSION = 11
+POST_INTRADAY = """
+CREATE TABLE post_intraday (
+    account_id VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    captured_at TIMESTAMP NOT NULL,
+    published_at TIMESTAMP,
+    views BIGINT,
+    likes BIGINT,
+    comments BIGINT,
+    shares BIGINT,
+    PRIMARY KEY (post_id, captured_at)
+);
+"""
+"""Minute-stamped counters of fresh posts, written by the real-time scheduler (sync/realtime.py);
+`post_snapshots` and the daily rollups stay as the daily sync writes them."""
+
 SCHEDULES = """
 CREATE TABLE workspace_branding (
     workspace_id INTEGER PRIMARY KEY,
@@ -504,7 +521,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # NOTE: 9 is left to another branch; `migrate` applies every version a store has not recorded,
     # so a 9 that lands later is still applied to stores already at 10.
     Migration(COMMENT_SCORES_VERSION, "language and sentiment of comments", COMMENT_SENTIMENT),
-    # NOTE: 11, 12 and 13 are left to other branches (see the note on 9).
+    Migration(INTRADAY_VERSION, "intraday counters of fresh posts", POST_INTRADAY),
+    # NOTE: 12 and 13 are left to other branches (see the note on 9).
     Migration(14, "white-label report schedules, deliveries and mail settings", SCHEDULES),
 )
 

@@ -57,6 +57,7 @@ def sync_connection(
     now: datetime,
     key_file: Path,
     policy: RetryPolicy | None = None,
+    gate: Callable[[], None] | None = None,
 ) -> SyncOutcome:
     """Sync one connection; the store gets all of it or, on any error, none of it.
 
@@ -66,6 +67,7 @@ def sync_connection(
         now: the sync's clock (naive UTC); snapshots are stamped with it, to the hour.
         key_file: the key that decrypts tokens and keys pseudonyms.
         policy: retries and backoff; TikTok's defaults when None.
+        gate: waits before each request until the app's request budget allows it.
 
     Raises:
         SourceError: the API failed after retries, or the connection needs re-authorization;
@@ -78,7 +80,11 @@ def sync_connection(
     tokens = StoredTokens(connection, stored.connection_id, TokenCipher.from_key_file(key_file))
     started = datetime.now().replace(tzinfo=None)
     with ApiSession(
-        stored.base_url, tokens=tokens, style=stored.family.style, policy=policy or RetryPolicy()
+        stored.base_url,
+        tokens=tokens,
+        style=stored.family.style,
+        policy=policy or RetryPolicy(),
+        gate=gate,
     ) as session:
         try:
             pull = PULLS[stored.api]  # as the connection's family syncs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tikscope.metrics.query import find_account
@@ -86,4 +87,30 @@ def account_status(connection: DuckDBPyConnection, handle: str) -> dict[str, Any
         "freshness": freshness,
         "never_synced": freshness.last_sync_at is None,
         "origin": NEVER_SYNCED if freshness.last_sync_at is None else "synced from TikTok's API",
+    }
+
+
+FRESHNESS_WINDOW = timedelta(hours=48)
+"""The Sync status page measures the freshness of posts published this recently."""
+
+
+def realtime_freshness(
+    connection: DuckDBPyConnection, handles: list[str], *, now: datetime
+) -> dict[str, Any]:
+    """How far the intraday copies of the accounts' fresh posts lagged behind TikTok.
+
+    Over posts published in the last 48 hours, each minute of their first 2 hours counts as a
+    change; its lag is the time until the next intraday read (`store.intraday.freshness`).
+    """
+    from tikscope.store.intraday import YOUNG, freshness
+
+    account_ids = [find_account(connection, handle).account_id for handle in handles]
+    found = freshness(connection, since=now - FRESHNESS_WINDOW, account_ids=account_ids)
+    return {
+        "window_hours": FRESHNESS_WINDOW.total_seconds() / 3600,
+        "young_hours": YOUNG.total_seconds() / 3600,
+        "posts": found.posts,
+        "changes": found.changes,
+        "p50_seconds": found.p50_seconds,
+        "p95_seconds": found.p95_seconds,
     }

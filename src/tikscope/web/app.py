@@ -29,7 +29,7 @@ the unit says fraction; ids are strings; dates are ISO 8601, times UTC."""
 ROUTE_MODULES = (
     "login", "overview", "community", "content", "posts", "comments", "activity", "audience",
     "recommendations", "rewards", "media_kit", "sync_status", "settings", "schedules",
-    "server_routes",
+    "server_routes", "velocity",
 )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from tikscope.web.state import BUSY_MESSAGE, ServerStore, StoreBusyError, utc_no
 if TYPE_CHECKING:
     from tikscope.sources.http import RetryPolicy
     from tikscope.sync.connections import Connection
+    from tikscope.sync.realtime import RealtimeSettings
 
 LOGGER = logging.getLogger("tikscope.web.scheduler")
 STOP_WAIT_SECONDS = 60.0
@@ -108,15 +109,24 @@ def sync_connections(
     return outcomes
 
 
-def sync_one(store: ServerStore, stored: Connection, settings: SyncSettings) -> dict[str, Any]:
-    """Sync one connection on a cursor of the server's connection; its outcome, logged."""
+def sync_one(
+    store: ServerStore,
+    stored: Connection,
+    settings: SyncSettings,
+    *,
+    gate: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Sync one connection on a cursor of the server's connection; its outcome, logged.
+
+    `gate` waits before each request until the app's request budget allows it.
+    """
     from tikscope.sync.run import sync_connection
 
     try:
         with store.read() as cursor:
             outcome = sync_connection(
                 cursor, stored, now=settings.clock(), key_file=settings.key_file,
-                policy=settings.policy,
+                policy=settings.policy, gate=gate,
             )  # fmt: skip
     except SourceError as error:
         LOGGER.warning("sync of %s failed: %s", stored.connection_id, error)
@@ -180,3 +190,119 @@ class SyncScheduler:
                 LOGGER.exception("scheduled sync round failed")
             self.rounds += 1
             self.stopping.wait(self.interval_seconds)
+
+
+class RealtimeScheduler:
+    """The server's one scheduler in real-time mode: fresh posts, full syncs and crawls, in budget.
+
+    Each round (every `RealtimeSettings.tick_seconds` on its clock) it plans every connection's
+    requests against its app's limits (`sync.realtime.Refresher`), reads the due fresh posts of
+    each Business connection and writes them to `post_intraday` under the writer lock, and runs
+    the full syncs and Research crawls that are due, as `SyncScheduler` would.
+    """
+
+    def __init__(self, store: ServerStore, settings: RealtimeSettings) -> None:
+        from tikscope.sync.realtime import Refresher
+
+        self.store = store
+        self.settings = settings
+        self.refresher = Refresher(settings)
+        self.stopping = threading.Event()
+        self.rounds = 0
+        self.rows_written = 0
+        self.failures = 0
+        # NOTE: one cursor for the thread's reads, kept open: the API sessions (kept between
+        # rounds) read and refresh their tokens through it.
+        self.cursor = store.connection.cursor()
+        self.thread = threading.Thread(target=self.loop, name="tikscope-realtime", daemon=True)
+
+    def start(self) -> None:
+        """Run rounds until `stop`."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to stop and wait for the round under way."""
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(STOP_WAIT_SECONDS)
+
+    def loop(self) -> None:
+        """Run rounds until stopped; an unexpected error is logged and the next round runs."""
+        clock = self.settings.clock
+        try:
+            while not self.stopping.is_set():
+                started = clock.now()
+                try:
+                    self.run_round()
+                except Exception:
+                    LOGGER.exception("real-time round failed")
+                self.rounds += 1
+                left = self.settings.tick_seconds - (clock.now() - started).total_seconds()
+                if left > 0:
+                    self.stopping.wait(left / getattr(clock, "speed", 1.0))
+        finally:
+            self.refresher.close()
+            self.cursor.close()
+
+    def run_round(self) -> None:
+        """One round over every active connection."""
+        from tikscope.sources.families import BUSINESS
+
+        connections = [stored for stored in stored_connections(self.store)
+                       if stored.status != "needs_reauthorization"]  # fmt: skip
+        self.refresher.plan(self.cursor, connections)
+        changed = False
+        for stored in connections:
+            if self.stopping.is_set():
+                break
+            if self.refresher.sync_due(stored, self.settings.clock.now()):
+                changed |= self.sync_fully(stored)
+            elif stored.api == BUSINESS.key:
+                changed |= self.refresh_posts(stored)
+        if changed:
+            self.store.changed()
+
+    def refresh_posts(self, stored: Connection) -> bool:
+        """Read and write one connection's due fresh posts; whether rows were written."""
+        from tikscope.store.intraday import write_intraday
+
+        try:
+            rows = self.refresher.read_posts(self.cursor, stored)
+        except SourceError as error:
+            self.failures += 1
+            LOGGER.warning("refresh of %s failed: %s", stored.connection_id, error)
+            return False
+        if not rows:
+            return False
+        with self.store.exclusive() as cursor:
+            self.rows_written += write_intraday(cursor, rows)
+        return True
+
+    def sync_fully(self, stored: Connection) -> bool:
+        """One connection's full sync within its app's budget; whether it ran."""
+        settings = SyncSettings(self.settings.key_file, self.settings.policy,
+                                self.settings.clock.now)  # fmt: skip
+        gate = self.refresher.gate(stored)
+        with command_turn(self.store):
+            outcome = sync_one(self.store, stored, settings, gate=gate)
+        self.refresher.synced[stored.connection_id] = self.settings.clock.now()
+        self.refresher.loaded.discard(stored.connection_id)
+        if outcome["status"] == "failed":
+            self.failures += 1
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        """What the Sync status page shows of the scheduler: cadence, apps, rounds."""
+        posts = self.settings.posts
+        return {
+            "post_cadence": [
+                {"below_hours": age.total_seconds() / 3600,
+                 "every_seconds": int(interval.total_seconds())}
+                for age, interval in posts.tiers
+            ],
+            "apps": self.refresher.describe(),
+            "rounds": self.rounds,
+            "rows_written": self.rows_written,
+            "failures": self.failures,
+            "headroom": self.settings.headroom,
+        }  # fmt: skip

@@ -53,6 +53,10 @@ class WebConfig:
             larger one is refused (413) before it is read (see `tikscope.web.limits`).
         max_command_body_bytes: the largest body of a command another process runs through
             the server (its arguments and piped input).
+        realtime: run the real-time scheduler (fresh posts by age, every app within its limits;
+            `sync_every` is then its full-sync cadence).
+        post_cadence: the fresh posts' cadence, as `sync.plan.PostCadence.parse` reads it;
+            None for the default.
     """
 
     db: Path
@@ -64,6 +68,8 @@ class WebConfig:
     allowed_hosts: tuple[str, ...] = ()
     max_body_bytes: int = MAX_BODY_BYTES
     max_command_body_bytes: int = MAX_COMMAND_BODY_BYTES
+    realtime: bool = False
+    post_cadence: str | None = None
 
 
 class ServerStore:
@@ -201,6 +207,8 @@ class ServerState:
     limiter: LoginLimiter
     cache: PageCache = field(default_factory=PageCache)
     worker: AnalysisWorker = field(default_factory=AnalysisWorker)
+    realtime: Any = None
+    """The running `web.scheduler.RealtimeScheduler`, when the server runs one."""
 
     def remember(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """A value computed from the store, kept until the store changes (or a minute passes).
