@@ -1,9 +1,9 @@
 """Benchmark: the web overview's whole gather, uncached, for many different periods.
 
 Times `tikscope.web.overview.overview` (every registry metric of the period and of the previous
-one, the data-quality notes, both follower series and the data's freshness) on one warm
-connection, each run for a new random period, so nothing is answered from a cache. Also times
-its parts one by one. Two stores:
+one, the data-quality notes, the daily series of both periods and the data's freshness) on one
+warm connection, each run for a new random period, so nothing is answered from a cache. Also
+times its parts one by one. Two stores:
 
 - **demo**: the store `tikscope demo` builds (reused from benchmarks/out/web-demo, the folder
   `benchmarks/web_overview.py` uses).
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.run import metric_report
-from tikscope.metrics.sections import follower_series
+from tikscope.metrics.sections import period_series
 from tikscope.metrics.studio import data_freshness
 from tikscope.store.db import open_store
 from tikscope.web.overview import overview
@@ -50,8 +50,7 @@ PARTS: dict[str, Part] = {
     "metrics, both periods, notes": lambda c, a, p: metric_report(
         c, a, p, Settings(), compare=True
     ),
-    "follower series": lambda c, a, p: follower_series(c, a, p),
-    "follower series, previous": lambda c, a, p: follower_series(c, a, p.previous()),
+    "daily series, both periods": lambda c, a, p: period_series(c, a, p, compare=True),
     "data freshness": lambda c, a, p: data_freshness(c, a),
     "whole overview": lambda c, a, p: overview(c, a, p, Settings(), True),
 }
