@@ -39,6 +39,9 @@ from tikscope.metrics.query import (
     unknown_columns,
 )
 from tikscope.metrics.registry import METRICS
+from tikscope.metrics.relations import KnownFollowers, period_values
+from tikscope.metrics.run import metric_lines
+from tikscope.metrics.sections import follower_series, period_series
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.run import simulate_into_store
 from tikscope.store.db import open_store
@@ -251,3 +254,43 @@ def test_presence_hints_never_change_a_result(
             computed = compute_periods(connection, account, periods, settings)
             results.append([(comparable(values), notes) for values, notes in computed])
         assert results[0] == results[1] == results[2], period
+
+
+def test_one_query_of_the_daily_series_gives_both_periods_and_the_followers_before(
+    simulated: tuple[DuckDBPyConnection, Account, SimulationConfig],
+) -> None:
+    """`period_series` equals a series per period, and metrics computed with its follower
+    counts (no query for the days before the periods) equal metrics computed without them."""
+    connection, account, config = simulated
+    settings = Settings()
+    for period in random_periods(config, 20, seed=11):
+        series = period_series(connection, account, period, compare=True)
+        assert series.current == follower_series(connection, account, period), period
+        assert series.previous == follower_series(connection, account, period.previous())
+        alone = period_series(connection, account, period, compare=False)
+        assert (alone.current, alone.previous) == (series.current, [])
+        for compare, read in ((True, series), (False, alone)):
+            shared = metric_lines(
+                connection, account, period, settings, compare=compare, followers=read.followers
+            )
+            assert shared == metric_lines(connection, account, period, settings, compare=compare)
+
+
+def test_followers_before_a_period_come_from_counts_read_only_when_they_cover_its_day(
+    simulated: tuple[DuckDBPyConnection, Account, SimulationConfig],
+) -> None:
+    connection, account, config = simulated
+    period = Period(config.end_date - timedelta(days=27), config.end_date)
+    day_before = period.start - timedelta(days=1)
+
+    def before(followers: KnownFollowers | None) -> Any:
+        values = period_values(
+            connection, account, [period], followers_at_end=False, followers=followers
+        )
+        return values["before_0"]
+
+    stored = before(None)
+    other = (stored or 0) + 1
+    assert before(KnownFollowers(day_before, period.end, {day_before: other})) == other
+    assert before(KnownFollowers(day_before, period.end, {})) is None  # a day without a row
+    assert before(KnownFollowers(period.start, period.end, {day_before: other})) == stored

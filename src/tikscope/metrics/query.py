@@ -17,7 +17,7 @@ from tikscope.metrics import registry
 from tikscope.metrics.missing import NO_DATA, not_stored
 from tikscope.metrics.model import Kind, Metric, Scope
 from tikscope.metrics.periods import Period
-from tikscope.metrics.relations import GAINED, Relation, relations
+from tikscope.metrics.relations import GAINED, KnownFollowers, Relation, relations
 from tikscope.sources.catalog import how_to_get
 from tikscope.store.db import fetch_value
 
@@ -193,7 +193,7 @@ def compute_period(
 
 def compute_periods(
     connection: DuckDBPyConnection, account: Account, periods: Sequence[Period],
-    settings: Settings,
+    settings: Settings, *, followers: KnownFollowers | None = None,
 ) -> list[tuple[Values, list[str]]]:  # fmt: skip
     """Every registry metric and the data-quality notes of each period, one query per scope.
 
@@ -201,12 +201,13 @@ def compute_periods(
     and the previous one); downward corrections of views are noted for the first one only.
     Whether a metric has a value is decided by what the store holds for the account and period,
     whatever the account's type: a missing value says why and names what would provide it.
+    `followers`: follower counts the caller already read (`relations`).
     """
     by_scope = {
         scope: compute_scope(connection, rows, scope, settings, len(periods))
         for scope, rows in relations(
             connection, account, periods,
-            followers_at_end=settings.engagement_basis == "followers",
+            followers_at_end=settings.engagement_basis == "followers", followers=followers,
         ).items()
     }  # fmt: skip
     results = []

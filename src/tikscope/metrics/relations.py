@@ -33,7 +33,7 @@ from tikscope.metrics.model import Scope
 from tikscope.store.rollups import COUNTERS, INSIGHTS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from duckdb import DuckDBPyConnection
 
@@ -42,6 +42,26 @@ if TYPE_CHECKING:
 
 GAINED = ("views", "likes", "comments", "shares")
 CORRECTION_WINDOW = timedelta(days=8)
+
+
+@dataclass(frozen=True)
+class KnownFollowers:
+    """The follower counts of the account's stored days from `first` to `last`, already read.
+
+    Attributes:
+        first: the first day read.
+        last: the last day read.
+        counts: `account_daily.followers_count` of each stored day in between (a day without a
+            row is absent, as one without a count maps to None).
+    """
+
+    first: date
+    last: date
+    counts: Mapping[date, int | None]
+
+    def covers(self, days: Iterable[date]) -> bool:
+        """Whether every one of `days` was read."""
+        return all(self.first <= day <= self.last for day in days)
 
 
 @dataclass(frozen=True)
@@ -64,7 +84,7 @@ class Relation:
 
 def relations(
     connection: DuckDBPyConnection, account: Account, periods: Sequence[Period], *,
-    followers_at_end: bool = True,
+    followers_at_end: bool = True, followers: KnownFollowers | None = None,
 ) -> dict[Scope, Relation]:  # fmt: skip
     """Every scope's rows for consecutive `periods`, each the one before the previous one.
 
@@ -73,11 +93,15 @@ def relations(
         account: the account.
         periods: a period, optionally followed by the periods before it, back to back.
         followers_at_end: whether `published` needs `followers_at_end` (an engagement basis).
+        followers: follower counts the caller already read (the daily series); the counts of
+            the days before the periods are taken from it when it covers them.
     """
     for later, earlier in itertools.pairwise(periods):
         if earlier.end != later.start - timedelta(days=1):
             raise UsageError(f"periods must be back to back: {earlier} is not before {later}")
-    parameters = period_values(connection, account, periods, followers_at_end=followers_at_end)
+    parameters = period_values(
+        connection, account, periods, followers_at_end=followers_at_end, followers=followers
+    )
     count = len(periods)
     distinct = sorted({parameters[f"end_day_{index}"] for index in range(count)})
     parameters |= {f"end_days_{index}": day for index, day in enumerate(distinct)}
@@ -95,14 +119,15 @@ def relations(
 
 def period_values(
     connection: DuckDBPyConnection, account: Account, periods: Sequence[Period], *,
-    followers_at_end: bool,
+    followers_at_end: bool, followers: KnownFollowers | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The parameters of the relations: each period's bounds and its values read once.
 
     For period k: `start_k`, `end_k` (local days), `utc_start_k`, `utc_end_k` (its instants),
     `snap_start_k`, `snap_end_k` (the midnights its counters are read at), `start_day_k`,
     `end_day_k` (the rollup days holding them: a day after the account's last rollup day reads
-    that last day, as nothing was captured since), `before_k` (followers the day before),
+    that last day, as nothing was captured since), `before_k` (followers the day before, from
+    `followers` when it holds that day),
     `followers_at_end_k` (None unless asked for), and `since_k`: the account's last capture
     before the period, within a week, from which downward corrections of views count (first
     period only; None for the others).
@@ -115,13 +140,17 @@ def period_values(
     ).fetchall()
     last_day, last_captured = extent[0] if extent else (date.min, None)
     befores = {f"before_{index}": p.start - timedelta(days=1) for index, p in enumerate(periods)}
-    before = dict(
-        connection.execute(
-            "SELECT date, followers_count FROM account_daily WHERE account_id = $account "
-            f"AND date IN ({', '.join(f'${name}' for name in befores)})",
-            account_id | befores,
-        ).fetchall()
-    )
+    before: Mapping[date, int | None]
+    if followers is not None and followers.covers(befores.values()):
+        before = followers.counts
+    else:
+        before = dict(
+            connection.execute(
+                "SELECT date, followers_count FROM account_daily WHERE account_id = $account "
+                f"AND date IN ({', '.join(f'${name}' for name in befores)})",
+                account_id | befores,
+            ).fetchall()
+        )
     first = periods[0]
     latest = last_captured
     if first.start <= last_day:

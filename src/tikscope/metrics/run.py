@@ -10,6 +10,7 @@ from tikscope.metrics import registry
 from tikscope.metrics.model import Metric, Unit
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, MetricValue, Settings, compute_periods
+from tikscope.metrics.relations import KnownFollowers
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -109,16 +110,20 @@ def metric_lines(
     *,
     compare: bool = False,
     section: str | None = None,
+    followers: KnownFollowers | None = None,
 ) -> tuple[list[MetricLine], list[str]]:
-    """One line per registry metric (of one section, if given) and the period's notes."""
+    """One line per registry metric (of one section, if given) and the period's notes.
+
+    `followers`: follower counts the caller already read (`sections.period_series`), so that
+    the store is not asked again for the days before the periods.
+    """
     known = registry.metric_sections()
     if section is not None and section not in known:
         raise UsageError(f"unknown section {section!r}; choose from {', '.join(known)}")
     # NOTE: the previous period is computed in the same queries as this one: the time of a small
     # DuckDB query goes mostly into planning it, once for both periods.
-    computed = compute_periods(
-        connection, account, [period, period.previous()] if compare else [period], settings
-    )
+    periods = [period, period.previous()] if compare else [period]
+    computed = compute_periods(connection, account, periods, settings, followers=followers)
     current, notes = computed[0]
     previous: dict[str, MetricValue] = computed[1][0] if compare else {}
     lines = [

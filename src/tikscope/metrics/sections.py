@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
@@ -12,6 +12,7 @@ from tikscope.metrics.model import Scope
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings, compute_period, scope_query
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
+from tikscope.metrics.relations import KnownFollowers
 from tikscope.sources.catalog import how_to_get
 from tikscope.store.summary import fetch_rows
 
@@ -114,6 +115,44 @@ def follower_series(
         gained, lost = row["gained"], row["lost"]
         row["balance"] = None if gained is None or lost is None else gained - lost
     return [DailyTotals(**row) for row in rows]
+
+
+@dataclass(frozen=True)
+class PeriodSeries:
+    """The daily series of a period and of the previous one, read in one query.
+
+    Attributes:
+        current: the period's days (`follower_series` by day).
+        previous: the previous period's days; empty when it was not asked for.
+        followers: the follower counts of every day read, the day before the first period
+            included, for `run.metric_lines` (which needs the counts the day before each period).
+    """
+
+    current: list[DailyTotals]
+    previous: list[DailyTotals]
+    followers: KnownFollowers
+
+
+def period_series(
+    connection: DuckDBPyConnection, account: Account, period: Period, *, compare: bool
+) -> PeriodSeries:
+    """The daily series of the period (and with `compare` of the previous one) in one query.
+
+    # NOTE: one query from the day before the first period: a statement's planning costs more
+    # than reading a few more days, and the counts of the days before the periods come with it.
+    """
+    first = period.previous() if compare else period
+    days = follower_series(connection, account, Period(first.start - timedelta(days=1), period.end))
+    return PeriodSeries(
+        current=[day for day in days if day.period_start >= period.start],
+        previous=[day for day in days if first.start <= day.period_start < period.start]
+        if compare
+        else [],
+        followers=KnownFollowers(
+            first.start - timedelta(days=1), period.end,
+            {day.period_start: day.followers for day in days},
+        ),
+    )  # fmt: skip
 
 
 def demographics(

@@ -22,7 +22,7 @@ from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
     DailyTotals,
     demographics,
-    follower_series,
+    period_series,
     post_list,
 )
 from tikscope.reports import account_specs as specs
@@ -120,7 +120,10 @@ def gather_account_report(
     """Read everything the account report shows from the store."""
     columns = [column.name for column in POST_COLUMNS]
     heatmap, zone = local_heatmap(connection, account, period)
-    lines, flags = metric_lines(connection, account, period, settings, compare=True)
+    series = period_series(connection, account, period, compare=True)
+    lines, flags = metric_lines(
+        connection, account, period, settings, compare=True, followers=series.followers
+    )
     return AccountReportData(
         account=account,
         period=period,
@@ -129,8 +132,8 @@ def gather_account_report(
         flags=flags,
         freshness=studio.data_freshness(connection, account),
         last_day=last_day(connection, account),
-        series=follower_series(connection, account, period),
-        previous_series=follower_series(connection, account, period.previous()),
+        series=series.current,
+        previous_series=series.previous,
         demographics=demographics(connection, account, period),
         heatmap=heatmap,
         heatmap_zone=zone,

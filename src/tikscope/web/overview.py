@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.run import metric_lines
-from tikscope.metrics.sections import follower_series
+from tikscope.metrics.sections import period_series
 from tikscope.metrics.studio import data_freshness
 from tikscope.reports import account_specs as specs
 from tikscope.reports.sections import headline
@@ -31,15 +31,16 @@ def overview(
     `headline` holds the lines of the metrics marked `Metric.headline`, in registry order; every
     line is a `MetricLine`, given in JSON as `MetricLine.as_json`.
     """
-    lines, notes = metric_lines(connection, account, period, settings, compare=compare)
+    series = period_series(connection, account, period, compare=compare)
+    lines, notes = metric_lines(
+        connection, account, period, settings, compare=compare, followers=series.followers
+    )
     by_name = {line.name: line for line in lines}
     return {
         "headline": [by_name[name] for name in headline()],
         "metrics": lines,
-        "daily": follower_series(connection, account, period),
-        "previous_daily": follower_series(connection, account, period.previous())
-        if compare
-        else [],
+        "daily": series.current,
+        "previous_daily": series.previous,
         "notes": notes,
         "freshness": data_freshness(connection, account),
     }
