@@ -437,6 +437,14 @@ ALTER TABLE comments ADD COLUMN sentiment_model VARCHAR;
 """Filled by tikscope (store/comment_scores.py) when comments are written, and for the comments
 already stored the first time a store is opened after this migration."""
 
+OUTSIDE_PUBLIC = """
+ALTER TABLE outside_accounts ADD COLUMN verified BOOLEAN;
+ALTER TABLE outside_accounts ADD COLUMN follower_count BIGINT;
+"""
+"""Whether an outside account is a public figure (verified, or followed by many): only those are
+named among a cluster's affinities (audience/affinities.py). NULL where the source does not say,
+as for an edge-list import: such an account is counted, never named."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
@@ -449,6 +457,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # NOTE: 9 is left to another branch; `migrate` applies every version a store has not recorded,
     # so a 9 that lands later is still applied to stores already at 10.
     Migration(COMMENT_SCORES_VERSION, "language and sentiment of comments", COMMENT_SENTIMENT),
+    # NOTE: 11 is left to another branch, as 9 was.
+    Migration(12, "verified and follower count of outside accounts", OUTSIDE_PUBLIC),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
