@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -179,7 +180,31 @@ def test_web_audience_json_twin_equals_the_saved_insights(
                       "png_without_labels": f"{API}/graph.png?labels=false"},
     }  # fmt: skip
     assert [node["cluster"] for node in graph["nodes"]] == [0, 1, 2, 3]
-    assert insights["privacy"] == {"min_group_size": 10, "min_cluster_size": 10}
+    assert insights["privacy"] == {
+        "min_group_size": 10, "min_cluster_size": 10, "public_followers": 10_000
+    }  # fmt: skip
+
+
+def test_web_audience_names_public_affinities_only(
+    read_server: str, analysed_template: WebStore
+) -> None:
+    with open_store(analysed_template.path) as connection:
+        accounts = connection.execute(
+            "SELECT handle, verified OR follower_count >= 10000 FROM outside_accounts"
+        ).fetchall()
+    private = {handle for handle, is_public in accounts if not is_public}
+    with client(read_server) as api:
+        answer = api.get(API, headers=bearer(analysed_template.tokens["vera"]))
+        login(api, "vera")
+        page = api.get(PAGE).text
+    insights = answer.json()["insights"]
+    named = {item["handle"] for card in insights["clusters"] for item in card["affinities"]}
+    named |= {item["handle"] for item in insights["summary"]["affinities"]}
+    assert named and not named & private
+    assert any(card["unnamed_affinities"] for card in insights["clusters"])
+    shown = set(re.findall(r"@([\w.]+)</td>", page))
+    assert shown and not shown & private
+    assert "not a public figure (counted, never named)" in page
 
 
 def test_web_audience_png_is_transparent_with_or_without_labels(
