@@ -86,9 +86,10 @@ def measure(members: int, *, follows: bool) -> None:
                 truth = np.asarray(planted["community"])[keys]
                 placed = labels != OTHER
                 score = normalized_mutual_info_score(truth[placed], labels[placed])
+                other = int((~placed).sum())
                 line += (f"; clustering {timings['detect clusters']:.2f} s, k = "
                          f"{analysis.clustering.communities}, NMI {score:.3f} over "
-                         f"{int(placed.sum()):,} placed, {int((~placed).sum()):,} in Other")  # fmt: skip
+                         f"{int(placed.sum()):,} placed, {other:,} in Other")  # fmt: skip
             named = sum(len(card.affinities) for card in analysis.cards)
             unnamed = sum(card.unnamed_affinities for card in analysis.cards)
             print(f"{line}; {named} named and {unnamed} unnamed affinities on "

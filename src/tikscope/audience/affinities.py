@@ -40,11 +40,13 @@ from tikscope.audience.shares import (
     MIN_EFFECT,
     MIN_INDEX_GAP,
     Comparison,
-    compare,
+    Release,
+    Tally,
+    fraction,
     release_many,
     tally_bag,
 )
-from tikscope.audience.statistics import cohens_h
+from tikscope.audience.statistics import cohens_h, hypergeometric_p_values
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -121,7 +123,10 @@ def position_of(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 def bag_of_pairs(rows: np.ndarray, columns: np.ndarray, members: int, handles: np.ndarray) -> Bag:
     """A bag from (member row, account column) pairs; repeated pairs count once."""
     width = max(len(handles), 1)
-    codes = np.unique(rows.astype(np.int64) * width + columns.astype(np.int64))
+    codes = np.sort(rows.astype(np.int64) * width + columns.astype(np.int64))
+    # NOTE: sorted and compared with the next, not np.unique: its hash path took 0.8 s for
+    # 480,000 follows, the sort 0.04 s
+    codes = codes[np.append(True, codes[1:] != codes[:-1])] if len(codes) else codes
     indptr = np.zeros(members + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes // width, minlength=members), out=indptr[1:])
     return Bag(indptr, (codes % width).astype(np.int32), tuple(str(h) for h in handles))
@@ -143,7 +148,31 @@ def compare_affinities(
     sizes = np.bincount(slots, minlength=slot_count)
     minimum = privacy.min_group_size
     chosen = release_many(tally, sizes, minimum=minimum, forced=frozenset(), name=NAME)
-    return compare(tally, chosen, min_members=minimum)
+    return compare_drawn(tally, chosen, min_members=minimum)
+
+
+def compare_drawn(tally: Tally, release: Release, *, min_members: int) -> Comparison:
+    """As `shares.compare`, but with p-values only where a cluster could be drawn to an account.
+
+    # NOTE: scipy's hypergeometric tails cost about a millisecond a cell at 100,000 members
+    (3.2 s for 9 slots × 290 accounts), and only a shown count at least MIN_INDEX_GAP over 100
+    with Cohen's h at least MIN_EFFECT can be an affinity; every other cell gets p = 1.
+    """
+    totals = tally.counts.sum(axis=0)
+    share = fraction(tally.counts, release.denominators[:, None])
+    baseline = fraction(totals, np.full(len(totals), float(release.audience)))
+    index = 100 * fraction(share, np.broadcast_to(baseline, share.shape))
+    shown = release.cells & (tally.counts >= max(min_members, 1))
+    drawn = shown & (index >= 100 + MIN_INDEX_GAP) & (cohens_h(share, baseline) >= MIN_EFFECT)
+    p_value = np.ones(share.shape)
+    for slot in np.flatnonzero(drawn.any(axis=1)).tolist():
+        accounts = np.flatnonzero(drawn[slot])
+        p_value[slot, accounts] = hypergeometric_p_values(
+            tally.counts[slot : slot + 1, accounts], release.denominators[slot : slot + 1],
+            totals[accounts], float(release.audience),
+        )[0]  # fmt: skip
+    return Comparison(tally, release, share, baseline, index, p_value, shown,
+                      candidates=totals >= max(min_members, 1))  # fmt: skip
 
 
 def attach_affinities(
