@@ -161,6 +161,27 @@ def test_web_audience_analysis_runs_for_editors_only(
     assert "in 4 clusters · saved result 2" in page.text
 
 
+def test_web_audience_analysis_by_affinities(empty_server: str, web_store: WebStore) -> None:
+    with client(empty_server) as api:
+        done = api.post(f"{API}/analyze", headers=bearer(web_store.tokens["eddie"]),
+                        json={"by": "affinities", "clusters": 4})  # fmt: skip
+        wrong = api.post(f"{API}/analyze", headers=bearer(web_store.tokens["eddie"]),
+                         json={"by": "likes"})  # fmt: skip
+    assert (done.status_code, wrong.status_code) == (200, 422)
+    insights = done.json()["insights"]
+    assert (insights["clustering"]["mode"], insights["clustering"]["clusters"]) == ("affinities", 4)
+    assert any(card["affinities"] for card in insights["clusters"])
+    with client(empty_server) as editor:
+        login(editor, "eddie")
+        form = {"csrf_token": csrf_token(editor.get(PAGE).text), "clusters": "",
+                "seed": "7", "by": "affinities"}  # fmt: skip
+        answer = editor.post(f"{PAGE}/analyze", data=form)
+        assert answer.status_code == 303
+        page = editor.get(answer.headers["location"]).text
+    assert "<dd>Clustered by the outside accounts members follow; k = " in page
+    assert '<option value="affinities" selected>' in page
+
+
 def test_web_audience_json_twin_equals_the_saved_insights(
     read_server: str, analysed_template: WebStore
 ) -> None:
