@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from tikscope.audience.affinities import OutsideFollows, attach_affinities, load_outside_follows
+from tikscope.audience.affinities import OutsideFollows, load_outside_follows
 from tikscope.audience.affinity_clusters import detect_affinity_clusters
 from tikscope.audience.attributes import MemberAttributes
 from tikscope.audience.cards import AudienceSummary, build_cards, load_member_attributes
@@ -167,12 +167,9 @@ def analyse(
         clustering = detect_clusters(graph, seed=seed, clusters=clusters, privacy=privacy,
                                      attributes=attributes)  # fmt: skip
     started = timed(timings, "detect clusters", started)
-    cards, summary = build_cards(
-        attributes, clustering, graph.sources, graph.targets, privacy=privacy
-    )
+    cards, summary = build_cards(attributes, clustering, graph.sources, graph.targets,
+                                 privacy=privacy, outside=inputs.outside)  # fmt: skip
     started = timed(timings, "cluster cards", started)
-    cards, summary = attach_affinities(cards, summary, inputs.outside, clustering, privacy)
-    started = timed(timings, "affinities", started)
     edges = cluster_edges(
         clustering.labels, graph.sources, graph.targets, min_follows=privacy.min_group_size
     )
@@ -262,12 +259,8 @@ def rebuild_insights(handle: str, saved_inputs: SavedInputs) -> AudienceInsights
         labels, saved.mode, saved.reason, saved.algorithm, saved.seed, saved.modularity,
         int(saved.parameters.get("communities", len(saved.names))),
     )  # fmt: skip
-    cards, summary = build_cards(
-        attributes, clustering, graph.sources, graph.targets, privacy=privacy
-    )
-    cards, summary = attach_affinities(
-        cards, summary, saved_inputs.inputs.outside, clustering, privacy
-    )
+    cards, summary = build_cards(attributes, clustering, graph.sources, graph.targets,
+                                 privacy=privacy, outside=saved_inputs.inputs.outside)  # fmt: skip
     # NOTE: a merge leaves a gap in the numbers; its empty card is not shown
     cards = [
         replace(card, name=saved.names.get(card.cluster, card.name)) for card in cards if card.size
