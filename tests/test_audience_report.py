@@ -103,13 +103,42 @@ def test_no_output_identifies_a_member(
         assert RARE_WORD not in text, name  # three members: under the minimum group size
 
 
+def test_by_affinities_names_public_accounts_only(
+    capsys: pytest.CaptureFixture[str], audience_db: Path, tmp_path: Path
+) -> None:
+    code, stdout, stderr = run_cli(capsys, "audience", "report", "--db", str(audience_db),
+                                   "--out", str(tmp_path), "--by", "affinities")  # fmt: skip
+    assert (code, stderr) == (0, "")
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["clustering"]["mode"] == "affinities"
+    assert 2 <= data["clustering"]["clusters"] <= 10
+    with open_store(audience_db) as connection:
+        accounts = connection.execute(
+            "SELECT handle, verified OR follower_count >= 10000 FROM outside_accounts"
+        ).fetchall()
+    public = {handle for handle, is_public in accounts if is_public}
+    private = {handle for handle, is_public in accounts if not is_public}
+    named = {item["handle"] for card in data["clusters"] for item in card["affinities"]}
+    assert named and named <= public
+    assert any(card["unnamed_affinities"] for card in data["clusters"])  # the small favourites
+    # a private handle may be part of no other text (a word of a bio, a public handle): check
+    # the report's own words for them, not substrings
+    words = set(re.findall(r"@([\w.]+)", stdout))
+    for name in TEXT_OUTPUTS:
+        words |= set(re.findall(r"@([\w.]+)", (tmp_path / name).read_text()))
+    assert words & private == set()
+    assert {item["handle"] for item in data["summary"]["affinities"]} <= public
+
+
 def test_small_clusters_fold_into_other(
     capsys: pytest.CaptureFixture[str], audience_db: Path, tmp_path: Path
 ) -> None:
     data = report(capsys, audience_db, tmp_path, "--min-cluster-size", "400")
     named = [c for c in data["clusters"] if c["cluster"] != -1]
     assert named and all(c["size"] >= 400 for c in named)
-    assert data["privacy"] == {"min_group_size": 10, "min_cluster_size": 400}
+    assert data["privacy"] == {
+        "min_group_size": 10, "min_cluster_size": 400, "public_followers": 10_000
+    }  # fmt: skip
 
 
 def test_merge_and_rename_rewrite_the_report(

@@ -108,7 +108,13 @@ def test_simulate_audience_schemas(audience: dict[str, pa.Table]) -> None:
             "language": "string",
             "interests": "list<item: string>",
         },
-        "outside_accounts": {"outside_key": "int32", "handle": "string", "category": "string"},
+        "outside_accounts": {
+            "outside_key": "int32",
+            "handle": "string",
+            "category": "string",
+            "verified": "bool",
+            "follower_count": "int64",
+        },
         "follows": {
             "follower_key": "int32",
             "followee_key": "int32",
@@ -352,6 +358,21 @@ def test_outside_accounts_and_community_favourites(audience: dict[str, pa.Table]
         share_inside = np.isin(np.flatnonzero(inside), fans).mean()
         share_outside = np.isin(np.flatnonzero(~inside), fans).mean()
         assert share_inside >= 5 * share_outside
+
+
+def test_outside_accounts_public_standing(audience: dict[str, pa.Table]) -> None:
+    accounts = {row["handle"]: row for row in audience["outside_accounts"].to_pylist()}
+    for profile in profiles.COMMUNITIES[:8]:
+        first, *_, fourth, last = (accounts[account.handle] for account in profile.favourites)
+        assert (first["verified"], first["follower_count"]) == (True, 800_000)
+        assert (fourth["verified"], fourth["follower_count"]) == (False, 200_000)
+        assert (last["verified"], last["follower_count"]) == (False, 1_000)
+    popular = [accounts[account.handle] for account in profiles.POPULAR_ACCOUNTS]
+    assert all(row["verified"] and row["follower_count"] >= 2_000_000 for row in popular)
+    known = {account.handle for account in profiles.POPULAR_ACCOUNTS}
+    known |= {account.handle for profile in profiles.COMMUNITIES for account in profile.favourites}
+    tail = [row for handle, row in accounts.items() if handle not in known]
+    assert tail and all(not row["verified"] and 50 <= row["follower_count"] < 9_000 for row in tail)
 
 
 def test_planted_facts_name_the_negative_control(audience: dict[str, pa.Table]) -> None:

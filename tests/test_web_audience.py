@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,27 @@ def test_web_audience_analysis_runs_for_editors_only(
     assert "in 4 clusters · saved result 2" in page.text
 
 
+def test_web_audience_analysis_by_affinities(empty_server: str, web_store: WebStore) -> None:
+    with client(empty_server) as api:
+        done = api.post(f"{API}/analyze", headers=bearer(web_store.tokens["eddie"]),
+                        json={"by": "affinities", "clusters": 4})  # fmt: skip
+        wrong = api.post(f"{API}/analyze", headers=bearer(web_store.tokens["eddie"]),
+                         json={"by": "likes"})  # fmt: skip
+    assert (done.status_code, wrong.status_code) == (200, 422)
+    insights = done.json()["insights"]
+    assert (insights["clustering"]["mode"], insights["clustering"]["clusters"]) == ("affinities", 4)
+    assert any(card["affinities"] for card in insights["clusters"])
+    with client(empty_server) as editor:
+        login(editor, "eddie")
+        form = {"csrf_token": csrf_token(editor.get(PAGE).text), "clusters": "",
+                "seed": "7", "by": "affinities"}  # fmt: skip
+        answer = editor.post(f"{PAGE}/analyze", data=form)
+        assert answer.status_code == 303
+        page = editor.get(answer.headers["location"]).text
+    assert "<dd>Clustered by the outside accounts members follow; k = " in page
+    assert '<option value="affinities" selected>' in page
+
+
 def test_web_audience_json_twin_equals_the_saved_insights(
     read_server: str, analysed_template: WebStore
 ) -> None:
@@ -179,7 +201,31 @@ def test_web_audience_json_twin_equals_the_saved_insights(
                       "png_without_labels": f"{API}/graph.png?labels=false"},
     }  # fmt: skip
     assert [node["cluster"] for node in graph["nodes"]] == [0, 1, 2, 3]
-    assert insights["privacy"] == {"min_group_size": 10, "min_cluster_size": 10}
+    assert insights["privacy"] == {
+        "min_group_size": 10, "min_cluster_size": 10, "public_followers": 10_000
+    }  # fmt: skip
+
+
+def test_web_audience_names_public_affinities_only(
+    read_server: str, analysed_template: WebStore
+) -> None:
+    with open_store(analysed_template.path) as connection:
+        accounts = connection.execute(
+            "SELECT handle, verified OR follower_count >= 10000 FROM outside_accounts"
+        ).fetchall()
+    private = {handle for handle, is_public in accounts if not is_public}
+    with client(read_server) as api:
+        answer = api.get(API, headers=bearer(analysed_template.tokens["vera"]))
+        login(api, "vera")
+        page = api.get(PAGE).text
+    insights = answer.json()["insights"]
+    named = {item["handle"] for card in insights["clusters"] for item in card["affinities"]}
+    named |= {item["handle"] for item in insights["summary"]["affinities"]}
+    assert named and not named & private
+    assert any(card["unnamed_affinities"] for card in insights["clusters"])
+    shown = set(re.findall(r"@([\w.]+)</td>", page))
+    assert shown and not shown & private
+    assert "not a public figure (counted, never named)" in page
 
 
 def test_web_audience_png_is_transparent_with_or_without_labels(

@@ -19,6 +19,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from tikscope.audience.affinities import OutsideFollows
+from tikscope.audience.affinity_shares import describe_affinities
 from tikscope.audience.attributes import MemberAttributes, load_member_attributes
 from tikscope.audience.audit import Checker, audit
 from tikscope.audience.keywords import KeywordScores, card_keywords
@@ -33,6 +35,7 @@ from tikscope.audience.model import (
     PrivacySettings,
 )
 from tikscope.audience.release import (
+    AFFINITIES,
     ClusterCounts,
     Shown,
     count_clusters,
@@ -69,6 +72,7 @@ def build_cards(
     privacy: PrivacySettings = DEFAULT_PRIVACY,
     top_keywords: int = 10,
     top_values: int = 5,
+    outside: OutsideFollows | None = None,
 ) -> tuple[list[ClusterCard], AudienceSummary]:
     """Describe every cluster, and the whole audience.
 
@@ -89,6 +93,8 @@ def build_cards(
             summary (by members).
         top_values: values per attribute per card (see `shares.card_shares`) and in the summary
             (by members).
+        outside: the members' outside follows: each card then lists its affinities, and the
+            summary the public accounts most of the audience follows (`affinity_shares`).
 
     Returns:
         Cards for clusters 0..k-1 in order, then Other's (when it has members); and the summary.
@@ -97,11 +103,11 @@ def build_cards(
         UsageError: the labels do not match the attributes.
     """
     slots = cluster_slots(clustering, attributes.size)
-    counts = count_clusters(
-        attributes, slots, clustering.clusters + 1, sources, targets, privacy.min_group_size
-    )
+    follows = outside.follows if outside is not None and outside.follows.vocabulary else None
+    counts = count_clusters(attributes, slots, clustering.clusters + 1, sources, targets,
+                            privacy.min_group_size, follows)  # fmt: skip
     present = [*range(1, len(counts.sizes)), *([0] if counts.sizes[0] else [])]
-    checker = Checker(members_of(attributes, counts))
+    checker = Checker(members_of(attributes, counts, follows))
     forced: frozenset[Handle] = frozenset()
     while True:
         shown = release(counts, forced)
@@ -112,6 +118,11 @@ def build_cards(
             ]
         )
         summary = summarize(counts, shown, cards, top_keywords=top_keywords, top_values=top_values)
+        if outside is not None and AFFINITIES in shown.comparisons:
+            cards, summary = describe_affinities(
+                cards, summary, shown.comparisons[AFFINITIES],
+                outside.public(privacy.public_followers), minimum=privacy.min_group_size,
+            )  # fmt: skip
         found = audit(
             numbers_of(counts, shown, cards, summary), checker, minimum=privacy.min_group_size
         )
@@ -124,7 +135,7 @@ def card_of(
     counts: ClusterCounts, shown: Shown, slot: int, *, top_keywords: int, top_values: int
 ) -> ClusterCard:
     """One slot's card, unnamed."""
-    attributes, suppressed = card_shares(shown.comparisons, slot, top_values=top_values)
+    attributes, suppressed = card_shares(attribute_comparisons(shown), slot, top_values=top_values)
     scores = counts.scores
     hidden_words = int(scores.rare[slot]) + int(
         ((scores.counts[slot] > 0) & ~shown.keywords[slot]).sum()
@@ -150,6 +161,11 @@ def card_of(
         density=float(counts.following[slot] / size) if shown.density[slot] and size else None,
         suppressed=suppressed,
     )
+
+
+def attribute_comparisons(shown: Shown) -> dict[str, Comparison]:
+    """The attributes' comparisons, without the outside follows' (cards list those apart)."""
+    return {name: value for name, value in shown.comparisons.items() if name != AFFINITIES}
 
 
 def cluster_slots(clustering: Clustering, members: int) -> np.ndarray:
@@ -197,14 +213,15 @@ def summarize(
     top_values: int,
 ) -> AudienceSummary:
     """The whole audience: most common values and words, cluster sizes, what privacy hid."""
+    comparisons = attribute_comparisons(shown)
     shares = {
         name: audience_shares(comparison, limit=top_values)
-        for name, comparison in shown.comparisons.items()
+        for name, comparison in comparisons.items()
     }
     scores = counts.scores
     hidden_words = ((scores.audience > 0) & ~shown.keyword_totals).sum()
     suppressed = {"keywords": scores.audience_suppressed + int(hidden_words)}
-    for name, comparison in shown.comparisons.items():
+    for name, comparison in comparisons.items():
         totals = comparison.tally.counts.sum(axis=0)
         suppressed[name] = int(((totals > 0) & ~comparison.release.totals).sum())
     size = int(counts.sizes.sum())

@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from tikscope.audience.affinities import OutsideFollows, load_outside_follows
+from tikscope.audience.affinity_clusters import detect_affinity_clusters
 from tikscope.audience.attributes import MemberAttributes
 from tikscope.audience.cards import AudienceSummary, build_cards, load_member_attributes
 from tikscope.audience.cluster_graph import ClusterEdge, cluster_edges
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 Stage = Callable[[str, float], None]
+Segmentation = Literal["follows", "affinities"]
+"""What members are clustered by: follows among them, or the outside accounts they follow."""
+SEGMENTATIONS: tuple[Segmentation, ...] = ("follows", "affinities")
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,11 @@ def timed(timings: dict[str, float], name: str, started: float) -> float:
 
 @dataclass(frozen=True)
 class AudienceInputs:
-    """What an analysis reads from the store: the kept graph and its members' attributes."""
+    """What an analysis reads: the kept graph, its members' attributes and outside follows."""
 
     graph: AudienceGraph
     attributes: MemberAttributes
+    outside: OutsideFollows
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -101,18 +107,29 @@ def compute_insights(
     seed: int = 7,
     privacy: PrivacySettings = DEFAULT_PRIVACY,
     options: GraphOptions = DEFAULT_OPTIONS,
+    by: Segmentation = "follows",
 ) -> AudienceInsights:
     """Cluster the account's audience, describe each cluster, and save the result.
 
     Three steps, which the web server runs apart (reads on a cursor, the computation in a
     worker process, the save as the store's writer): `load_inputs`, `analyse`, `save_insights`.
+    By affinities, members who follow no other member are kept (`options_for`).
     """
+    options = options_for(by, options)
     inputs = load_inputs(connection, account_id, options)
-    analysis = analyse(inputs, clusters=clusters, seed=seed, privacy=privacy)
+    analysis = analyse(inputs, clusters=clusters, seed=seed, privacy=privacy, by=by)
     return save_insights(
         connection, account_id, handle, inputs, analysis, clusters=clusters, privacy=privacy,
-        options=options,
+        options=options, by=by,
     )  # fmt: skip
+
+
+def options_for(by: Segmentation, options: GraphOptions) -> GraphOptions:
+    """The graph options of a segmentation: by affinities, isolated members are kept.
+
+    A member who follows no other member is still placed by the outside accounts they follow.
+    """
+    return replace(options, drop_isolated=False) if by == "affinities" else options
 
 
 def load_inputs(
@@ -124,23 +141,34 @@ def load_inputs(
     graph = load_kept_graph(connection, account_id, options)
     started = timed(timings, "load graph", started)
     attributes = load_member_attributes(connection, account_id, graph.member_keys)
-    timed(timings, "load member attributes", started)
-    return AudienceInputs(graph, attributes, timings)
+    started = timed(timings, "load member attributes", started)
+    outside = load_outside_follows(connection, account_id, graph.member_keys)
+    timed(timings, "load outside follows", started)
+    return AudienceInputs(graph, attributes, outside, timings)
 
 
 def analyse(
-    inputs: AudienceInputs, *, clusters: int | None, seed: int, privacy: PrivacySettings
+    inputs: AudienceInputs,
+    *,
+    clusters: int | None,
+    seed: int,
+    privacy: PrivacySettings,
+    by: Segmentation = "follows",
 ) -> AudienceAnalysis:
     """Clusters, their cards and the cluster graph of the inputs (no store: any process)."""
     timings: dict[str, float] = {}
     graph, attributes = inputs.graph, inputs.attributes
     started = time.perf_counter()
-    clustering = detect_clusters(graph, seed=seed, clusters=clusters, privacy=privacy,
-                                 attributes=attributes)  # fmt: skip
+    if by == "affinities":
+        clustering = detect_affinity_clusters(
+            inputs.outside.follows, seed=seed, clusters=clusters, privacy=privacy
+        )
+    else:
+        clustering = detect_clusters(graph, seed=seed, clusters=clusters, privacy=privacy,
+                                     attributes=attributes)  # fmt: skip
     started = timed(timings, "detect clusters", started)
-    cards, summary = build_cards(
-        attributes, clustering, graph.sources, graph.targets, privacy=privacy
-    )
+    cards, summary = build_cards(attributes, clustering, graph.sources, graph.targets,
+                                 privacy=privacy, outside=inputs.outside)  # fmt: skip
     started = timed(timings, "cluster cards", started)
     edges = cluster_edges(
         clustering.labels, graph.sources, graph.targets, min_follows=privacy.min_group_size
@@ -159,12 +187,13 @@ def save_insights(
     clusters: int | None,
     privacy: PrivacySettings,
     options: GraphOptions,
+    by: Segmentation = "follows",
 ) -> AudienceInsights:
     """Save an analysis as the account's newest result; the insights the report shows."""
     graph, clustering = inputs.graph, analysis.clustering
     started = time.perf_counter()
     parameters = {
-        "clusters": clusters, "privacy": vars(privacy), "options": vars(options),
+        "by": by, "clusters": clusters, "privacy": vars(privacy), "options": vars(options),
         "dropped": graph.dropped, "total_members": graph.total_members,
         "communities": clustering.communities,
     }  # fmt: skip
@@ -230,9 +259,8 @@ def rebuild_insights(handle: str, saved_inputs: SavedInputs) -> AudienceInsights
         labels, saved.mode, saved.reason, saved.algorithm, saved.seed, saved.modularity,
         int(saved.parameters.get("communities", len(saved.names))),
     )  # fmt: skip
-    cards, summary = build_cards(
-        attributes, clustering, graph.sources, graph.targets, privacy=privacy
-    )
+    cards, summary = build_cards(attributes, clustering, graph.sources, graph.targets,
+                                 privacy=privacy, outside=saved_inputs.inputs.outside)  # fmt: skip
     # NOTE: a merge leaves a gap in the numbers; its empty card is not shown
     cards = [
         replace(card, name=saved.names.get(card.cluster, card.name)) for card in cards if card.size

@@ -115,6 +115,49 @@ class Keyword:
 
 
 @dataclass(frozen=True)
+class Affinity:
+    """An outside account that one cluster follows far more than the whole audience.
+
+    Only public figures are named (see `PrivacySettings.public_followers`); the others a cluster
+    is drawn to are counted on its card (`ClusterCard.unnamed_affinities`), never named.
+
+    Attributes:
+        handle: the outside account.
+        members: members of the cluster who follow it.
+        share: members / the cluster's members who follow any outside account (0-1); of all its
+            members when how many follow none may not be published.
+        baseline: the same share in the whole audience (0-1).
+        affinity: share / baseline (1 = like the audience; 3 = three times as often).
+        p_value: Fisher's exact test of the cluster against the rest of the audience.
+        significant: p-value under the card's Bonferroni threshold, affinity at least 1.2 and
+            Cohen's h at least 0.25 (as the distinctive values of `Share`).
+    """
+
+    handle: str
+    members: int
+    share: float
+    baseline: float
+    affinity: float
+    p_value: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class AudienceAffinity:
+    """An outside account followed by many of the whole audience (a public figure).
+
+    Attributes:
+        handle: the outside account.
+        members: audience members who follow it.
+        share: members / members who follow any outside account (0-1).
+    """
+
+    handle: str
+    members: int
+    share: float
+
+
+@dataclass(frozen=True)
 class ClusterCard:
     """Everything the report says about one cluster."""
 
@@ -129,6 +172,10 @@ class ClusterCard:
     # its complement, would be a count under the minimum group size
     density: float | None
     suppressed: dict[str, int] = field(default_factory=dict)  # what privacy hid, and how many
+    # public outside accounts the cluster follows far more than the audience, by affinity
+    affinities: list[Affinity] = field(default_factory=list)
+    # how many more such accounts there are that are not public figures: counted, never named
+    unnamed_affinities: int = 0
 
 
 @dataclass(frozen=True)
@@ -183,6 +230,9 @@ class AudienceSummary:
         interests: the most listed interests.
         clusters: each card's cluster, name, size and share, in card order.
         suppressed: values and words hidden for privacy, per attribute.
+        affinities: the public outside accounts most of the audience follows.
+        unnamed_affinities: outside accounts followed by at least the minimum group size that
+            are not public figures: counted, never named.
     """
 
     size: int
@@ -191,6 +241,8 @@ class AudienceSummary:
     interests: list[AudienceShare]
     clusters: list[ClusterSize]
     suppressed: dict[str, int] = field(default_factory=dict)
+    affinities: list[AudienceAffinity] = field(default_factory=list)
+    unnamed_affinities: int = 0
 
 
 @dataclass(frozen=True)
@@ -205,7 +257,11 @@ class PrivacySettings:
             into "Other". By default the minimum group size: a smaller cluster could show
             nothing of its own, and a larger fixed floor (it was 50) folded whole audiences of
             a hundred or two into Other.
+        public_followers: an outside account is a public figure, and may be named among
+            affinities, when it is verified or has at least this many followers (and at least
+            `min_group_size` members follow it); any other is counted, never named.
     """
 
     min_group_size: int = 10
     min_cluster_size: int = 10
+    public_followers: int = 10_000

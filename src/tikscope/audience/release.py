@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tikscope.audience.attributes import MemberAttributes
+from tikscope.audience.affinity_shares import compare_drawn
+from tikscope.audience.attributes import Bag, MemberAttributes
 from tikscope.audience.audit import INSIDE, Members, Number
 from tikscope.audience.keywords import KeywordScores, score_keywords
 from tikscope.audience.model import AudienceSummary, ClusterCard
@@ -27,11 +28,15 @@ from tikscope.audience.shares import (
     release_many,
     release_single,
     tally_attributes,
+    tally_bag,
 )
 from tikscope.audience.suppression import density_shown, suppress_rows
 
 FOLLOW_BLOCK = 1 << 22
-MANY_VALUED = frozenset({"interests"})
+AFFINITIES = "affinities"
+"""The table of who follows which outside account (audience/affinities.py); not an attribute
+a card lists among its shares, but published, suppressed and audited like one."""
+MANY_VALUED = frozenset({"interests", AFFINITIES})
 """Attributes a member can have several values of."""
 KEYWORDS = "keywords"
 DENSITY = "density"
@@ -88,12 +93,16 @@ def count_clusters(
     sources: np.ndarray,
     targets: np.ndarray,
     min_members: int,
+    outside: Bag | None = None,
 ) -> ClusterCounts:
-    """Count words, values and follows of every slot at once."""
+    """Count words, values and follows (and outside follows, when given) of every slot at once."""
+    tallies = tally_attributes(attributes, slots, slot_count)
+    if outside is not None:
+        tallies[AFFINITIES] = tally_bag(outside, slots, slot_count)
     return ClusterCounts(
         slots=slots,
         scores=score_keywords(attributes.words, slots, slot_count, min_members=min_members),
-        tallies=tally_attributes(attributes, slots, slot_count),
+        tallies=tallies,
         sizes=np.bincount(slots, minlength=slot_count),
         inside=follows_inside(slots, sources, targets),
         min_members=min_members,
@@ -121,7 +130,8 @@ def release(counts: ClusterCounts, forced: frozenset[Handle]) -> Shown:
     for name, tally in counts.tallies.items():
         decide = release_many if name in MANY_VALUED else release_single
         chosen = decide(tally, counts.sizes, minimum=minimum, forced=forced, name=name)
-        comparisons[name] = compare(tally, chosen, min_members=minimum)
+        measure = compare_drawn if name == AFFINITIES else compare
+        comparisons[name] = measure(tally, chosen, min_members=minimum)
     words = counts.scores.counts.T
     hidden = suppress_rows(
         words, denominators=counts.sizes, audience=int(counts.sizes.sum()), minimum=minimum,
@@ -137,12 +147,17 @@ def release(counts: ClusterCounts, forced: frozenset[Handle]) -> Shown:
     )
 
 
-def members_of(attributes: MemberAttributes, counts: ClusterCounts) -> Members:
+def members_of(
+    attributes: MemberAttributes, counts: ClusterCounts, outside: Bag | None = None
+) -> Members:
     """The member-level data `audit` checks subsets with."""
+    bags = {"interests": attributes.interests, KEYWORDS: attributes.words}
+    if outside is not None:
+        bags[AFFINITIES] = outside
     return Members(
         slots=counts.slots,
         codes={name: values.codes for name, values in attributes.categorical.items()},
-        bags={"interests": attributes.interests, KEYWORDS: attributes.words},
+        bags=bags,
         inside=counts.inside,
     )
 
@@ -170,6 +185,14 @@ def numbers_of(
         terms = {term: row for row, term in enumerate(counts.scores.terms)}
         for keyword in card.keywords:
             numbers += keyword_numbers(counts, terms[keyword.term], slot)
+        if card.affinities:
+            rows = {value: row for row, value in enumerate(counts.tallies[AFFINITIES].values)}
+            for affinity in card.affinities:
+                numbers += value_numbers(counts, shown, AFFINITIES, rows[affinity.handle], slot)
+    if summary.affinities:
+        accounts = {value: row for row, value in enumerate(counts.tallies[AFFINITIES].values)}
+        for account in summary.affinities:
+            numbers += value_numbers(counts, shown, AFFINITIES, accounts[account.handle], None)
     for name, values in [("interests", summary.interests), *summary.demographics.items()]:
         rows = {value: row for row, value in enumerate(counts.tallies[name].values)}
         for share in values:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,13 @@ RerenderOption = Annotated[
 ]
 
 
+class SegmentationChoice(StrEnum):
+    """What `audience report` clusters members by."""
+
+    FOLLOWS = "follows"
+    AFFINITIES = "affinities"
+
+
 def register(app: typer.Typer) -> None:
     """Add the `audience` command group to the app."""
     add_group(app, "audience", "Audience insights: clusters, cards and the distribution graph.",
@@ -36,6 +44,12 @@ def report(
     out: OutOption,
     db: DbOption = DEFAULT_DB_PATH,
     account: AccountOption = None,
+    by: Annotated[
+        SegmentationChoice,
+        typer.Option(
+            help="Cluster by follows among members, or by the outside accounts they follow."
+        ),
+    ] = SegmentationChoice.FOLLOWS,
     clusters: Annotated[
         int | None, typer.Option(min=2, max=20, help="Exactly K clusters (default: automatic).")
     ] = None,
@@ -52,7 +66,17 @@ def report(
             min=2, help="Fold clusters of fewer members into Other (default: --min-group-size)."
         ),
     ] = None,
-    keep_isolated: Annotated[bool, typer.Option(help="Keep members with no follows.")] = False,
+    public_followers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Name an outside account among affinities only when it is verified or has at "
+            "least this many followers (others are counted, never named).",
+        ),
+    ] = 10_000,
+    keep_isolated: Annotated[
+        bool, typer.Option(help="Keep members with no follows (always, --by affinities).")
+    ] = False,
     keep_mass_followers: Annotated[bool, typer.Option(help="Keep mass-followers.")] = False,
     keep_bots: Annotated[bool, typer.Option(help="Keep bot-like accounts.")] = False,
 ) -> None:
@@ -61,7 +85,7 @@ def report(
 
     page, lines = commands.audience_report(
         db, account, out, clusters=clusters, labels=not no_labels, seed=seed,
-        min_group_size=min_group_size,
+        min_group_size=min_group_size, by=by.value, public_followers=public_followers,
         min_cluster_size=min_group_size if min_cluster_size is None else min_cluster_size,
         keep=(keep_isolated, keep_mass_followers, keep_bots),
     )  # fmt: skip

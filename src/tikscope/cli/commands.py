@@ -249,21 +249,26 @@ def composite_section(
 
 def audience_report(
     db: Path, handle: str | None, out: Path, *, clusters: int | None, labels: bool, seed: int,
-    min_group_size: int, min_cluster_size: int, keep: tuple[bool, bool, bool],
+    min_group_size: int, min_cluster_size: int, keep: tuple[bool, bool, bool], by: str = "follows",
+    public_followers: int = 10_000,
 ) -> tuple[Path, list[str]]:  # fmt: skip
     """Compute, save and write the audience report; returns the page and a summary."""
-    from tikscope.audience.insights import GraphOptions, compute_insights
+    from tikscope.audience.insights import SEGMENTATIONS, GraphOptions, compute_insights
     from tikscope.audience.model import PrivacySettings
     from tikscope.reports.audience import write_audience_report
 
-    privacy = PrivacySettings(min_group_size=min_group_size, min_cluster_size=min_cluster_size)
+    segmentation = next((known for known in SEGMENTATIONS if known == by), None)
+    if segmentation is None:
+        raise UsageError(f"--by: {by!r} is not one of {', '.join(SEGMENTATIONS)}")
+    privacy = PrivacySettings(min_group_size=min_group_size, min_cluster_size=min_cluster_size,
+                              public_followers=public_followers)  # fmt: skip
     options = GraphOptions(drop_isolated=not keep[0], drop_mass_followers=not keep[1],
                            drop_bots=not keep[2])  # fmt: skip
     with open_store(db) as connection:
         account = find_account(connection, handle)
         insights = compute_insights(
             connection, account.account_id, account.handle, clusters=clusters, seed=seed,
-            privacy=privacy, options=options,
+            privacy=privacy, options=options, by=segmentation,
         )  # fmt: skip
     page = write_audience_report(insights, out, labels=labels)
     return page, audience_lines(insights)
@@ -286,7 +291,33 @@ def audience_lines(insights: Any) -> list[str]:
     ]
     for card in sorted(insights.cards, key=lambda card: -card.size):
         lines.append(f"  cluster {card.cluster:>2}: {card.name} — {card.size:,} ({card.share:.1%})")
+        lines += affinity_lines(card.affinities, card.unnamed_affinities, indent="      ")
+    summary = insights.summary
+    if summary.affinities or summary.unnamed_affinities:
+        top = ", ".join(f"@{item.handle} {item.share:.0%}" for item in summary.affinities)
+        lines.append(
+            f"  audience follows most: {top or 'no public account'}"
+            + unnamed_note(summary.unnamed_affinities)
+        )
     return lines
+
+
+def affinity_lines(affinities: list[Any], unnamed: int, *, indent: str) -> list[str]:
+    """A card's affinities: at most one line, named public accounts then the unnamed count."""
+    if not affinities and not unnamed:
+        return []
+    named = ", ".join(f"@{item.handle} ×{item.affinity:.1f} ({item.members:,})"
+                      for item in affinities[:5])  # fmt: skip
+    return [f"{indent}follows far more: {named or 'no public account'}"
+            + unnamed_note(unnamed)]  # fmt: skip
+
+
+def unnamed_note(count: int) -> str:
+    """The unnamed count as "; and 3 accounts that are not public figures (...)", or nothing."""
+    if not count:
+        return ""
+    accounts = "account that is" if count == 1 else "accounts that are"
+    return f"; and {count:,} {accounts} not public figures (counted, not named)"
 
 
 def audience_merge(db: Path, handle: str | None, clusters: list[int], out: Path | None) -> str:

@@ -133,6 +133,8 @@ def page_context(insights: AudienceInsights, nodes: list[Node], labels: bool) ->
         ],
         "summary_keywords": summary_keywords(summary),
         "summary_attributes": summary_attributes(summary),
+        "summary_affinities": summary.affinities,
+        "summary_unnamed_affinities": summary.unnamed_affinities,
         "images": images,
         "exports": EXPORTS,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),

@@ -26,7 +26,13 @@ from tikscope.simulate.profiles import (
 )
 
 OUTSIDE_SCHEMA = pa.schema(
-    [("outside_key", pa.int32()), ("handle", pa.string()), ("category", pa.string())]
+    [
+        ("outside_key", pa.int32()),
+        ("handle", pa.string()),
+        ("category", pa.string()),
+        ("verified", pa.bool_()),
+        ("follower_count", pa.int64()),
+    ]
 )
 FOLLOWEE_TYPES = ("member", "outside")
 FOLLOW_SCHEMA = pa.schema(
@@ -361,15 +367,56 @@ def zipf_weights(count: int, exponent: float) -> FloatArray:
     return np.arange(1, count + 1, dtype=np.float64)[None, :] ** -exponent
 
 
+POPULAR_FOLLOWERS = 40_000_000
+"""Followers of the most popular outside account; the n-th has 1/n of them. All are verified."""
+FAVOURITE_FOLLOWERS = 800_000
+"""Followers of a community's first favourite (verified); the n-th has 1/n of them, but the last
+favourite is a small, unverified account (`SMALL_FAVOURITE_FOLLOWERS`): a private account that
+a community follows far more than the audience, which no report may name."""
+SMALL_FAVOURITE_FOLLOWERS = 1_000
+LONG_TAIL_FOLLOWERS = (50, 9_000)
+"""The long tail's follower counts: small, unverified accounts."""
+
+
 def build_outside_table(catalogue: OutsideCatalogue) -> pa.Table:
-    """The ``outside_accounts`` table."""
+    """The ``outside_accounts`` table, with who is verified and how many follow each account.
+
+    The counts are a function of each account's place in the catalogue (and of the handle, in
+    the long tail), not random draws, so the rest of the simulation is left as it was.
+    """
     accounts = catalogue.accounts
+    verified, followers = public_standing(catalogue)
     columns = [
         pa.array(np.arange(len(accounts), dtype=np.int32)),
         pa.array([account.handle for account in accounts], pa.string()),
         pa.array([account.category for account in accounts], pa.string()),
+        pa.array(verified, pa.bool_()),
+        pa.array(followers, pa.int64()),
     ]
     return pa.Table.from_arrays(columns, schema=OUTSIDE_SCHEMA)
+
+
+def public_standing(catalogue: OutsideCatalogue) -> tuple[list[bool], list[int]]:
+    """Whether each catalogue account is verified, and its follower count."""
+    import zlib
+
+    verified: list[bool] = []
+    followers: list[int] = []
+    for key, account in enumerate(catalogue.accounts):
+        if key < catalogue.popular:
+            verified.append(True)
+            followers.append(POPULAR_FOLLOWERS // (key + 1))
+        elif key < catalogue.long_tail_start:
+            rank = (key - catalogue.popular) % catalogue.favourites
+            small = rank == catalogue.favourites - 1
+            verified.append(rank == 0)
+            followers.append(SMALL_FAVOURITE_FOLLOWERS if small
+                             else FAVOURITE_FOLLOWERS // (rank + 1))  # fmt: skip
+        else:
+            low, high = LONG_TAIL_FOLLOWERS
+            verified.append(False)
+            followers.append(low + zlib.crc32(account.handle.encode()) % (high - low))
+    return verified, followers
 
 
 def build_follow_table(edges: MemberEdges, outside: MemberEdges) -> pa.Table:

@@ -509,6 +509,14 @@ schedule's account, template, cadence and destination; one row per period a sche
 or tried to (its key is what keeps a report from going out twice); the SMTP relay, its password
 encrypted with the key file like TikTok tokens."""
 
+OUTSIDE_PUBLIC = """
+ALTER TABLE outside_accounts ADD COLUMN verified BOOLEAN;
+ALTER TABLE outside_accounts ADD COLUMN follower_count BIGINT;
+"""
+"""Whether an outside account is a public figure (verified, or followed by many): only those are
+named among a cluster's affinities (audience/affinities.py). NULL where the source does not say,
+as for an edge-list import: such an account is counted, never named."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
@@ -522,7 +530,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # so a 9 that lands later is still applied to stores already at 10.
     Migration(COMMENT_SCORES_VERSION, "language and sentiment of comments", COMMENT_SENTIMENT),
     Migration(INTRADAY_VERSION, "intraday counters of fresh posts", POST_INTRADAY),
-    # NOTE: 12 and 13 are left to other branches (see the note on 9).
+    Migration(12, "verified and follower count of outside accounts", OUTSIDE_PUBLIC),
+    # NOTE: 13 is left to another branch (see the note on 9).
     Migration(14, "white-label report schedules, deliveries and mail settings", SCHEDULES),
 )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -283,20 +283,23 @@ def run_analysis(
         DEFAULT_PRIVACY,
         analyse,
         load_inputs,
+        options_for,
         save_insights,
     )
 
     account = editable_account(request, access, handle)
     state = server_state(request)
     try:
+        options = options_for(wanted.by, DEFAULT_OPTIONS)
         with state.store.read() as cursor:
-            inputs = load_inputs(cursor, account.account_id, DEFAULT_OPTIONS)
+            inputs = load_inputs(cursor, account.account_id, options)
         analysis = state.worker.compute(analyse, inputs, clusters=wanted.clusters,
-                                        seed=wanted.seed, privacy=DEFAULT_PRIVACY)  # fmt: skip
+                                        seed=wanted.seed, privacy=DEFAULT_PRIVACY,
+                                        by=wanted.by)  # fmt: skip
         with state.store.exclusive() as cursor:
             return save_insights(cursor, account.account_id, account.handle, inputs, analysis,
                                  clusters=wanted.clusters, privacy=DEFAULT_PRIVACY,
-                                 options=DEFAULT_OPTIONS)  # fmt: skip
+                                 options=options, by=wanted.by)  # fmt: skip
     except StoreBusyError:
         raise
     except TikscopeError as error:
@@ -322,6 +325,10 @@ class AnalyzeRequest(BaseModel):
 
     clusters: int | None = Field(None, ge=2, le=20, description="Exactly K clusters; null: auto.")
     seed: int = Field(7, ge=0, le=2**31 - 1, description="Random seed of community detection.")
+    by: Literal["follows", "affinities"] = Field(
+        "follows", description="Cluster by follows among members, or by the outside accounts "
+        "they follow (affinities)."
+    )  # fmt: skip
 
 
 class MergeRequest(BaseModel):
@@ -342,7 +349,7 @@ async def analyze_api(
     request: Request, access: EditorAccess, handle: str, body: AnalyzeRequest | None = None
 ) -> dict[str, Any]:
     """Run the analysis now (a few seconds) and answer with the new result."""
-    wanted = body or AnalyzeRequest(clusters=None, seed=7)
+    wanted = body or AnalyzeRequest(clusters=None, seed=7, by="follows")
 
     def job() -> dict[str, Any]:
         fresh = run_analysis(request, access, handle, wanted)
@@ -393,10 +400,11 @@ async def analyze_form(
     handle: str,
     clusters: Annotated[str, Form(max_length=2)] = "",
     seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 7,
+    by: Annotated[Literal["follows", "affinities"], Form()] = "follows",
 ) -> RedirectResponse:
     """The page's analysis form: clusters empty for automatic, or 2-20."""
     try:
-        wanted = AnalyzeRequest(clusters=int(clusters) if clusters else None, seed=seed)
+        wanted = AnalyzeRequest(clusters=int(clusters) if clusters else None, seed=seed, by=by)
     except ValueError as error:
         raise HTTPException(422, "clusters must be automatic or a number from 2 to 20") from error
     await in_worker(request, lambda: run_analysis(request, access, handle, wanted))
