@@ -1,9 +1,9 @@
 """Benchmark: the web overview's whole gather, uncached, for many different periods.
 
-Times `tikscope.web.overview.overview` (every registry metric of the period and of the previous
-one, the data-quality notes, both follower series and the data's freshness) on one warm
-connection, each run for a new random period, so nothing is answered from a cache. Also times
-its parts one by one. Two stores:
+Times `tikscope.reports.pages.gather_overview`, the web overview's page model (every registry
+metric of the period and of the previous one, the data-quality notes, both follower series and
+the data's freshness) on one warm connection, each run for a new random period, so nothing is
+answered from a cache. Also times its parts one by one. Two stores:
 
 - **demo**: the store `tikscope demo` builds (reused from benchmarks/out/web-demo, the folder
   `benchmarks/web_overview.py` uses).
@@ -35,8 +35,8 @@ from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import follower_series
 from tikscope.metrics.studio import data_freshness
+from tikscope.reports.pages import gather_overview
 from tikscope.store.db import open_store
-from tikscope.web.overview import overview
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics_sections import build_store
@@ -53,7 +53,7 @@ PARTS: dict[str, Part] = {
     "follower series": lambda c, a, p: follower_series(c, a, p),
     "follower series, previous": lambda c, a, p: follower_series(c, a, p.previous()),
     "data freshness": lambda c, a, p: data_freshness(c, a),
-    "whole overview": lambda c, a, p: overview(c, a, p, Settings(), True),
+    "whole overview": lambda c, a, p: gather_overview(c, a, p, Settings(), True),
 }
 
 
@@ -87,7 +87,7 @@ def measure(name: str, store: Path, runs: int, seed: int) -> None:
         for label, lengths in (("7-60 days", range(7, 61)), ("365 days", range(365, 366))):
             periods = random_periods(first, last, lengths, runs, seed)
             for period in periods[:5]:  # warm-up
-                overview(connection, account, period, Settings(), True)
+                gather_overview(connection, account, period, Settings(), True)
             for part, function in PARTS.items():
                 timings, cpu = [], []
                 for period in periods:

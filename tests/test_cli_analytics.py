@@ -336,7 +336,7 @@ def test_posts_csv_columns_and_sort(capsys: pytest.CaptureFixture[str], fixture_
     )  # fmt: skip
     assert (code, err) == (0, "")
     assert out == (
-        "post_id,views,likes,reach,flags\n"
+        "Post id,Views,Likes,Reach,Data quality\n"
         f"{P2},600,50,400,{IDLE}\n"
         f"{P4},200,24,150,deleted\n"
         f"{P3},100,15,80,filtered\n"
@@ -352,7 +352,7 @@ def test_posts_csv_ascending_sort_by_date(
     )  # fmt: skip
     assert code == 0
     assert out == (
-        "post_id,published,type,flags\n"
+        "Post id,Published,Type,Data quality\n"
         f"{P2},2026-03-22T23:30:00,video,{IDLE}\n"
         f"{P3},2026-03-26T10:00:00,image,filtered\n"
         f"{P4},2026-03-29T22:30:00,carousel,deleted\n"
@@ -397,7 +397,7 @@ def test_posts_csv_and_json_go_to_the_out_file(
     )  # fmt: skip
     # text that a spreadsheet would run as a formula starts with ' (numbers stay numbers)
     assert csv_file.read_text("utf-8") == (
-        "post_id,caption,views,flags\n"
+        "Post id,Caption,Views,Data quality\n"
         f"{P2},{CAPTIONS[P2]},600,{IDLE}\n"
         f"{P4},'-20% on all pots this week,200,deleted\n"
         f'{P3},"\'=HYPERLINK(""http://x.example"",""win"")",100,filtered\n'

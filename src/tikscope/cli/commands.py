@@ -12,6 +12,7 @@ from tikscope.errors import UsageError
 from tikscope.metrics.activity import local_heatmap
 from tikscope.metrics.period_range import resolve_period
 from tikscope.metrics.periods import AskedPeriod, ChosenPeriod
+from tikscope.metrics.post_rows import PostRow
 from tikscope.metrics.query import Settings, compute_periods, find_account
 from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
@@ -117,7 +118,7 @@ def metrics(
 def posts(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, columns: list[str] | None, sort: str, rate: int, basis: str,
-) -> tuple[list[Row], str, str | None]:  # fmt: skip
+) -> tuple[list[PostRow], str, str | None]:  # fmt: skip
     """The list of posts published in the period, a title, and the period's note."""
     settings = Settings(engagement_rate=rate, engagement_basis=basis)
     with open_store(db) as connection:

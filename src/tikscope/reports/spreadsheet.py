@@ -5,6 +5,11 @@ or a carriage return) gets a leading `'` (OWASP's rule for CSV injection); numbe
 empty cells are written as they are, so a negative number stays a number. Every CSV and XLSX
 tikscope writes (CLI output, `--out` files, the audience report's CSVs, web downloads) goes
 through `csv_text` or `xlsx_bytes`, so no writer can forget it.
+
+A page's table (`reports.tables.Table`) becomes a file in one place, `table_csv` and
+`table_xlsx`: headers are the columns' labels (from the registry), XLSX cells have their unit's
+number format (a fraction as 7.6%, a count as an integer), and a last column holds each row's
+data-quality flags. The CLI's `--format csv|xlsx` and the web's downloads both call them.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tikscope.metrics.model import Unit
-from tikscope.metrics.registry import POST_COLUMNS_BY_NAME
+from tikscope.reports.tables import CellValue, Table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UNIT_FORMATS = {
@@ -76,21 +81,32 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, line_end: 
     return "".join(lines)
 
 
-def post_sheet_columns(names: Sequence[str], *, labels: bool) -> list[SheetColumn]:
-    """Sheet columns for post-list columns (and `flags`), headed by names or registry labels."""
-    columns = []
-    for name in names:
-        if name == "flags":
-            columns.append(SheetColumn(name, FLAGS_LABEL if labels else name, "@"))
-            continue
-        column = POST_COLUMNS_BY_NAME[name]
-        header = column.label if labels else name
-        columns.append(SheetColumn(name, header, UNIT_FORMATS[column.unit]))
-    return columns
+def sheet_columns(table: Table) -> list[SheetColumn]:
+    """The sheet's columns of a table: its columns by label and unit, then the flags."""
+    columns = [
+        SheetColumn(column.key, column.label, UNIT_FORMATS[column.unit]) for column in table.columns
+    ]
+    return [*columns, SheetColumn("flags", FLAGS_LABEL, "@")]
+
+
+def sheet_rows(table: Table) -> list[list[CellValue]]:
+    """The table's rows as files hold them: each cell's value, then the row's flags."""
+    return [[*(cell.value for cell in row.cells), row.flags or ""] for row in table.rows]
+
+
+def table_csv(table: Table, *, line_end: str = "\n") -> str:
+    """A table as CSV: a header line of labels, then its rows and their flags."""
+    header = [column.header for column in sheet_columns(table)]
+    return csv_text(header, sheet_rows(table), line_end=line_end)
+
+
+def table_xlsx(table: Table, *, sheet: str) -> bytes:
+    """A table as an XLSX workbook: labels, number formats by unit, then the rows' flags."""
+    return xlsx_bytes(sheet_columns(table), sheet_rows(table), sheet=sheet)
 
 
 def xlsx_bytes(
-    columns: Sequence[SheetColumn], rows: Sequence[dict[str, Any]], *, sheet: str
+    columns: Sequence[SheetColumn], rows: Sequence[Sequence[CellValue]], *, sheet: str
 ) -> bytes:
     """Rows as an XLSX workbook: header row (frozen), numbers as numbers, times as dates.
 
@@ -106,12 +122,13 @@ def xlsx_bytes(
     worksheet.title = sheet
     worksheet.append([column.header for column in columns])
     for row in rows:
-        worksheet.append([sheet_cell(row[column.name]) for column in columns])
+        worksheet.append([sheet_cell(value) for value in row])
     for index, column in enumerate(columns, start=1):
         for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
             cell.number_format = column.number_format
         letter = get_column_letter(index)
-        worksheet.column_dimensions[letter].width = column_width(column, rows)
+        values = [row[index - 1] for row in rows]
+        worksheet.column_dimensions[letter].width = column_width(column, values)
     worksheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -128,9 +145,8 @@ def sheet_cell(value: Any) -> Any:
     return neutralize(value)
 
 
-def column_width(column: SheetColumn, rows: Sequence[dict[str, Any]]) -> float:
+def column_width(column: SheetColumn, values: Sequence[CellValue]) -> float:
     """A width that fits the header and the longest cell, within reason."""
-    values = [row[column.name] for row in rows]
     if any(isinstance(value, datetime) for value in values):
         return 20
     longest = max([len(column.header), *(len(cell_text(value)) for value in values)])

@@ -6,13 +6,14 @@ A column has its label, unit and description; renderers only format its cells in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from tikscope.metrics.missing import not_stored
 from tikscope.metrics.model import PostColumn, Unit
+from tikscope.metrics.post_rows import PostRow
+from tikscope.metrics.registry import POST_COLUMNS_BY_NAME
 from tikscope.reports.post_names import post_title, post_url
 
 CellValue = str | int | float | date | datetime | None
@@ -45,11 +46,24 @@ class Column:
 
 @dataclass(frozen=True)
 class Cell:
-    """One value of a table, with where it leads and what it says on hover."""
+    """One value of a table, with where it leads, what it says on hover, and how a page shows it.
+
+    Attributes:
+        value: the value itself, as files (CSV, XLSX, JSON) hold it: a whole caption.
+        link: where it leads on a page.
+        hint: what it says on hover.
+        shown: what a page shows where that differs from the value (a caption shortened).
+    """
 
     value: CellValue
     link: str | None = None
     hint: str | None = None
+    shown: str | None = None
+
+    @property
+    def text(self) -> CellValue:
+        """What a page shows: `shown`, or the value."""
+        return self.value if self.shown is None else self.shown
 
 
 @dataclass(frozen=True)
@@ -75,20 +89,25 @@ class Table:
         return [row.cells[index].value for row in self.rows]
 
 
-def post_cell(post: Mapping[str, Any], column: PostColumn) -> Cell:
-    """A post's cell: the caption shortened and linked to TikTok, other values as they are."""
+def post_cell(post: PostRow, column: PostColumn) -> Cell:
+    """A post's cell: the caption shown shortened and linked to TikTok, others as they are."""
     if column.name == "caption":
-        url = post_url(dict(post))
-        return Cell(post_title(dict(post)), link=url, hint=(post.get("caption") or "") if url
-                    else None)  # fmt: skip
-    value: CellValue = post[column.name]
-    return Cell(value)
+        url = post_url(post)
+        return Cell(post.caption, link=url, hint=(post.caption or "") if url else None,
+                    shown=post_title(post))  # fmt: skip
+    return Cell(post[column.name])
 
 
-def posts_table(posts: Sequence[Mapping[str, Any]], columns: Sequence[PostColumn]) -> Table:
-    """The list of posts: a row per post, a column per post column.
+def post_columns(names: Sequence[str]) -> list[PostColumn]:
+    """The registry's post columns of these names, in order."""
+    return [POST_COLUMNS_BY_NAME[name] for name in names]
 
-    A column without a value in any post says what would provide it.
+
+def posts_table(posts: Sequence[PostRow], columns: Sequence[PostColumn]) -> Table:
+    """The list of posts: a row per post, a column per post column, and each post's flags.
+
+    A column without a value in any post says what would provide it. CSV, XLSX (both through
+    `reports.spreadsheet`), the report and the pages read this one table.
     """
 
     def missing(column: PostColumn) -> str | None:
@@ -100,5 +119,5 @@ def posts_table(posts: Sequence[Mapping[str, Any]], columns: Sequence[PostColumn
         columns=tuple(Column(column.name, column.label, column.unit, column.description,
                              missing(column)) for column in columns),
         rows=tuple(TableRow(tuple(post_cell(post, column) for column in columns),
-                            post.get("flags") or None) for post in posts),
+                            post.flags or None) for post in posts),
     )  # fmt: skip

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +12,6 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from tikscope.metrics.run import MetricLine
 from tikscope.reports.html import template_environment
 
 if TYPE_CHECKING:
@@ -31,19 +32,37 @@ def environment() -> jinja2.Environment:
     return loaded
 
 
-# NOTE: a page's data holds typed metric lines; JSON gives each as every output does.
-ENCODERS: dict[Any, Any] = {MetricLine: MetricLine.as_json}
+def plain(value: object) -> object:
+    """A page model as JSON-able values, made only here, at the response.
+
+    A value with `as_json` (a metric line, a post row, demographics) is given as every output
+    gives it; any other dataclass as its fields, each converted the same way.
+    """
+    # NOTE: `dataclasses.asdict` would turn nested typed values into their fields, not their
+    # JSON shape (a `MetricLine` inside a section), so each level is converted here.
+    as_json = getattr(value, "as_json", None)
+    if callable(as_json):
+        return plain(as_json())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: plain(getattr(value, field.name)) for field in dataclasses.fields(value)
+        }
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
-def encode_json(value: Any) -> bytes:
+def encode_json(value: object) -> bytes:
     """The body of a JSON answer (what FastAPI would send for `value`)."""
-    encoded = jsonable_encoder(value, custom_encoder=ENCODERS)
+    encoded = jsonable_encoder(plain(value))
     return json.dumps(encoded, separators=(",", ":"), allow_nan=False).encode()
 
 
-def as_json(value: Any) -> str:
+def as_json(value: object) -> str:
     """JSON for a `<script type="application/json">` block (safe inside HTML)."""
-    text = json.dumps(jsonable_encoder(value, custom_encoder=ENCODERS), separators=(",", ":"))
+    text = json.dumps(jsonable_encoder(plain(value)), separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
