@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tikscope.metrics.model import Scope
 from tikscope.metrics.periods import Period
@@ -34,7 +34,7 @@ VIEWED_CTE = "viewed AS (SELECT post_id, views_gained FROM {relation} WHERE view
 
 def viewed_query(
     connection: DuckDBPyConnection, account: Account, period: Period, sql: str
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, dict[str, object]]:
     """`sql` over the period's "viewed" relation (`{relation}`), and its parameters."""
     return scope_query(connection, Scope.VIEWED, account, period, sql)
 

@@ -21,7 +21,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from tikscope.metrics.model import Unit
 from tikscope.reports.tables import CellValue, Table
@@ -43,14 +42,14 @@ class SheetColumn:
     number_format: str
 
 
-def neutralize(value: Any) -> Any:
+def neutralize(value: object) -> object:
     """A cell made safe to open in a spreadsheet: formula-like text gets a leading `'`."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def csv_cell(value: Any) -> Any:
+def csv_cell(value: object) -> object:
     """A value as a CSV cell: formula-like text neutralised, numbers as they are.
 
     Missing values are empty, nested values JSON, times ISO text.
@@ -64,7 +63,9 @@ def csv_cell(value: Any) -> Any:
     return neutralize(value)
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, line_end: str = "\n") -> str:
+def csv_text(
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, line_end: str = "\n"
+) -> str:
     """A header line and rows as CSV text, every cell through `csv_cell`."""
     # TRICKY: Python's writer quotes a field only for the characters of its own line end, so
     # with "\n" a carriage return inside a field went out bare, and a spreadsheet started a new
@@ -135,7 +136,7 @@ def xlsx_bytes(
     return buffer.getvalue()
 
 
-def sheet_cell(value: Any) -> Any:
+def sheet_cell(value: object) -> object:
     """A value as an XLSX cell: no empty text, nested values as JSON, formulas neutralised."""
     # NOTE: an empty text cell reads back as no value, so write none (flags of clean posts).
     if value == "":
@@ -153,7 +154,7 @@ def column_width(column: SheetColumn, values: Sequence[CellValue]) -> float:
     return min(max(longest + 2, 8), 60)
 
 
-def cell_text(value: Any) -> str:
+def cell_text(value: object) -> str:
     """A cell as text: ISO times, empty for missing."""
     if value is None:
         return ""
