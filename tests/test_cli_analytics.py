@@ -85,10 +85,13 @@ def test_metrics_json_and_csv_write_whole_counts_as_integers(
     }  # fmt: skip
     assert '"value": 1055,' in out and '"previous": 1035,' in out
     _, out, _ = run_cli(capsys, *common, "--format", "csv")
-    # a negative number is a number, not a formula: no leading '
-    assert out.splitlines()[2] == (
-        "community,followers_growth,Follower growth,20,count,35,-15,-42.857142857142854,,"
-    )
+    # the labels as headers, as every spreadsheet tikscope writes; a negative number is a
+    # number, not a formula: no leading '
+    assert out.splitlines()[:3] == [
+        "Section,Metric,Value,Unit,Previous period,Change,Change %,Note",
+        "Community,Followers,1055,count,1035,20,1.932367149758454,",
+        "Community,Follower growth,20,count,35,-15,-42.857142857142854,",
+    ]
 
 
 def test_metrics_last_days_is_the_same_as_from_to(

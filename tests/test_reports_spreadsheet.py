@@ -8,8 +8,10 @@ from datetime import datetime
 from openpyxl import load_workbook
 
 from tikscope.metrics.post_rows import PostRow
+from tikscope.metrics.registry import metrics_by_name
+from tikscope.metrics.run import MetricLine
 from tikscope.reports.spreadsheet import csv_text, neutralize, table_csv, table_xlsx
-from tikscope.reports.tables import post_columns, posts_table
+from tikscope.reports.tables import metrics_table, post_columns, posts_table
 
 POSTS = [
     PostRow({"post_id": "7385240418897295039", "caption": "=cmd|' /C calc'!A0",
@@ -66,3 +68,26 @@ def test_csv_text_neutralises_cells_keeps_numbers_and_quotes_line_breaks() -> No
         '"x\r=cmd|\' /C calc\'!A0",-3,"[""-a"", ""b""]","a\nb"\n'
     )
     assert csv_text(["a"], [["-1"], [-1]], line_end="\r\n") == "a\r\n'-1\r\n-1\r\n"
+
+
+def test_metrics_table_xlsx_formats_each_value_in_its_metric_unit() -> None:
+    by_name = metrics_by_name()
+    lines = [
+        MetricLine(by_name["followers"], 50000.0, None, None, compared=True, previous=40000.0),
+        MetricLine(by_name["new_viewers_share"], 0.0759, None, None, compared=True, previous=None),
+        MetricLine(by_name["followers_gained"], None, "import Studio's Followers export", None,
+                   compared=True),
+    ]  # fmt: skip
+    table = metrics_table(lines)
+    sheet = load_workbook(io.BytesIO(table_xlsx(table, sheet="metrics")))["metrics"]
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["Section", "Metric", "Value", "Unit", "Previous period", "Change", "Change %", "Note"],
+        ["Community", "Followers", 50000, "count", 40000, 10000, 25.0, None],
+        ["Studio-style views", "New viewers %", 0.0759, "fraction (0-1)", None, None, None, None],
+        ["Community", "Followers gained", None, "count", None, None, None,
+         "import Studio's Followers export"],
+    ]  # fmt: skip
+    # a count reads 50,000 and a share 7.6%: each value in its own metric's unit
+    assert [sheet.cell(row, 3).number_format for row in (2, 3)] == ["#,##0", "0.0%"]
+    assert [sheet.cell(row, 5).number_format for row in (2, 3)] == ["#,##0", "0.0%"]
+    assert table_csv(table).splitlines()[1] == "Community,Followers,50000,count,40000,10000,25.0,"

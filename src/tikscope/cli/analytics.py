@@ -103,10 +103,18 @@ def metrics(
         db, account, start, end, last, compare=compare, section=section,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
-    table = output is OutputFormat.table
-    rows = [readable(line) if table else line.as_json() for line in lines]
-    columns = ["section", "label", "value", *(["previous", "change_%"] if compare else []), "note"]
-    print_rows(rows, output, title=title, table_columns=columns, footnotes=("note",))
+    if output is OutputFormat.csv:
+        from tikscope.reports.spreadsheet import table_csv
+        from tikscope.reports.tables import metrics_table
+
+        # NOTE: the same table as every spreadsheet tikscope writes: labels as headers.
+        sys.stdout.write(table_csv(metrics_table(lines)))
+    else:
+        table = output is OutputFormat.table
+        rows = [readable(line) if table else line.as_json() for line in lines]
+        columns = ["section", "label", "value", *(["previous", "change_%"] if compare else []),
+                   "note"]  # fmt: skip
+        print_rows(rows, output, title=title, table_columns=columns, footnotes=("note",))
     print_period_note(period_note, output)
     if output is OutputFormat.table:
         for flag in flags:

@@ -83,16 +83,26 @@ def csv_text(
 
 
 def sheet_columns(table: Table) -> list[SheetColumn]:
-    """The sheet's columns of a table: its columns by label and unit, then the flags."""
+    """The sheet's columns of a table: its columns by label and unit, then the flags (if any)."""
     columns = [
         SheetColumn(column.key, column.label, UNIT_FORMATS[column.unit]) for column in table.columns
     ]
-    return [*columns, SheetColumn("flags", FLAGS_LABEL, "@")]
+    return [*columns, SheetColumn("flags", FLAGS_LABEL, "@")] if table.flagged else columns
 
 
 def sheet_rows(table: Table) -> list[list[CellValue]]:
-    """The table's rows as files hold them: each cell's value, then the row's flags."""
-    return [[*(cell.value for cell in row.cells), row.flags or ""] for row in table.rows]
+    """The table's rows as files hold them: each cell's value, then the row's flags (if any)."""
+    flags = [[row.flags or ""] if table.flagged else [] for row in table.rows]
+    return [
+        [*(cell.value for cell in row.cells), *flag]
+        for row, flag in zip(table.rows, flags, strict=True)
+    ]
+
+
+def cell_formats(table: Table) -> list[list[str | None]]:
+    """The number format of each cell with a unit of its own (None: its column's)."""
+    return [[UNIT_FORMATS[cell.unit] if cell.unit else None for cell in row.cells]
+            for row in table.rows]  # fmt: skip
 
 
 def table_csv(table: Table, *, line_end: str = "\n") -> str:
@@ -103,16 +113,18 @@ def table_csv(table: Table, *, line_end: str = "\n") -> str:
 
 def table_xlsx(table: Table, *, sheet: str) -> bytes:
     """A table as an XLSX workbook: labels, number formats by unit, then the rows' flags."""
-    return xlsx_bytes(sheet_columns(table), sheet_rows(table), sheet=sheet)
+    return xlsx_bytes(sheet_columns(table), sheet_rows(table), sheet=sheet,
+                      formats=cell_formats(table))  # fmt: skip
 
 
 def xlsx_bytes(
-    columns: Sequence[SheetColumn], rows: Sequence[Sequence[CellValue]], *, sheet: str
-) -> bytes:
+    columns: Sequence[SheetColumn], rows: Sequence[Sequence[CellValue]], *, sheet: str,
+    formats: Sequence[Sequence[str | None]] = (),
+) -> bytes:  # fmt: skip
     """Rows as an XLSX workbook: header row (frozen), numbers as numbers, times as dates.
 
     Text columns (ids among them) have the `@` format, so that every digit of an id survives:
-    TikTok ids exceed 2^53.
+    TikTok ids exceed 2^53. `formats` gives a cell its own format where it is not None.
     """
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -124,9 +136,11 @@ def xlsx_bytes(
     worksheet.append([column.header for column in columns])
     for row in rows:
         worksheet.append([sheet_cell(value) for value in row])
+    for row_index, cells in enumerate(worksheet.iter_rows(min_row=2)):
+        own = formats[row_index] if row_index < len(formats) else ()
+        for index, (cell, column) in enumerate(zip(cells, columns, strict=True)):
+            cell.number_format = (own[index] if index < len(own) else None) or column.number_format
     for index, column in enumerate(columns, start=1):
-        for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
-            cell.number_format = column.number_format
         letter = get_column_letter(index)
         values = [row[index - 1] for row in rows]
         worksheet.column_dimensions[letter].width = column_width(column, values)

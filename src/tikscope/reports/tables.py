@@ -14,7 +14,9 @@ from tikscope.metrics.missing import not_stored
 from tikscope.metrics.model import PostColumn, Unit
 from tikscope.metrics.post_rows import PostRow
 from tikscope.metrics.registry import POST_COLUMNS_BY_NAME
+from tikscope.metrics.run import MetricLine, plain_number
 from tikscope.reports.post_names import post_title, post_url
+from tikscope.reports.sections import section_title
 
 CellValue = str | int | float | date | datetime | None
 TEXT_UNITS = (Unit.TEXT, Unit.TIME)
@@ -53,12 +55,14 @@ class Cell:
         link: where it leads on a page.
         hint: what it says on hover.
         shown: what a page shows where that differs from the value (a caption shortened).
+        unit: its own unit, in a column whose rows differ (a metric's value); None: the column's.
     """
 
     value: CellValue
     link: str | None = None
     hint: str | None = None
     shown: str | None = None
+    unit: Unit | None = None
 
     @property
     def text(self) -> CellValue:
@@ -76,12 +80,13 @@ class TableRow:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of a page: its columns and rows."""
+    """A table of a page: its columns and rows, and whether its rows carry data-quality flags."""
 
     key: str
     title: str
     columns: tuple[Column, ...]
     rows: tuple[TableRow, ...]
+    flagged: bool = True
 
     def values(self, key: str) -> list[CellValue]:
         """The values of one column, in row order."""
@@ -121,3 +126,42 @@ def posts_table(posts: Sequence[PostRow], columns: Sequence[PostColumn]) -> Tabl
         rows=tuple(TableRow(tuple(post_cell(post, column) for column in columns),
                             post.flags or None) for post in posts),
     )  # fmt: skip
+
+
+METRIC_COLUMNS = (
+    Column("section", "Section", Unit.TEXT), Column("label", "Metric", Unit.TEXT),
+    Column("value", "Value", Unit.TEXT, "In the metric's unit."),
+    Column("unit", "Unit", Unit.TEXT),
+)  # fmt: skip
+COMPARED_COLUMNS = (
+    Column("previous", "Previous period", Unit.TEXT, "In the metric's unit."),
+    Column("change", "Change", Unit.TEXT, "In the metric's unit."),
+    Column("change_percent", "Change %", Unit.RATE),
+)  # fmt: skip
+NOTE_COLUMN = Column("note", "Note", Unit.TEXT, "Why it is missing, or how it was computed.")
+
+
+def metrics_table(lines: Sequence[MetricLine]) -> Table:
+    """Metric lines as a table, as the CLI's table shows them.
+
+    Section, metric, value (compared with the previous period where the lines were) in each
+    metric's unit, and the note.
+    """
+    compared = any(line.compared for line in lines)
+    columns = (*METRIC_COLUMNS, *(COMPARED_COLUMNS if compared else ()), NOTE_COLUMN)
+    return Table(
+        key="metrics", title="Metrics", columns=columns, flagged=False,
+        rows=tuple(TableRow(tuple(metric_cells(line, compared=compared))) for line in lines),
+    )  # fmt: skip
+
+
+def metric_cells(line: MetricLine, *, compared: bool) -> list[Cell]:
+    """One line's cells; numbers as the JSON gives them (whole counts as integers)."""
+    unit = line.unit
+    cells = [Cell(section_title(line.section)), Cell(line.label),
+             Cell(plain_number(line.value, unit), unit=unit), Cell(unit.value)]  # fmt: skip
+    if compared:
+        cells += [Cell(plain_number(line.previous, unit), unit=unit),
+                  Cell(plain_number(line.change, unit), unit=unit),
+                  Cell(line.change_percent)]  # fmt: skip
+    return [*cells, Cell(line.remark)]
