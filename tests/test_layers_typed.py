@@ -14,9 +14,11 @@ import ast
 import dataclasses
 import importlib
 import inspect
+import json
 import sys
 import typing
 from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -198,3 +200,28 @@ def test_a_new_untyped_row_would_be_found(
     name = crossing.split()[0]
     hints = annotations_of(vars(module)[name], module)
     assert [f"{name} {where}" for where, hint in hints.items() if untyped(hint)] == [crossing]
+
+
+def test_page_models_become_json_only_at_the_response() -> None:
+    from tikscope.metrics.registry import metrics_by_name
+    from tikscope.metrics.run import MetricLine
+    from tikscope.metrics.sections import Demographics
+    from tikscope.web.render import encode_json
+
+    @dataclasses.dataclass(frozen=True)
+    class Page:
+        lines: tuple[MetricLine, ...]
+        day: date
+        demographics: Demographics
+
+    line = MetricLine(metrics_by_name()["followers"], 50000.0, None, None)
+    page = Page((line,), date(2026, 11, 20), Demographics("the account has 70 followers"))
+    # a metric line as `tikscope metrics --format json` writes it (50000, not 50000.0), a date
+    # as ISO text, demographics in their JSON shape, not their fields
+    assert json.loads(encode_json(page)) == {
+        "lines": [{"section": "community", "metric": "followers", "label": "Followers",
+                   "value": 50000, "unit": "count", "note": "", "missing": None}],
+        "day": "2026-11-20",
+        "demographics": {"unavailable": "the account has 70 followers"},
+    }  # fmt: skip
+    assert b'"value":50000,' in encode_json(page)

@@ -32,37 +32,50 @@ def environment() -> jinja2.Environment:
     return loaded
 
 
+SCALARS = (str, int, float, bool, type(None))
+
+
 def plain(value: object) -> object:
     """A page model as JSON-able values, made only here, at the response.
 
     A value with `as_json` (a metric line, a post row, demographics) is given as every output
-    gives it; any other dataclass as its fields, each converted the same way.
+    gives it; any other dataclass as its fields, each converted the same way. Times and other
+    values JSON has no type for stay as they are (`encode_json` writes them).
     """
     # NOTE: `dataclasses.asdict` would turn nested typed values into their fields, not their
     # JSON shape (a `MetricLine` inside a section), so each level is converted here.
-    as_json = getattr(value, "as_json", None)
-    if callable(as_json):
-        return plain(as_json())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name: plain(getattr(value, field.name)) for field in dataclasses.fields(value)
-        }
-    if isinstance(value, Mapping):
-        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, SCALARS):
+        return value
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if hasattr(type(value), "as_json"):
+        return plain(value.as_json())  # type: ignore[attr-defined]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: plain(getattr(value, name)) for name in field_names(type(value))}
     return value
 
 
+@cache
+def field_names(kind: type) -> tuple[str, ...]:
+    """The names of a dataclass's fields, in order."""
+    return tuple(field.name for field in dataclasses.fields(kind))
+
+
 def encode_json(value: object) -> bytes:
-    """The body of a JSON answer (what FastAPI would send for `value`)."""
-    encoded = jsonable_encoder(plain(value))
-    return json.dumps(encoded, separators=(",", ":"), allow_nan=False).encode()
+    """The body of a JSON answer (what FastAPI would send for `value`).
+
+    Values JSON has no type for (times, dates) are written as FastAPI writes them.
+    """
+    text = json.dumps(plain(value), separators=(",", ":"), allow_nan=False,
+                      default=jsonable_encoder)  # fmt: skip
+    return text.encode()
 
 
 def as_json(value: object) -> str:
     """JSON for a `<script type="application/json">` block (safe inside HTML)."""
-    text = json.dumps(jsonable_encoder(plain(value)), separators=(",", ":"))
+    text = json.dumps(plain(value), separators=(",", ":"), default=jsonable_encoder)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
