@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +23,9 @@ from tikscope.metrics.registry import metric_sections
 from tikscope.metrics.run import MetricLine
 from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS, Demographics
 from tikscope.reports.html import format_change, format_value
+
+if TYPE_CHECKING:
+    from tikscope.cli.commands import Composite
 
 AccountOption = Annotated[
     str | None,
@@ -158,16 +162,17 @@ def peak_hours(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def print_composite(name: str, data: Any, output: OutputFormat, *, title: str) -> None:
-    """Print the series, demographics or activity section."""
+def print_composite(name: str, data: Composite, output: OutputFormat, *, title: str) -> None:
+    """Print the series, demographics or activity section (rows made here, for printing)."""
+    if isinstance(data, Demographics):
+        print_demographics(data, output, title=title)
+        return
+    rows = [asdict(row) for row in data]
     if name == "series":
         columns = ("period_start", "followers", "gained", "lost", "balance", "video_views")
-        print_rows(data, output, title=title, table_columns=columns)
+        print_rows(rows, output, title=title, table_columns=columns)
         return
-    if name == "activity":
-        print_rows(peak_hours(data) if output is OutputFormat.table else data, output, title=title)
-        return
-    print_demographics(data, output, title=title)
+    print_rows(peak_hours(rows) if output is OutputFormat.table else rows, output, title=title)
 
 
 def print_demographics(data: Demographics, output: OutputFormat, *, title: str) -> None:
