@@ -1,9 +1,9 @@
 """Benchmark: the web overview's whole gather, uncached, for many different periods.
 
-Times `tikscope.web.overview.overview` (every registry metric of the period and of the previous
-one, the data-quality notes, the daily series of both periods and the data's freshness) on one
-warm connection, each run for a new random period, so nothing is answered from a cache. Also
-times its parts one by one. Two stores:
+Times `tikscope.reports.pages.gather_overview`, the web overview's page model (every registry
+metric of the period and of the previous one, the data-quality notes, both follower series and
+the data's freshness) on one warm connection, each run for a new random period, so nothing is
+answered from a cache. Also times its parts one by one. Two stores:
 
 - **demo**: the store `tikscope demo` builds (reused from benchmarks/out/web-demo, the folder
   `benchmarks/web_overview.py` uses).
@@ -38,8 +38,8 @@ from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.run import metric_report
 from tikscope.metrics.sections import period_series
 from tikscope.metrics.studio import data_freshness
+from tikscope.reports.pages import gather_overview
 from tikscope.store.db import open_store
-from tikscope.web.overview import overview
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics_sections import build_store
@@ -55,7 +55,7 @@ PARTS: dict[str, Part] = {
     ),
     "daily series, both periods": lambda c, a, p: period_series(c, a, p, compare=True),
     "data freshness": lambda c, a, p: data_freshness(c, a),
-    "whole overview": lambda c, a, p: overview(c, a, p, Settings(), True),
+    "whole overview": lambda c, a, p: gather_overview(c, a, p, Settings(), True),
 }
 
 
@@ -109,7 +109,7 @@ def statements(connection: DuckDBPyConnection, account: Account, periods: list[P
     times: dict[tuple[int, str], list[float]] = defaultdict(list)
     for period in periods:
         timed = TimedConnection(connection)
-        overview(cast("DuckDBPyConnection", timed), account, period, Settings(), True)
+        gather_overview(cast("DuckDBPyConnection", timed), account, period, Settings(), True)
         for index, (label, used) in enumerate(timed.times):
             times[index, label].append(used)
     for (_, label), runs in times.items():
@@ -126,7 +126,7 @@ def measure(name: str, store: Path, runs: int, seed: int, *, by_statement: bool)
         for label, lengths in (("7-60 days", range(7, 61)), ("365 days", range(365, 366))):
             periods = random_periods(first, last, lengths, runs, seed)
             for period in periods[:5]:  # warm-up
-                overview(connection, account, period, Settings(), True)
+                gather_overview(connection, account, period, Settings(), True)
             for part, function in PARTS.items():
                 timings, cpu = [], []
                 for period in periods:

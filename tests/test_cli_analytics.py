@@ -85,10 +85,13 @@ def test_metrics_json_and_csv_write_whole_counts_as_integers(
     }  # fmt: skip
     assert '"value": 1055,' in out and '"previous": 1035,' in out
     _, out, _ = run_cli(capsys, *common, "--format", "csv")
-    # a negative number is a number, not a formula: no leading '
-    assert out.splitlines()[2] == (
-        "community,followers_growth,Follower growth,20,count,35,-15,-42.857142857142854,,"
-    )
+    # the labels as headers, as every spreadsheet tikscope writes; a negative number is a
+    # number, not a formula: no leading '
+    assert out.splitlines()[:3] == [
+        "Section,Metric,Value,Unit,Previous period,Change,Change %,Note",
+        "Community,Followers,1055,count,1035,20,1.932367149758454,",
+        "Community,Follower growth,20,count,35,-15,-42.857142857142854,",
+    ]
 
 
 def test_metrics_last_days_is_the_same_as_from_to(
@@ -336,7 +339,7 @@ def test_posts_csv_columns_and_sort(capsys: pytest.CaptureFixture[str], fixture_
     )  # fmt: skip
     assert (code, err) == (0, "")
     assert out == (
-        "post_id,views,likes,reach,flags\n"
+        "Post id,Views,Likes,Reach,Data quality\n"
         f"{P2},600,50,400,{IDLE}\n"
         f"{P4},200,24,150,deleted\n"
         f"{P3},100,15,80,filtered\n"
@@ -352,7 +355,7 @@ def test_posts_csv_ascending_sort_by_date(
     )  # fmt: skip
     assert code == 0
     assert out == (
-        "post_id,published,type,flags\n"
+        "Post id,Published,Type,Data quality\n"
         f"{P2},2026-03-22T23:30:00,video,{IDLE}\n"
         f"{P3},2026-03-26T10:00:00,image,filtered\n"
         f"{P4},2026-03-29T22:30:00,carousel,deleted\n"
@@ -397,7 +400,7 @@ def test_posts_csv_and_json_go_to_the_out_file(
     )  # fmt: skip
     # text that a spreadsheet would run as a formula starts with ' (numbers stay numbers)
     assert csv_file.read_text("utf-8") == (
-        "post_id,caption,views,flags\n"
+        "Post id,Caption,Views,Data quality\n"
         f"{P2},{CAPTIONS[P2]},600,{IDLE}\n"
         f"{P4},'-20% on all pots this week,200,deleted\n"
         f'{P3},"\'=HYPERLINK(""http://x.example"",""win"")",100,filtered\n'

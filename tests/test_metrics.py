@@ -27,12 +27,14 @@ from metrics_fixture import (
     small_batch,
 )
 from tikscope.errors import UsageError
-from tikscope.metrics.activity import utc_heatmap
+from tikscope.metrics.activity import ActiveHour, utc_heatmap
 from tikscope.metrics.periods import Period, last_days
 from tikscope.metrics.query import Account, MetricValue, Settings, compute_metrics, find_account
 from tikscope.metrics.registry import METRICS, POST_COLUMNS
 from tikscope.metrics.run import MetricLine, metric_rows
 from tikscope.metrics.sections import (
+    Demographics,
+    Share,
     data_flags,
     demographics,
     follower_series,
@@ -599,7 +601,7 @@ def test_follower_series_rejects_unknown_granularity(
 def test_demographics_from_the_last_snapshot_up_to_the_period_end(
     connection: DuckDBPyConnection, business: Account
 ) -> None:
-    assert demographics(connection, business, MAIN_PERIOD) == {
+    assert demographics(connection, business, MAIN_PERIOD).as_json() == {
         "snapshot_date": date(2026, 3, 30),
         "age": [
             {"value": "25-34", "share": 0.5},
@@ -624,7 +626,7 @@ def test_demographics_from_the_last_snapshot_up_to_the_period_end(
         "missing": {},
     }
     earlier = Period(date(2026, 3, 23), date(2026, 3, 25))
-    assert demographics(connection, business, earlier) == {
+    assert demographics(connection, business, earlier).as_json() == {
         "snapshot_date": date(2026, 3, 23),
         "gender": [{"value": "female", "share": 0.5}, {"value": "male", "share": 0.5}],
         "missing": {
@@ -639,7 +641,7 @@ def test_demographics_from_the_last_snapshot_up_to_the_period_end(
 def test_demographics_unavailable_below_100_followers(
     connection: DuckDBPyConnection, personal: Account
 ) -> None:
-    assert demographics(connection, personal, MAIN_PERIOD) == {
+    assert demographics(connection, personal, MAIN_PERIOD).as_json() == {
         "unavailable": "the account has 70 followers; TikTok gives demographics from 100"
     }
 
@@ -649,28 +651,31 @@ def test_demographics_threshold_is_100_followers(store: DuckDBPyConnection) -> N
     account = find_account(store, "tiny_shop")
     on_99 = Period(date(2026, 3, 31), date(2026, 3, 31))
     on_100 = Period(date(2026, 4, 1), date(2026, 4, 1))
-    assert demographics(store, account, on_99) == {
+    assert demographics(store, account, on_99) == Demographics(
+        "the account has 99 followers; TikTok gives demographics from 100"
+    )
+    assert demographics(store, account, on_99).as_json() == {
         "unavailable": "the account has 99 followers; TikTok gives demographics from 100"
     }
-    assert demographics(store, account, on_100) == {
-        "snapshot_date": date(2026, 3, 31),
-        "gender": [{"value": "female", "share": 0.75}, {"value": "male", "share": 0.25}],
-        "missing": {
+    assert demographics(store, account, on_100) == Demographics(
+        snapshot_date=date(2026, 3, 31),
+        shares={"gender": (Share("female", 0.75), Share("male", 0.25))},
+        missing={
             "age": "not in the store: connect the Business API",
             "city": "not in the store: connect the Business API",
             "country": "not in the store: import Studio's Followers export or connect the "
             "Business API",
         },
-    }
+    )
 
 
 def test_activity_heatmap_averages_by_weekday_and_hour(
     connection: DuckDBPyConnection, business: Account
 ) -> None:
     assert utc_heatmap(connection, business, MAIN_PERIOD) == [
-        {"weekday": 0, "hour": 20, "active_followers": 150.0},  # Mondays 03-23, 03-30: (100+200)/2
-        {"weekday": 0, "hour": 21, "active_followers": 200.0},  # (150 + 250) / 2
-        {"weekday": 1, "hour": 9, "active_followers": 40.0},  # Tuesday 03-31 only
+        ActiveHour(weekday=0, hour=20, active_followers=150.0),  # Mondays 03-23, 03-30: (100+200)/2
+        ActiveHour(weekday=0, hour=21, active_followers=200.0),  # (150 + 250) / 2
+        ActiveHour(weekday=1, hour=9, active_followers=40.0),  # Tuesday 03-31 only
     ]  # Sunday 03-22 (999) is before the period
 
 
@@ -680,7 +685,7 @@ IDLE = "reach/watch time last reported before the period's end (idle > 7 days)"
 def test_post_list_default_columns_sorted_by_views(
     connection: DuckDBPyConnection, business: Account
 ) -> None:
-    assert post_list(connection, business, MAIN_PERIOD, Settings()) == [
+    assert [row.as_json() for row in post_list(connection, business, MAIN_PERIOD, Settings())] == [
         {"post_id": P2, "type": "video", "published": datetime(2026, 3, 22, 23, 30), "views": 600,
          "likes": 50, "comments": 5, "shares": 5, "reach": 400,
          "engagement": pytest.approx(15.0), "flags": IDLE},  # 60 / 400 × 100
@@ -700,7 +705,7 @@ def test_post_list_chosen_columns_in_order_and_sort(
         connection, business, MAIN_PERIOD, Settings(),
         columns=("duration", "type", "for_you_share", "total_watch_time"), sort="published",
     )  # fmt: skip
-    assert rows == [
+    assert [row.as_json() for row in rows] == [
         {"post_id": P2, "duration": 20.0, "type": "video", "for_you_share": 0.6,
          "total_watch_time": 6000.0, "flags": IDLE},
         {"post_id": P3, "duration": None, "type": "image", "for_you_share": 0.5,
@@ -708,7 +713,7 @@ def test_post_list_chosen_columns_in_order_and_sort(
         {"post_id": P4, "duration": 15.0, "type": "carousel", "for_you_share": 0.65,
          "total_watch_time": 2400.0, "flags": "deleted"},
     ]  # fmt: skip
-    assert list(rows[0]) == [
+    assert list(rows[0].as_json()) == [
         "post_id", "duration", "type", "for_you_share", "total_watch_time", "flags",
     ]  # fmt: skip
     by_engagement = post_list(
@@ -726,7 +731,7 @@ def test_post_list_business_columns_empty_on_personal_account(
 ) -> None:
     rows = post_list(connection, personal, MAIN_PERIOD, Settings(), columns=("views", "reach"))
     # Q2, then Q3: published 04-01 21:00 New York, in the period, first read after its end
-    assert rows == [
+    assert [row.as_json() for row in rows] == [
         {"post_id": "7100000000000000002", "views": 300, "reach": None, "flags": ""},
         {
             "post_id": "7100000000000000003",

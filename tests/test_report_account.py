@@ -16,6 +16,7 @@ from PIL import Image
 
 from tikscope.cli.main import main
 from tikscope.metrics.periods import last_days
+from tikscope.metrics.post_rows import PostRow, TopPost
 from tikscope.metrics.query import Settings, find_account
 from tikscope.metrics.registry import METRICS, POST_COLUMNS, metric_sections
 from tikscope.metrics.run import metric_report
@@ -338,19 +339,26 @@ def test_report_trend_reads_a_rise_in_unfollows_as_bad_news() -> None:
     assert [trend(0.01, "followers_lost"), trend(None), trend(5.0)] == ["flat", "flat", "up"]
 
 
-def synthetic_posts(count: int, *, top: bool = False) -> list[dict[str, Any]]:
+def synthetic_posts(count: int) -> list[PostRow]:
     """Posts an hour apart from 14 Nov 18:05 UTC: a long caption, none, a short one, in turn."""
     captions = ("Repotting a monstera without killing it #plants", None, "Short one")
-    posts = []
-    for index in range(count):
-        published = datetime(2026, 11, 14, 18, 5) + timedelta(hours=index)
-        post = {"post_id": str(7_300_000_000_000_000_000 + index),
-                "caption": captions[index % 3], "likes": 900 - index, "comments": 40,
-                "shares": 25, "views_gained": 10_000 - index}  # fmt: skip
-        post |= {"media_type": "video", "create_time": published} if top else {
-            "type": "video", "published": published}  # fmt: skip
-        posts.append(post)
-    return posts
+    return [
+        PostRow({"post_id": str(7_300_000_000_000_000_000 + index),
+                 "caption": captions[index % 3], "likes": 900 - index, "comments": 40,
+                 "shares": 25, "type": "video",
+                 "published": datetime(2026, 11, 14, 18, 5) + timedelta(hours=index)})
+        for index in range(count)
+    ]  # fmt: skip
+
+
+def synthetic_top_posts(count: int) -> list[TopPost]:
+    """The same posts as top posts of a period, with the views they gained."""
+    return [
+        TopPost(post.post_id, "video", post.published, post.caption, None,
+                views_gained=10_000 - index, likes_gained=None, comments_gained=None,
+                shares_gained=None)
+        for index, post in enumerate(synthetic_posts(count))
+    ]  # fmt: skip
 
 
 def tick_labels(draw: Any, height: float) -> tuple[list[str], list[Any], Any]:
@@ -397,7 +405,7 @@ def test_report_top_posts_chart_names_posts_by_caption_and_time_with_whole_label
     from tikscope.reports.account_specs import top_posts_chart
     from tikscope.reports.draw import draw_spec
 
-    spec = top_posts_chart(synthetic_posts(10, top=True))
+    spec = top_posts_chart(synthetic_top_posts(10))
     texts, boxes, figure = tick_labels(partial(draw_spec, spec=spec), spec.height)
     assert texts[:3] == ["Repotting a monstera without killing it… · 14 Nov 18:05",
                          "video · 14 Nov 19:05", "Short one · 14 Nov 20:05"]  # fmt: skip

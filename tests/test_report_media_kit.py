@@ -152,8 +152,8 @@ def test_media_kit_command_writes_a_pdf_whose_text_has_the_key_numbers(
         assert expected in words, expected
     with open_store(web_store_template.path) as connection:
         people = demographics(connection, find_account(connection, "casa_verde_demo"), PERIOD)
-    female = people["gender"][0]
-    assert female["value"] == "female" and f"{female['share']:.1%}" in lines
+    female = people.of("gender")[0]
+    assert female.value == "female" and f"{female.share:.1%}" in lines
     assert (out / "media-kit.html").read_text("utf-8").startswith("<!DOCTYPE html>")
 
 

@@ -23,6 +23,7 @@ from tikscope.metrics.run import metric_rows
 from tikscope.metrics.sections import demographics, follower_series, post_list
 from tikscope.reports.sections import SECTIONS_BY_KEY
 from tikscope.store.db import open_store
+from tikscope.web.render import plain
 from web_support import WebStore, bearer, login
 
 BUSINESS = "/api/workspaces/agency/accounts/casa_verde_demo"
@@ -66,7 +67,7 @@ def log_in_quickly(page: Page, origin: str, username: str) -> None:
 def direct(store: WebStore, handle: str, read: Any) -> Any:
     """What `read(connection, account)` gives on the served store, as the JSON twin encodes it."""
     with open_store(store.path) as connection:
-        return jsonable_encoder(read(connection, find_account(connection, handle)))
+        return jsonable_encoder(plain(read(connection, find_account(connection, handle))))
 
 
 def test_community_api_gives_the_metrics_growth_and_demographics_of_the_store(

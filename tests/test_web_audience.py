@@ -6,6 +6,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,9 @@ def expected_audience(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     with open_store(path) as connection:
         account = find_account(connection, HANDLE)
         insights = saved_insights(connection, account.account_id, HANDLE)
-    return json.loads(json.dumps(as_dict(insights))), json.loads(json.dumps(graph_layout(insights)))
+    return json.loads(json.dumps(as_dict(insights))), json.loads(
+        json.dumps(asdict(graph_layout(insights)))
+    )
 
 
 def expected_freshness(path: Path) -> tuple[dict[str, Any], str | None]:

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page
 
 from browser_support import log_in, screenshot
+from tikscope.cli.main import main
 from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Settings, find_account
 from tikscope.metrics.registry import POST_COLUMNS
@@ -29,6 +30,12 @@ PAGE = "/workspaces/agency/accounts/casa_verde_demo/posts"
 START, END = date(2026, 9, 1), date(2026, 11, 20)
 CHOSEN = ("published", "type", "views", "reach", "engagement", "full_watch_rate", "duration")
 VALID = ", ".join(column.name for column in POST_COLUMNS)
+
+
+def labels(names: list[str]) -> list[str]:
+    """The headers of the downloads for these columns: the registry's labels, and the flags'."""
+    by_name = {column.name: column.label for column in POST_COLUMNS}
+    return [by_name.get(name, "Data quality") for name in names]
 
 
 @pytest.fixture
@@ -52,7 +59,7 @@ def expected_posts(
         rows = post_list(
             connection, account, Period(START, END), settings, columns=columns, sort=sort
         )
-    encoded: list[dict[str, Any]] = jsonable_encoder(rows)
+    encoded: list[dict[str, Any]] = jsonable_encoder([row.as_json() for row in rows])
     return encoded
 
 
@@ -145,7 +152,10 @@ def test_posts_csv_parses_back_to_the_json_rows(
     )
     parsed = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
     names = ["post_id", *CHOSEN, "flags"]
-    assert parsed[0] == names
+    assert parsed[0] == [
+        "Post id", "Published", "Type", "Views", "Reach", "Engagement", "Full video watched %",
+        "Duration", "Data quality",
+    ]  # fmt: skip
     assert parsed[1:] == [[csv_cell(row[name]) for name in names] for row in rows]
     assert any(row["flags"] for row in rows)
 
@@ -179,7 +189,7 @@ def test_posts_xlsx_holds_typed_cells_with_full_ids_and_a_frozen_header(
     assert sheet.freeze_panes == "A2"
     names = ["post_id", *CHOSEN, "flags"]
     cells = list(sheet.iter_rows())
-    assert [cell.value for cell in cells[0]] == names
+    assert [cell.value for cell in cells[0]] == labels(names)
     assert [[cell.value for cell in row] for row in cells[1:]] == [
         [xlsx_value(name, row[name]) for name in names] for row in rows
     ]
@@ -189,6 +199,7 @@ def test_posts_xlsx_holds_typed_cells_with_full_ids_and_a_frozen_header(
     assert isinstance(first["published"].value, datetime)
     assert first["published"].number_format == "yyyy-mm-dd hh:mm:ss"
     assert first["views"].data_type == "n" and isinstance(first["views"].value, int)
+    assert first["views"].number_format == "#,##0"
     assert first["full_watch_rate"].number_format == "0.0%"
 
 
@@ -280,7 +291,7 @@ def test_page_posts_picks_columns_sorts_and_exports_what_it_shows(
         "casa_verde_demo-posts-2026-09-22-to-2026-11-20.csv"
     )
     parsed = list(csv.reader(io.StringIO(Path(csv_download.value.path()).read_text("utf-8"))))
-    assert parsed[0] == names
+    assert parsed[0] == labels(names)
     assert [row[0] for row in parsed[1:]] == shown_ids
     assert [int(row[2]) for row in parsed[1:]] == views
     with page.expect_download() as xlsx_download:
@@ -291,7 +302,7 @@ def test_page_posts_picks_columns_sorts_and_exports_what_it_shows(
     sheet = load_workbook(saved).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == names
+    assert list(rows[0]) == labels(names)
     assert [row[0] for row in rows[1:]] == shown_ids
     assert [row[2] for row in rows[1:]] == views
 
@@ -332,3 +343,33 @@ def test_posts_page_names_each_post_by_its_caption_linked_to_tiktok(client: http
         assert post_id == shown_id and len(title) <= 40
         assert caption.startswith(title.removesuffix("…"))
     assert '<th class="text" data-column="post_id"' in page and ">Post<span" in page
+
+
+def test_posts_downloads_are_the_files_of_tikscope_posts(
+    client: httpx.Client,
+    web_server: tuple[str, WebStore],
+    web_store: WebStore,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # One table, one writer: the web's downloads and the CLI's --out files hold the same cells,
+    # headers and number formats for the same period, columns and sort.
+    query = period_query(columns=",".join(CHOSEN), sort="-engagement")
+    headers = as_viewer(web_server)
+    common = ["posts", "--db", str(web_store.path), "--account", "casa_verde_demo",
+              "--from", str(START), "--to", str(END), "--columns", ",".join(CHOSEN),
+              "--sort", "-engagement"]  # fmt: skip
+    for suffix in ("csv", "xlsx"):
+        assert main([*common, "--format", suffix, "--out", str(tmp_path / f"posts.{suffix}")]) == 0
+    capsys.readouterr()
+    web_csv = client.get(f"{POSTS}.csv?{query}", headers=headers).content.decode("utf-8")
+    cli_csv = (tmp_path / "posts.csv").read_text("utf-8")
+    assert list(csv.reader(io.StringIO(web_csv))) == list(csv.reader(io.StringIO(cli_csv)))
+    assert len(web_csv.splitlines()) > 5
+    web_sheet = load_workbook(io.BytesIO(client.get(f"{POSTS}.xlsx?{query}", headers=headers)
+                                         .content)).active  # fmt: skip
+    cli_sheet = load_workbook(tmp_path / "posts.xlsx").active
+    assert web_sheet is not None and cli_sheet is not None
+    cells = [[(cell.value, cell.number_format) for cell in row] for row in web_sheet.iter_rows()]
+    assert cells == [[(cell.value, cell.number_format) for cell in row]
+                     for row in cli_sheet.iter_rows()]  # fmt: skip

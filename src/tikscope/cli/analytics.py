@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tikscope.cli.options import DbOption, FormatOption, date_parser, handle_parser
-from tikscope.cli.output import OutputFormat, print_rows, rows_csv, rows_json, write_file
+from tikscope.cli.output import OutputFormat, print_rows, rows_json, write_file
 from tikscope.cli.tables import print_table
 from tikscope.config import DEFAULT_DB_PATH
 from tikscope.errors import UsageError
 from tikscope.metrics.activity import WEEKDAYS
+from tikscope.metrics.post_rows import PostRow
 from tikscope.metrics.query import ENGAGEMENT_BASES
 from tikscope.metrics.registry import metric_sections
 from tikscope.metrics.run import MetricLine
-from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, DIMENSIONS, Demographics
 from tikscope.reports.html import format_change, format_value
+
+if TYPE_CHECKING:
+    from tikscope.cli.commands import Composite
 
 AccountOption = Annotated[
     str | None,
@@ -101,10 +107,18 @@ def metrics(
         db, account, start, end, last, compare=compare, section=section,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
-    table = output is OutputFormat.table
-    rows = [readable(line) if table else line.as_json() for line in lines]
-    columns = ["section", "label", "value", *(["previous", "change_%"] if compare else []), "note"]
-    print_rows(rows, output, title=title, table_columns=columns, footnotes=("note",))
+    if output is OutputFormat.csv:
+        from tikscope.reports.spreadsheet import table_csv
+        from tikscope.reports.tables import metrics_table
+
+        # NOTE: the same table as every spreadsheet tikscope writes: labels as headers.
+        sys.stdout.write(table_csv(metrics_table(lines)))
+    else:
+        table = output is OutputFormat.table
+        rows = [readable(line) if table else line.as_json() for line in lines]
+        columns = ["section", "label", "value", *(["previous", "change_%"] if compare else []),
+                   "note"]  # fmt: skip
+        print_rows(rows, output, title=title, table_columns=columns, footnotes=("note",))
     print_period_note(period_note, output)
     if output is OutputFormat.table:
         for flag in flags:
@@ -148,32 +162,38 @@ def peak_hours(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def print_composite(name: str, data: Any, output: OutputFormat, *, title: str) -> None:
-    """Print the series, demographics or activity section."""
+def print_composite(name: str, data: Composite, output: OutputFormat, *, title: str) -> None:
+    """Print the series, demographics or activity section (rows made here, for printing)."""
+    if isinstance(data, Demographics):
+        print_demographics(data, output, title=title)
+        return
+    rows = [asdict(row) for row in data]
     if name == "series":
         columns = ("period_start", "followers", "gained", "lost", "balance", "video_views")
-        print_rows(data, output, title=title, table_columns=columns)
+        print_rows(rows, output, title=title, table_columns=columns)
         return
-    if name == "activity":
-        print_rows(peak_hours(data) if output is OutputFormat.table else data, output, title=title)
-        return
-    if "unavailable" in data:
+    print_rows(peak_hours(rows) if output is OutputFormat.table else rows, output, title=title)
+
+
+def print_demographics(data: Demographics, output: OutputFormat, *, title: str) -> None:
+    """Print the demographics: a row per dimension and value, or why there are none."""
+    if data.unavailable is not None:
         if output is OutputFormat.table:
-            typer.echo(f"{title}: unavailable: {data['unavailable']}")
+            typer.echo(f"{title}: unavailable: {data.unavailable}")
         else:
-            print_rows([data], output)
+            print_rows([data.as_json()], output)
         return
-    rows = [
-        {"dimension": dimension, "value": item["value"], "share": item["share"]}
+    rows: list[dict[str, Any]] = [
+        {"dimension": dimension, "value": item.value, "share": item.share}
         for dimension in DIMENSIONS
-        for item in data.get(dimension, [])
+        for item in data.of(dimension)
     ]
     if output is OutputFormat.table:
         rows = [{**row, "share": f"{row['share']:.1%}"} for row in rows]
-    print_rows(rows, output, title=f"{title} (snapshot of {data['snapshot_date']})")
+    print_rows(rows, output, title=f"{title} (snapshot of {data.snapshot_date})")
     if output is OutputFormat.table:
-        notes = [data["note"]] if data.get("note") else []
-        notes += [f"{name}: {reason}" for name, reason in data.get("missing", {}).items()]
+        notes = [data.note] if data.note else []
+        notes += [f"{name}: {reason}" for name, reason in data.missing.items()]
         for note in notes:
             typer.echo(f"note: {note}")
 
@@ -219,8 +239,8 @@ def posts(
         db, account, start, end, last, columns=list(shown), sort=sort,
         rate=engagement_rate, basis=engagement_basis,
     )  # fmt: skip
+    names = list(dict.fromkeys(["post_id", *shown]))
     if out is not None:
-        names = list(dict.fromkeys(["post_id", *shown, "flags"]))
         write_file(out, posts_file(rows, names, file_format))
         typer.echo(f"wrote {len(rows)} posts to {out}")
         print_period_note(period_note, OutputFormat.table)
@@ -228,7 +248,7 @@ def posts(
         print_table(terminal_posts(rows, shown), title=title, footnotes=("flags",))
         print_period_note(period_note, OutputFormat.table)
     else:
-        print_rows(rows, OutputFormat(file_format))
+        sys.stdout.write(posts_text(rows, names, file_format))
         print_period_note(period_note, file_format)
 
 
@@ -236,12 +256,11 @@ TABLE_POST_COLUMNS = ("caption", *DEFAULT_POST_COLUMNS)
 FILE_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 
 
-def terminal_posts(rows: list[dict[str, Any]], shown: Sequence[str]) -> list[dict[str, Any]]:
+def terminal_posts(rows: Sequence[PostRow], shown: Sequence[str]) -> list[dict[str, Any]]:
     """The posts for the terminal: without the long post id when every post has a caption."""
-    named = "caption" in shown and all(row["caption"] for row in rows)
-    if "post_id" in shown or not named:
-        return rows
-    return [{k: v for k, v in row.items() if k != "post_id"} for row in rows]
+    named = "caption" in shown and all(row.caption for row in rows)
+    hidden = () if "post_id" in shown or not named else ("post_id",)
+    return [{k: v for k, v in row.as_json().items() if k not in hidden} for row in rows]
 
 
 def posts_format(output: str, out: Path | None) -> str:
@@ -258,12 +277,25 @@ def posts_format(output: str, out: Path | None) -> str:
     return FILE_FORMATS[out.suffix.lower()]
 
 
-def posts_file(rows: list[dict[str, Any]], names: list[str], file_format: str) -> str | bytes:
-    """The posts as a CSV, JSON or XLSX file (XLSX: registry labels and number formats)."""
-    from tikscope.reports.spreadsheet import post_sheet_columns, xlsx_bytes
+def posts_file(rows: Sequence[PostRow], names: list[str], file_format: str) -> str | bytes:
+    """The posts as a JSON, CSV or XLSX file; CSV and XLSX are the table the web downloads give.
 
-    if file_format == "csv":
-        return rows_csv(rows, names)
+    The table (`reports.tables.posts_table`) has the registry's labels as headers and, in XLSX,
+    each column's number format; JSON has the columns' names and counts as integers.
+    """
+    from tikscope.reports.spreadsheet import table_xlsx
+    from tikscope.reports.tables import post_columns, posts_table
+
+    if file_format == "xlsx":
+        return table_xlsx(posts_table(rows, post_columns(names)), sheet="posts")
+    return posts_text(rows, names, file_format)
+
+
+def posts_text(rows: Sequence[PostRow], names: list[str], file_format: str) -> str:
+    """The posts as JSON or CSV text (see `posts_file`)."""
+    from tikscope.reports.spreadsheet import table_csv
+    from tikscope.reports.tables import post_columns, posts_table
+
     if file_format == "json":
-        return rows_json(rows)
-    return xlsx_bytes(post_sheet_columns(names, labels=True), rows, sheet="posts")
+        return rows_json([row.as_json() for row in rows])
+    return table_csv(posts_table(rows, post_columns(names)))

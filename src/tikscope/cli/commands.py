@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tikscope.cli.progress import simulation_progress
 from tikscope.errors import UsageError
-from tikscope.metrics.activity import local_heatmap
+from tikscope.metrics.activity import ActiveHour, local_heatmap
 from tikscope.metrics.period_range import resolve_period
 from tikscope.metrics.periods import AskedPeriod, ChosenPeriod
+from tikscope.metrics.post_rows import PostRow
 from tikscope.metrics.query import Settings, compute_periods, find_account
 from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
     DEFAULT_POST_COLUMNS,
+    DailyTotals,
+    Demographics,
     demographics,
     follower_series,
     post_list,
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from tikscope.metrics.rewards import Earnings, Eligibility
 
 Row = dict[str, Any]
+# What `composite_section` gives: a series, demographics, or the activity heatmap.
+Composite = list[DailyTotals] | Demographics | list[ActiveHour]
 
 
 def demo_config(seed: int, end_date: date) -> SimulationConfig:
@@ -117,7 +121,7 @@ def metrics(
 def posts(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, columns: list[str] | None, sort: str, rate: int, basis: str,
-) -> tuple[list[Row], str, str | None]:  # fmt: skip
+) -> tuple[list[PostRow], str, str | None]:  # fmt: skip
     """The list of posts published in the period, a title, and the period's note."""
     settings = Settings(engagement_rate=rate, engagement_basis=basis)
     with open_store(db) as connection:
@@ -225,24 +229,24 @@ def write_demo_report(db: Path, directory: Path) -> Path:
 def composite_section(
     db: Path, handle: str | None, start: date | None, end: date | None,
     last: int | None, *, section: str, granularity: str,
-) -> tuple[str, Any, str | None]:  # fmt: skip
+) -> tuple[str, Composite, str | None]:  # fmt: skip
     """The follower and daily series, the demographics, or the activity heatmap of a period.
 
-    Returns a title, the data, and the period's note.
+    Returns a title, the data (typed, made into rows only where printed), and the period's note.
     """
     with open_store(db) as connection:
         account = find_account(connection, handle)
         chosen = choose_period(connection, account, start, end, last)
         period = chosen.period
+        data: Composite
         if section == "series":
-            data: Any = [asdict(row) for row in follower_series(connection, account, period,
-                                                                granularity)]  # fmt: skip
+            data = follower_series(connection, account, period, granularity)
             title = f"Followers and daily totals by {granularity}, {period}"
         elif section == "demographics":
             data, title = demographics(connection, account, period), "Demographics"
         else:
             hours, zone = local_heatmap(connection, account, period)
-            data = [asdict(hour) for hour in hours]
+            data = hours
             title = f"Active followers by weekday and hour ({zone.name}), {period}"
     return f"@{account.handle}: {title}", data, chosen.note
 

@@ -115,9 +115,8 @@ def money_row(label: str, earning: Earning) -> dict[str, Any]:
 
 def post_row(post: Earning) -> dict[str, Any]:
     """A post as a row: named by caption and publish time, with its link."""
-    row = dataclasses.asdict(post)
     seconds = None if post.seconds is None else round(post.seconds, 1)
-    return {"post": post_label(row, limit=24), "seconds": seconds, "views": post.views,
+    return {"post": post_label(post, limit=24), "seconds": seconds, "views": post.views,
             "qualifying": round(post.qualifying_views), "estimate": dollars(post),
             "link": post.link}  # fmt: skip
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tikscope.metrics.periods import Period
@@ -21,7 +21,6 @@ from tikscope.store.summary import fetch_rows
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-Row = dict[str, Any]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HOURS_IN_WEEK = 7 * 24
 BEST = 5
@@ -76,9 +75,11 @@ class TimeZoneUsed:
     note: str
 
 
-def utc_heatmap(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
+def utc_heatmap(
+    connection: DuckDBPyConnection, account: Account, period: Period
+) -> list[ActiveHour]:
     """Average active followers by UTC day of week (0 = Monday) and UTC hour over the period."""
-    return fetch_rows(
+    rows = fetch_rows(
         connection.execute(
             """
             SELECT isodow(date) - 1 AS weekday, hour, avg(active_followers) AS active_followers
@@ -89,6 +90,7 @@ def utc_heatmap(connection: DuckDBPyConnection, account: Account, period: Period
             {"account": account.account_id, "start": period.start, "end": period.end},
         )
     )
+    return [ActiveHour(**row) for row in rows]
 
 
 def local_heatmap(
@@ -105,9 +107,9 @@ def local_heatmap(
         days = weekday_counts(stretch.start, stretch.end)
         shift = stretch.offset_minutes // 60
         for row in utc_heatmap(connection, account, Period(stretch.start, stretch.end)):
-            slot = (row["weekday"] * 24 + row["hour"] + shift) % HOURS_IN_WEEK
-            totals[slot] += row["active_followers"] * days[row["weekday"]]
-            weights[slot] += days[row["weekday"]]
+            slot = (row.weekday * 24 + row.hour + shift) % HOURS_IN_WEEK
+            totals[slot] += row.active_followers * days[row.weekday]
+            weights[slot] += days[row.weekday]
     hours = [
         ActiveHour(slot // 24, slot % 24, totals[slot] / weights[slot])
         for slot in sorted(totals)

@@ -23,6 +23,7 @@ from tikscope.store.db import fetch_value
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import date
 
     from duckdb import DuckDBPyConnection
 ENGAGEMENT_BASES = {"reach": "reach", "views": "views", "followers": "followers_at_end"}
@@ -103,14 +104,15 @@ def find_account(connection: DuckDBPyConnection, handle: str | None) -> Account:
     return Account(*matches[0])
 
 
-def last_day(connection: DuckDBPyConnection, account: Account) -> Any:
+def last_day(connection: DuckDBPyConnection, account: Account) -> date | None:
     """The last day the store has data for, from the daily series or post snapshots."""
-    return fetch_value(
+    day: date | None = fetch_value(
         connection,
         "SELECT greatest(max(date), (SELECT last_captured_at::DATE - 1 FROM post_daily_extent "
         "WHERE account_id = $account)) FROM account_daily WHERE account_id = $account",
         {"account": account.account_id},
     )
+    return day
 
 
 def parameters(account: Account, period: Period) -> dict[str, Any]:

@@ -168,6 +168,11 @@ class Earning:
     link: str | None = None
     seconds: float | None = None
 
+    @property
+    def kind(self) -> str | None:
+        """The type of the post (a post's earnings only)."""
+        return self.media_type
+
 
 @dataclass(frozen=True)
 class Earnings:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tikscope.errors import UsageError
 from tikscope.metrics.model import Scope
 from tikscope.metrics.periods import Period
+from tikscope.metrics.post_rows import PostRow
 from tikscope.metrics.query import Account, Settings, compute_period, scope_query
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
 from tikscope.metrics.relations import KnownFollowers
@@ -19,7 +20,6 @@ from tikscope.store.summary import fetch_rows
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-Row = dict[str, Any]
 GRANULARITIES = ("day", "week", "month")
 DEMOGRAPHICS_MINIMUM_FOLLOWERS = 100
 DIMENSIONS = ("gender", "age", "country", "city")
@@ -155,9 +155,52 @@ def period_series(
     )  # fmt: skip
 
 
-def demographics(
-    connection: DuckDBPyConnection, account: Account, period: Period
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Share:
+    """One value of a demographic dimension (a gender, an age range, a country) and its share."""
+
+    value: str
+    share: float
+
+
+@dataclass(frozen=True)
+class Demographics:
+    """Audience shares by dimension from one snapshot, or why there are none.
+
+    Attributes:
+        unavailable: why there are no demographics at all, naming what would provide them; None
+            when there are.
+        snapshot_date: the day of the snapshot shown.
+        note: how the snapshot was chosen when it is not the last one up to the period's end.
+        shares: dimension (`DIMENSIONS`) to its values, largest share first; only dimensions
+            the snapshot has.
+        missing: dimension to why the snapshot lacks it, naming what would provide it.
+    """
+
+    unavailable: str | None = None
+    snapshot_date: date | None = None
+    note: str | None = None
+    shares: Mapping[str, tuple[Share, ...]] = field(default_factory=dict)
+    missing: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, dimension: str) -> tuple[Share, ...]:
+        """The values of one dimension (none when the snapshot lacks it)."""
+        return self.shares.get(dimension, ())
+
+    def as_json(self) -> dict[str, object]:
+        """As the JSON outputs give it: `unavailable` alone, or the date, shares and reasons."""
+        if self.unavailable is not None:
+            return {"unavailable": self.unavailable}
+        note = {} if self.note is None else {"note": self.note}
+        shares = {
+            dimension: [{"value": item.value, "share": item.share} for item in items]
+            for dimension, items in self.shares.items()
+        }
+        return {"snapshot_date": self.snapshot_date, **note, **shares,
+                "missing": dict(self.missing)}  # fmt: skip
+
+
+def demographics(connection: DuckDBPyConnection, account: Account, period: Period) -> Demographics:
     """Audience shares by gender, age, country and city from the last snapshot in the period.
 
     With no snapshot up to the period's end, the first one after it is used and `note` says so
@@ -170,8 +213,8 @@ def demographics(
         [account.account_id, period.end],
     ).fetchall()[0][0]
     if followers is not None and followers < DEMOGRAPHICS_MINIMUM_FOLLOWERS:
-        return {"unavailable": f"the account has {followers} followers; TikTok gives "
-                f"demographics from {DEMOGRAPHICS_MINIMUM_FOLLOWERS}"}  # fmt: skip
+        return Demographics(f"the account has {followers} followers; TikTok gives "
+                            f"demographics from {DEMOGRAPHICS_MINIMUM_FOLLOWERS}")  # fmt: skip
     rows = fetch_rows(
         connection.execute(
             """
@@ -188,23 +231,23 @@ def demographics(
     )
     if not rows:
         how = how_to_get(f"audience_snapshots.{name}" for name in ("gender", "country"))
-        return {"unavailable": f"no demographics in the store up to the period's end: {how}"}
-    result: dict[str, Any] = {"snapshot_date": rows[0]["snapshot_date"]}
-    if rows[0]["snapshot_date"] > period.end:
-        result["note"] = (
-            f"no snapshot up to the period's end: the first one after it, of "
-            f"{rows[0]['snapshot_date']}, is shown"
-        )
+        return Demographics(f"no demographics in the store up to the period's end: {how}")
+    snapshot: date = rows[0]["snapshot_date"]
+    shares: dict[str, list[Share]] = {}
     for row in rows:
-        result.setdefault(row["dimension"], []).append(
-            {"value": row["value"], "share": row["share"]}
-        )
-    result["missing"] = {
-        dimension: f"not in the store: {how_to_get([f'audience_snapshots.{dimension}'])}"
-        for dimension in DIMENSIONS
-        if dimension not in result
-    }
-    return result
+        shares.setdefault(row["dimension"], []).append(Share(row["value"], row["share"]))
+    return Demographics(
+        snapshot_date=snapshot,
+        note=f"no snapshot up to the period's end: the first one after it, of {snapshot}, is shown"
+        if snapshot > period.end
+        else None,
+        shares={dimension: tuple(items) for dimension, items in shares.items()},
+        missing={
+            dimension: f"not in the store: {how_to_get([f'audience_snapshots.{dimension}'])}"
+            for dimension in DIMENSIONS
+            if dimension not in shares
+        },
+    )
 
 
 def post_list(
@@ -215,7 +258,7 @@ def post_list(
     *,
     columns: Sequence[str] = DEFAULT_POST_COLUMNS,
     sort: str = "-views",
-) -> list[Row]:
+) -> list[PostRow]:
     """Posts published in the period with the chosen columns, sorted (`-name` for descending)."""
     unknown = [name for name in [*columns, sort.lstrip("-")] if name not in POST_COLUMNS_BY_NAME]
     if unknown:
@@ -239,8 +282,8 @@ def post_list(
     return [with_flags(row) for row in rows]
 
 
-def with_flags(row: Row) -> Row:
-    """A post row with its data-quality flags folded into one `flags` cell."""
+def with_flags(row: dict[str, Any]) -> PostRow:
+    """A post's row with its data-quality flags folded into one `flags` text."""
     read_on = row.pop("read_on")
     flags = [
         text
@@ -256,7 +299,7 @@ def with_flags(row: Row) -> Row:
         )
         if row.pop(key)
     ]
-    return {**row, "flags": "; ".join(flags)}
+    return PostRow(row, "; ".join(flags))
 
 
 def data_flags(connection: DuckDBPyConnection, account: Account, period: Period) -> list[str]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tikscope.metrics.model import Scope
 from tikscope.metrics.periods import Period
+from tikscope.metrics.post_rows import TopPost
 from tikscope.metrics.query import Account, scope_query
 from tikscope.metrics.registry import METRICS
 from tikscope.store.summary import fetch_rows
@@ -19,7 +20,6 @@ from tikscope.store.summary import fetch_rows
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-Row = dict[str, Any]
 TOP = 10
 SOURCE_PREFIX = "views_from_"
 # The impression sources, with their labels, as the registry names them.
@@ -34,7 +34,7 @@ VIEWED_CTE = "viewed AS (SELECT post_id, views_gained FROM {relation} WHERE view
 
 def viewed_query(
     connection: DuckDBPyConnection, account: Account, period: Period, sql: str
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, dict[str, object]]:
     """`sql` over the period's "viewed" relation (`{relation}`), and its parameters."""
     return scope_query(connection, Scope.VIEWED, account, period, sql)
 
@@ -123,6 +123,21 @@ def traffic_sources(
 
 
 @dataclass(frozen=True)
+class TrafficShare:
+    """An impression source (`SOURCES`) and its share (0-1) of the period's views; None: unknown."""
+
+    source: str
+    label: str
+    share: float | None
+
+
+def ranked_sources(traffic: dict[str, float | None]) -> list[TrafficShare]:
+    """Every impression source with its share of views (`traffic_sources`), largest first."""
+    ranked = sorted(SOURCES.items(), key=lambda item: -(traffic[item[0]] or 0))
+    return [TrafficShare(key, label, traffic[key]) for key, label in ranked]
+
+
+@dataclass(frozen=True)
 class Territory:
     """A country of the period's viewers and its share (0-1) of the period's views."""
 
@@ -154,7 +169,7 @@ def viewer_territories(
     return [Territory(**row) for row in rows]
 
 
-def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
+def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[TopPost]:
     """The posts that gained the most views in the period, whatever their publish date."""
     sql = f"""
         SELECT v.post_id, p.media_type, p.create_time, p.caption,
@@ -164,7 +179,8 @@ def top_posts(connection: DuckDBPyConnection, account: Account, period: Period) 
         WHERE v.views_gained > 0
         ORDER BY v.views_gained DESC, v.post_id LIMIT {TOP}
     """
-    return fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
+    rows = fetch_rows(connection.execute(*viewed_query(connection, account, period, sql)))
+    return [TopPost(**row) for row in rows]
 
 
 def freshness_text(fresh: Freshness) -> str:

@@ -8,20 +8,19 @@ labelled how, in which unit, and why a chart cannot be drawn. The report's PNGs
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Any
+from datetime import date, datetime
 
 from tikscope.metrics.activity import WEEKDAYS, ActiveHour
 from tikscope.metrics.missing import why_missing
 from tikscope.metrics.model import Unit
+from tikscope.metrics.post_rows import CountedPost, PostRow, TopPost
 from tikscope.metrics.registry import metrics_by_name
 from tikscope.metrics.run import MetricLine
-from tikscope.metrics.sections import DailyTotals, Growth
+from tikscope.metrics.sections import DailyTotals, Demographics, Growth
 from tikscope.metrics.studio import SOURCES, Territory
 from tikscope.reports.chart_spec import Axis, ChartSpec, Kind, Point, Series, Tone
-from tikscope.reports.post_names import post_label, post_published, post_url
+from tikscope.reports.post_names import post_label, post_url
 
-Row = Mapping[str, Any]
 DIMENSIONS = ("gender", "age", "country", "city")
 AGE_ORDER = ("13-17", "18-24", "25-34", "35-44", "45-54", "55+")
 OTHER_THRESHOLD = 0.005
@@ -142,26 +141,26 @@ def share_chart(
     )  # fmt: skip
 
 
-def demographics_chart(demographics: Mapping[str, Any]) -> ChartSpec:
+def demographics_chart(demographics: Demographics) -> ChartSpec:
     """Followers by gender (a ring), age (in age order), country and city (largest first)."""
     panels = []
     for dimension in DIMENSIONS:
-        entries = list(demographics.get(dimension, []))
+        entries = list(demographics.of(dimension))
         if dimension == "age":
-            entries.sort(key=lambda entry: age_rank(str(entry["value"])))
-        labels = [str(entry["value"]) for entry in entries]
+            entries.sort(key=lambda entry: age_rank(entry.value))
+        labels = [entry.value for entry in entries]
         if dimension == "gender":
             labels = [label.capitalize() for label in labels]
-        missing = (demographics.get("missing") or {}).get(dimension) or "no data in the snapshot"
+        missing = demographics.missing.get(dimension) or "no data in the snapshot"
         panels.append(share_chart(
             dimension, f"{dimension.capitalize()} (share of followers)", labels,
-            [entry["share"] for entry in entries], axis="Share of followers",
+            [entry.share for entry in entries], axis="Share of followers",
             kind=Kind.DONUT if dimension == "gender" else Kind.BAR,
             missing=None if entries else missing))  # fmt: skip
-    snapshot = demographics.get("snapshot_date")
+    snapshot = demographics.snapshot_date
     title = f"Followers by gender, age, country and city{f' ({snapshot})' if snapshot else ''}"
     return ChartSpec("demographics", title, Kind.BAR, SHARE, panels=tuple(panels),
-                     missing=demographics.get("unavailable"), height=8.5)  # fmt: skip
+                     missing=demographics.unavailable, height=8.5)  # fmt: skip
 
 
 def heatmap_chart(rows: Sequence[ActiveHour], zone: str) -> ChartSpec:
@@ -211,21 +210,21 @@ def territories_chart(rows: Sequence[Territory]) -> ChartSpec:
     )  # fmt: skip
 
 
-def post_point(post: Row, value: float | None, *, tone: Tone | None = None) -> Point:
+def post_point(post: CountedPost, value: float | None, *, tone: Tone | None = None) -> Point:
     """A post as a point of a per-post chart: named by its shortened caption and publish time."""
-    published = post_published(dict(post))
-    caption = " ".join((post.get("caption") or "(no caption)").split())
+    published = post.published
+    caption = " ".join((post.caption or "(no caption)").split())
     when = f"{published:%Y-%m-%d %H:%M}" if published else "on an unknown day"
-    return Point(str(post["post_id"]), value, label=post_label(dict(post)),
-                 link=post_url(dict(post)), short=post_label(dict(post), NARROW_TITLE),
+    return Point(post.post_id, value, label=post_label(post),
+                 link=post_url(post), short=post_label(post, NARROW_TITLE),
                  detail=(caption, f"published {when} UTC"), tone=tone)  # fmt: skip
 
 
 def post_bars_chart(
-    key: str, title: str, posts: Sequence[Row], column: str, *, measure: str, needs: str
+    key: str, title: str, posts: Sequence[CountedPost], column: str, *, measure: str, needs: str
 ) -> ChartSpec:
     """One bar per post, the first on top, each named by its caption and time."""
-    points = tuple(post_point(post, post[column]) for post in posts)
+    points = tuple(post_point(post, post.number(column)) for post in posts)
     return ChartSpec(
         key, title, Kind.BAR, Axis("Post, by caption and publish time (UTC)", Unit.TEXT),
         (Axis(measure, Unit.COUNT),), (Series(column, measure, Unit.COUNT, points),),
@@ -234,7 +233,7 @@ def post_bars_chart(
     )  # fmt: skip
 
 
-def top_posts_chart(posts: Sequence[Row]) -> ChartSpec:
+def top_posts_chart(posts: Sequence[TopPost]) -> ChartSpec:
     """The posts with most views gained in the period, most on top."""
     return post_bars_chart(
         "top_posts", "Top posts by views gained in the period", posts, "views_gained",
@@ -242,7 +241,7 @@ def top_posts_chart(posts: Sequence[Row]) -> ChartSpec:
     )  # fmt: skip
 
 
-def published_views_chart(posts: Sequence[Row]) -> ChartSpec:
+def published_views_chart(posts: Sequence[PostRow]) -> ChartSpec:
     """Lifetime views of each post published in the period, in the order given."""
     return post_bars_chart(
         "published_views",
@@ -256,12 +255,12 @@ def interactions_height(posts: int) -> float:
     return min(11.0, max(3.0, 1.6 + ROW_INCHES * min(posts, ROOMY_POSTS)))
 
 
-def interactions_chart(posts: Sequence[Row]) -> ChartSpec:
+def interactions_chart(posts: Sequence[PostRow]) -> ChartSpec:
     """Likes, comments and shares of each post as stacked bars, in publishing order."""
-    ordered = sorted(posts, key=lambda post: (post["published"], post["post_id"]))
+    ordered = sorted(posts, key=lambda post: (post.published or datetime.min, post.post_id))
     series = tuple(
         Series(key, label, Unit.COUNT,
-               tuple(post_point(post, float(post[key] or 0)) for post in ordered))
+               tuple(post_point(post, float(post.number(key) or 0)) for post in ordered))
         for key, label in INTERACTIONS
     )  # fmt: skip
     return ChartSpec(
@@ -358,20 +357,23 @@ def new_viewers_chart(line: MetricLine) -> ChartSpec:
 
 
 def watch_time_chart(
-    posts: Sequence[Row], *, average: float | None, duration: float | None
+    posts: Sequence[PostRow], *, average: float | None, duration: float | None
 ) -> ChartSpec:
     """Each video's average watch time against its duration; on the diagonal, watched in full."""
     watched = [
-        post for post in posts if post["average_watch_time"] is not None and post["duration"]
+        (length, watch, post.number("views") or 0)
+        for post in posts
+        if (watch := post.number("average_watch_time")) is not None
+        and (length := post.number("duration"))
     ]
-    biggest = max((post["views"] or 0 for post in watched), default=1) or 1
-    values = [value for post in watched for value in (post["duration"], post["average_watch_time"])]
+    biggest = max((views for _, _, views in watched), default=1) or 1
+    values = [value for length, watch, _ in watched for value in (length, watch)]
     values += [value for value in (average, duration) if value]
     low, high = min(values, default=1) / 1.5, max(values, default=10) * 1.5
     series = [
         Series("posts", "Post (size: views)", Unit.SECONDS, tuple(
-            Point(post["duration"], post["average_watch_time"], label=None,
-                  size=(post["views"] or 0) / biggest) for post in watched)),
+            Point(length, watch, label=None, size=views / biggest)
+            for length, watch, views in watched)),
         Series("full", "Watched in full", Unit.SECONDS, (Point(low, low), Point(high, high)),
                kind=Kind.LINE, tone=Tone.NET, dashed=True),
     ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,39 +41,71 @@ HOVER_KEYWORDS = 5
 """How many of a cluster's keywords the interactive graph shows on hover."""
 
 
-def graph_layout(insights: AudienceInsights) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GraphNode:
+    """A cluster's disc: who it is, its color, where it is and how big, its top keywords.
+
+    x, y and radius are in the same (data) units.
+    """
+
+    cluster: int
+    name: str
+    members: int
+    share: float
+    color: str
+    x: float
+    y: float
+    radius: float
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    """A link between two clusters: follows between them, lift, and how it is drawn."""
+
+    source: int
+    target: int
+    follows: int
+    lift: float
+    width: float
+    opacity: float
+
+
+@dataclass(frozen=True)
+class GraphLayout:
+    """The distribution graph as data: discs largest first (Other last), and the edges."""
+
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+
+
+def graph_layout(insights: AudienceInsights) -> GraphLayout:
     """The distribution graph as data: discs where the picture puts them, and the edges.
 
-    The interactive graph of the web page draws this; `draw` draws the same layout as PNG/SVG.
-
-    Returns:
-        {"nodes": [{cluster, name, members, share, color, x, y, radius, keywords}],
-        "edges": [{source, target, follows, lift, width, opacity}]}, nodes largest first,
-        Other last; x, y and radius in the same (data) units.
+    The interactive graph of the web page draws this (as JSON, one object per node and edge);
+    `draw` draws the same layout as PNG/SVG.
     """
     nodes = nodes_of(insights)
     if not nodes:
-        return {"nodes": [], "edges": []}
+        return GraphLayout((), ())
     position, radius = place_discs(nodes, insights.edges, seed=insights.clustering.seed)
     colors = node_colors(nodes)
     keywords = {card.cluster: [k.term for k in card.keywords[:HOVER_KEYWORDS]]
                 for card in insights.cards}  # fmt: skip
     most = max((edge.follows for edge in insights.edges), default=1)
-    return {
-        "nodes": [
-            {"cluster": node.cluster, "name": node.name, "members": node.members,
-             "share": node.share, "color": colors[node.cluster], "x": float(position[i, 0]),
-             "y": float(position[i, 1]), "radius": float(radius[i]),
-             "keywords": keywords.get(node.cluster, [])}
+    return GraphLayout(
+        nodes=tuple(
+            GraphNode(node.cluster, node.name, node.members, node.share, colors[node.cluster],
+                      float(position[i, 0]), float(position[i, 1]), float(radius[i]),
+                      tuple(keywords.get(node.cluster, [])))
             for i, node in enumerate(nodes)
-        ],
-        "edges": [
-            {"source": edge.source, "target": edge.target, "follows": edge.follows,
-             "lift": float(edge.lift), "width": style[0], "opacity": style[1]}
+        ),
+        edges=tuple(
+            GraphEdge(edge.source, edge.target, edge.follows, float(edge.lift), *edge_style(edge,
+                                                                                          most))
             for edge in insights.edges
-            for style in [edge_style(edge, most)]
-        ],
-    }  # fmt: skip
+        ),
+    )  # fmt: skip
 
 
 def graph_png(insights: AudienceInsights, *, labels: bool) -> bytes:

@@ -54,7 +54,7 @@ def format_p_value(value: float) -> str:
     return "< 1e-15" if value < 1e-15 else f"= {value:.1e}"
 
 
-def format_value(value: Any, unit: str | Unit) -> str:
+def format_value(value: object, unit: str | Unit) -> str:
     """A value as text in its unit: counts with separators, fractions as %, seconds with s."""
     if value is None:
         return MISSING

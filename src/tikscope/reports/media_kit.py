@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tikscope.metrics.missing import why_missing
 from tikscope.metrics.model import Unit
 from tikscope.metrics.period_range import held_days
 from tikscope.metrics.periods import Period
+from tikscope.metrics.post_rows import PostRow
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.run import Json, MetricLine, metric_lines, plain_number
-from tikscope.metrics.sections import demographics, post_list
+from tikscope.metrics.sections import Demographics, demographics, post_list
 from tikscope.metrics.studio import Territory, viewer_territories
 from tikscope.reports.branding import TIKSCOPE, Branding
 from tikscope.reports.html import format_value, render_page
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from tikscope.audience.model import ClusterCard
     from tikscope.store.db import DuckDBPyConnection
 
-Row = dict[str, Any]
 HTML_FILE, PDF_FILE = "media-kit.html", "media-kit.pdf"
 RECENT_POSTS = 30
 """Average and median views are over the account's last this many posts."""
@@ -153,11 +153,11 @@ class MediaKit:
     numbers: tuple[KitNumber, ...]
     recent_posts: int
     audience: tuple[AudiencePart, ...]
-    audience_as_of: Any
+    audience_as_of: date | None
     audience_note: str | None
     clusters: tuple[KitCluster, ...]
     clusters_missing: str | None
-    top_posts: tuple[Row, ...]
+    top_posts: tuple[PostRow, ...]
     notes: tuple[str, ...] = ()
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
@@ -165,9 +165,12 @@ class MediaKit:
         """The number named `key`."""
         return next(number for number in self.numbers if number.key == key)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         """The kit as the JSON twin gives it (numbers as `KitNumber.as_json`)."""
-        return asdict(self) | {"numbers": [number.as_json() for number in self.numbers]}
+        return asdict(self) | {
+            "numbers": [number.as_json() for number in self.numbers],
+            "top_posts": [post.as_json() for post in self.top_posts],
+        }
 
 
 def gather_media_kit(connection: DuckDBPyConnection, account: Account, period: Period) -> MediaKit:
@@ -183,14 +186,19 @@ def gather_media_kit(connection: DuckDBPyConnection, account: Account, period: P
         numbers=kit_numbers(lines, by_followers, recent, period),
         recent_posts=len(recent),
         audience=audience_parts(people, viewer_territories(connection, account, period)),
-        audience_as_of=people.get("snapshot_date"), audience_note=people.get("note"),
+        audience_as_of=people.snapshot_date, audience_note=people.note,
         clusters=clusters, clusters_missing=clusters_missing,
-        top_posts=tuple(sorted(recent, key=lambda post: -(post["views"] or 0))[:TOP_POSTS]),
+        top_posts=tuple(sorted(recent, key=by_views_descending)[:TOP_POSTS]),
         notes=tuple(notes),
     )  # fmt: skip
 
 
-def recent_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[Row]:
+def by_views_descending(post: PostRow) -> float:
+    """Sort key: most viewed first, unknown views last."""
+    return -(post.number("views") or 0)
+
+
+def recent_posts(connection: DuckDBPyConnection, account: Account, period: Period) -> list[PostRow]:
     """The last `RECENT_POSTS` posts published up to the period's end, newest first.
 
     Their counters are lifetime totals as of the period's end (the post list's `views`).
@@ -205,10 +213,13 @@ def recent_posts(connection: DuckDBPyConnection, account: Account, period: Perio
 
 
 def kit_numbers(
-    lines: dict[str, MetricLine], by_followers: list[MetricLine], recent: list[Row], period: Period
+    lines: dict[str, MetricLine],
+    by_followers: list[MetricLine],
+    recent: list[PostRow],
+    period: Period,
 ) -> tuple[KitNumber, ...]:
     """The headline numbers, each from a registry line or the last posts, with its formula."""
-    views = [float(post["views"]) for post in recent if post["views"] is not None]
+    views = [views for post in recent if (views := post.number("views")) is not None]
     counted = f"over the {len(views)} of the last {len(recent)} posts whose views are known"
     no_views = why_missing(has_data=bool(views), needs=("post_snapshots.views",))
     average = statistics.fmean(views) if views else None
@@ -276,17 +287,14 @@ def posting_frequency(published: MetricLine, period: Period) -> KitNumber:
                      note)  # fmt: skip
 
 
-def audience_parts(
-    people: dict[str, Any], territories: list[Territory]
-) -> tuple[AudiencePart, ...]:
+def audience_parts(people: Demographics, territories: list[Territory]) -> tuple[AudiencePart, ...]:
     """Followers by gender, age and country (as a source stated them), viewers by territory."""
-    missing = people.get("missing") or {}
     parts = [
         AudiencePart(
             dimension, f"Followers by {dimension}",
-            tuple(AudienceShare(str(entry["value"]), float(entry["share"]))
-                  for entry in people.get(dimension, [])),
-            None if people.get(dimension) else people.get("unavailable") or missing.get(dimension),
+            tuple(AudienceShare(share.value, share.share) for share in people.of(dimension)),
+            None if people.of(dimension)
+            else people.unavailable or people.missing.get(dimension),
         )
         for dimension in AUDIENCE_DIMENSIONS
     ]  # fmt: skip

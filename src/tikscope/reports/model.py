@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tikscope.metrics import studio
 from tikscope.metrics.activity import ActiveHour, TimeZoneUsed, local_heatmap
 from tikscope.metrics.comment_views import CommentSummary, comment_summary
 from tikscope.metrics.model import PostColumn
 from tikscope.metrics.periods import Period
+from tikscope.metrics.post_rows import PostRow, TopPost
 from tikscope.metrics.query import Account, Settings, last_day
 from tikscope.metrics.registry import ACCOUNT, COMMUNITY, POST_COLUMNS, PUBLISHED, STUDIO, VIEWED
 from tikscope.metrics.run import MetricLine, metric_lines
 from tikscope.metrics.sections import (
     DailyTotals,
+    Demographics,
     demographics,
     period_series,
     post_list,
@@ -34,7 +36,6 @@ from tikscope.reports.tables import Table, posts_table
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
 
-Row = dict[str, Any]
 POSTS_SECTION = POSTS
 
 
@@ -72,11 +73,11 @@ class AccountReportData:
     last_day: date | None
     series: list[DailyTotals]
     previous_series: list[DailyTotals]
-    demographics: dict[str, Any]
+    demographics: Demographics
     heatmap: list[ActiveHour]
     heatmap_zone: TimeZoneUsed
-    posts: list[Row]
-    top_posts: list[Row]
+    posts: list[PostRow]
+    top_posts: list[TopPost]
     traffic_sources: dict[str, float | None]
     territories: list[studio.Territory]
     comments: CommentSummary
@@ -202,20 +203,29 @@ def section_order() -> list[str]:
     return [section.key for section in SECTIONS]
 
 
-def section_summary(key: str, lines: list[MetricLine]) -> dict[str, str | list[MetricLine]]:
+@dataclass(frozen=True)
+class SectionSummary:
     """One section of the period as a page shows it without a table, and as the API gives it.
 
-    Args:
-        key: the section (`SECTIONS`).
-        lines: metric lines (`metric_lines`) of at least the section's metrics and cards.
-
-    Returns:
-        `section`, `title` and `intro` from `SECTIONS`; `metrics`, the section's lines in registry
-        order; `cards`, the lines of the section's cards, or all its metrics when it names none.
+    Attributes:
+        section: the section's key (`SECTIONS`).
+        title: its heading.
+        intro: what it shows, in one sentence.
+        cards: the lines of the section's cards, or all its metrics when it names none.
+        metrics: the section's lines, in registry order.
     """
+
+    section: str
+    title: str
+    intro: str
+    cards: tuple[MetricLine, ...]
+    metrics: tuple[MetricLine, ...]
+
+
+def section_summary(key: str, lines: list[MetricLine]) -> SectionSummary:
+    """One section of the period from metric lines (`metric_lines`) of at least its metrics."""
     section = SECTIONS_BY_KEY[key]
     by_name = {line.name: line for line in lines}
-    metrics = [line for line in lines if line.section == key]
-    cards = [by_name[name] for name in section.cards] if section.cards else metrics
-    return {"section": key, "title": section.title, "intro": section.intro, "cards": cards,
-            "metrics": metrics}  # fmt: skip
+    metrics = tuple(line for line in lines if line.section == key)
+    cards = tuple(by_name[name] for name in section.cards) if section.cards else metrics
+    return SectionSummary(key, section.title, section.intro, cards, metrics)

@@ -1,13 +1,12 @@
 """How a post is named wherever it appears: its caption shortened, or its type and day.
 
-Post rows come in two shapes: `metrics.sections.post_list` (`type`, `published`) and
-`metrics.studio.top_posts` (`media_type`, `create_time`); both carry `caption` and `link`.
+A post is any `metrics.post_rows.NamedPost`: a row of the list of posts (`PostRow`), a top post
+(`TopPost`), a post's estimated earnings (`Earning`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from tikscope.metrics.post_rows import NamedPost
 
 ELLIPSIS = "…"
 TITLE_LENGTH = 40
@@ -28,40 +27,32 @@ def shorten(text: str, limit: int = TITLE_LENGTH) -> str:
     return cut.rstrip(" ,;:.-–—") + ELLIPSIS
 
 
-def post_published(post: dict[str, Any]) -> datetime | None:
-    """When the post was published (UTC), whichever shape the row has."""
-    published: datetime | None = post.get("published") or post.get("create_time")
-    return published
-
-
-def post_title(post: dict[str, Any], limit: int = TITLE_LENGTH) -> str:
+def post_title(post: NamedPost, limit: int = TITLE_LENGTH) -> str:
     """The caption shortened; without a caption, the type and publish day ("video, 2026-11-14")."""
-    caption = (post.get("caption") or "").strip()
+    caption = (post.caption or "").strip()
     if caption:
         return shorten(caption, limit)
-    kind = post.get("type") or post.get("media_type") or "post"
-    published = post_published(post)
+    kind = post.kind or "post"
+    published = post.published
     return f"{kind}, {published:%Y-%m-%d}" if published else f"{kind}, unknown day"
 
 
-def post_label(post: dict[str, Any], limit: int = TITLE_LENGTH) -> str:
+def post_label(post: NamedPost, limit: int = TITLE_LENGTH) -> str:
     """A chart label: caption (or type) and publish time ("Repotting a monstera · 14 Nov 18:05").
 
     Captions repeat, so the publish time tells two posts with the same caption apart.
     """
-    caption = (post.get("caption") or "").strip()
-    name = (
-        shorten(caption, limit) if caption else post.get("type") or post.get("media_type") or "post"
-    )
-    published = post_published(post)
+    caption = (post.caption or "").strip()
+    name = shorten(caption, limit) if caption else post.kind or "post"
+    published = post.published
     return f"{name} · {published.day} {published:%b %H:%M}" if published else name
 
 
-def post_url(post: dict[str, Any]) -> str | None:
+def post_url(post: NamedPost) -> str | None:
     """The post's address on TikTok, or None when the row has none that points to TikTok.
 
     # NOTE: `share_url` comes from TikTok's API; only an https address on www.tiktok.com becomes a
     # link, so a stored value can never turn into a `javascript:` link on a page.
     """
-    link = post.get("link")
+    link = post.link
     return link if isinstance(link, str) and link.startswith(TIKTOK) else None

@@ -187,11 +187,11 @@ def page_cards(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The cluster cards in the graph's order (largest first, Other last), with their colors."""
     if data["insights"] is None:
         return []
-    nodes = {node["cluster"]: node for node in data["graph"]["nodes"]}
+    nodes = {node.cluster: node for node in data["graph"].nodes}
     order = list(nodes)
     cards = [card for card in data["insights"]["clusters"] if card["cluster"] in nodes]
     cards.sort(key=lambda card: order.index(card["cluster"]))
-    return [{**card, "color": nodes[card["cluster"]]["color"]} for card in cards]
+    return [{**card, "color": nodes[card["cluster"]].color} for card in cards]
 
 
 @router.get(

@@ -88,7 +88,7 @@ def comment_query(
 CommentParameters = Annotated[CommentQuery, Depends(comment_query)]
 
 
-def gatherer(query: CommentQuery) -> Gather:
+def gatherer(query: CommentQuery) -> Gather[dict[str, Any]]:
     """The data function of the page for one choice of post and filters."""
 
     def gather(
@@ -143,7 +143,7 @@ def comments_data(
         template=COMMENTS_VIEW.template,
         summary=COMMENTS_VIEW.summary,
     )
-    return view_data(request, access, handle, query, view)
+    return view_data(request, access, handle, query, view).fields()
 
 
 @router.get(API_PATH, summary=COMMENTS_VIEW.summary, tags=["account"])

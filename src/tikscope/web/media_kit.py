@@ -51,7 +51,7 @@ account_view(router, VIEW)
 
 def kit_of(request: Request, access: ViewerAccess, handle: str, query: Any) -> MediaKit:
     """The media kit the page shows for the same account and period."""
-    kit: MediaKit = view_data(request, access, handle, query, VIEW)["media_kit"]
+    kit: MediaKit = view_data(request, access, handle, query, VIEW).fields()["media_kit"]
     return kit
 
 

@@ -1,12 +1,15 @@
 """The posts table: every post published in the period, with chosen columns, sort and export.
 
-The page, its JSON twin and the CSV/XLSX downloads all read `metrics.sections.post_list` through
-`views.view_data` (so the page cache serves all four), with the same period query plus `columns`
-and `sort` as `tikscope posts --columns ... --sort ...`.
+The page, its JSON twin and the CSV/XLSX downloads all read one page model
+(`reports.pages.gather_posts`) through `views.view_data` (so the page cache serves all four), with
+the same period query plus `columns` and `sort` as `tikscope posts --columns ... --sort ...`.
+The downloads are its table (`reports.tables.posts_table`) written by `reports.spreadsheet`, as
+`tikscope posts --format csv|xlsx` writes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
@@ -16,20 +19,23 @@ from fastapi.responses import HTMLResponse, Response
 
 from tikscope.metrics.missing import not_stored
 from tikscope.metrics.periods import Period
+from tikscope.metrics.post_rows import PostRow
 from tikscope.metrics.query import Account, Settings
 from tikscope.metrics.registry import POST_COLUMNS, POST_COLUMNS_BY_NAME
-from tikscope.metrics.sections import DEFAULT_POST_COLUMNS, post_list
-from tikscope.metrics.studio import data_freshness
-from tikscope.reports.spreadsheet import csv_text, post_sheet_columns, xlsx_bytes
+from tikscope.metrics.sections import DEFAULT_POST_COLUMNS
+from tikscope.reports.pages import PostsPage, gather_posts
+from tikscope.reports.spreadsheet import table_csv, table_xlsx
+from tikscope.reports.tables import Table, post_columns, posts_table
 from tikscope.web.downloads import attachment
 from tikscope.web.params import PeriodQuery
-from tikscope.web.render import render
+from tikscope.web.render import encode_json, render
 from tikscope.web.security import Access, ViewerAccess
 from tikscope.web.views import (
     ACCOUNT_VIEWS,
     AccountView,
     Gather,
     PeriodParameters,
+    ViewData,
     page_context,
     view_data,
 )
@@ -41,11 +47,6 @@ router = APIRouter()
 PAGE_PATH = "/workspaces/{workspace}/accounts/{handle}/posts"
 API_PATH = "/api/workspaces/{workspace}/accounts/{handle}/posts"
 DEFAULT_SORT = "-views"
-NAMING = ("caption", "link")
-FLAGS: dict[str, Any] = {
-    "name": "flags", "label": "Data quality", "unit": None,
-    "description": "Why a number may differ from TikTok Studio.", "sources": [],
-}  # fmt: skip
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -97,34 +98,18 @@ def table_query(
 TableParameters = Annotated[TableQuery, Depends(table_query)]
 
 
-def gatherer(table: TableQuery) -> Gather:
-    """The data function of the table for one choice of columns and sort."""
+def gatherer(table: TableQuery) -> Gather[PostsPage]:
+    """The page model of the table for one choice of columns and sort."""
 
     def gather(
         connection: DuckDBPyConnection, account: Account, period: Period, settings: Settings,
         compare: bool,
-    ) -> dict[str, Any]:  # fmt: skip
-        # NOTE: every row carries its caption and link, shown or not: the page names each post
-        # by its caption, linked to TikTok.
-        columns = (*table.columns, *(name for name in NAMING if name not in table.columns))
-        posts = post_list(connection, account, period, settings, columns=columns, sort=table.sort)
-        return {
-            "columns": [describe_column(name) for name in table.shown],
-            "sort": table.sort,
-            "posts": posts,
-            "freshness": data_freshness(connection, account),
-        }
+    ) -> PostsPage:  # fmt: skip
+        return gather_posts(
+            connection, account, period, settings, columns=table.columns, sort=table.sort
+        )
 
     return gather
-
-
-def describe_column(name: str) -> dict[str, Any]:
-    """A shown column as JSON: name, label, unit, description."""
-    if name == "flags":
-        return FLAGS
-    column = POST_COLUMNS_BY_NAME[name]
-    return {"name": column.name, "label": column.label, "unit": column.unit.value,
-            "description": column.description, "sources": list(column.sources)}  # fmt: skip
 
 
 POSTS_VIEW = AccountView(
@@ -139,7 +124,7 @@ ACCOUNT_VIEWS.append(POSTS_VIEW)
 
 def table_data(
     request: Request, access: Access, handle: str, query: PeriodQuery, table: TableQuery
-) -> dict[str, Any]:
+) -> ViewData[PostsPage]:
     """The table's data for the account and period (cached per choice of columns and sort)."""
     # NOTE: a view per choice, named after it, so that the page cache keeps choices apart.
     view = AccountView(
@@ -153,9 +138,10 @@ def table_data(
 def posts_api(
     request: Request, access: ViewerAccess, handle: str, query: PeriodParameters,
     table: TableParameters,
-) -> dict[str, Any]:  # fmt: skip
+) -> Response:  # fmt: skip
     """The JSON twin of the posts page."""
-    return table_data(request, access, handle, query, table)
+    body = encode_json(table_data(request, access, handle, query, table))
+    return Response(body, media_type="application/json")
 
 
 @router.get(PAGE_PATH, response_class=HTMLResponse, include_in_schema=False)
@@ -165,18 +151,18 @@ def posts_page(
 ) -> HTMLResponse:  # fmt: skip
     """The posts table with its column picker, sortable headers and export links."""
     data = table_data(request, access, handle, query, table)
-    handle = data["account"]["handle"]
-    context = page_context(request, access, account=handle)
+    posts = data.page.posts
+    context = page_context(request, access, account=data.handle)
     return render(request, POSTS_VIEW.template, {
         **context, "view": POSTS_VIEW, "query": query, "figures": {}, "table": table,
-        "picker": picker_columns(table, empty=empty_columns(data["posts"], table.columns)),
-        "links": table_links(access.workspace, handle, query, table),
+        "picker": picker_columns(table, empty=empty_columns(posts, table.columns)),
+        "links": table_links(access.workspace, data.handle, query, table),
         "default_columns": DEFAULT_POST_COLUMNS,
-        "flagged": sum(1 for post in data["posts"] if post["flags"]), **data,
+        "flagged": sum(1 for post in posts if post.flags), **data.fields(),
     })  # fmt: skip
 
 
-def empty_columns(posts: list[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, str]:
+def empty_columns(posts: Sequence[PostRow], columns: tuple[str, ...]) -> dict[str, str]:
     """Shown columns that no post of the period has a value for, and what would provide them."""
     return {
         name: not_stored(POST_COLUMNS_BY_NAME[name].sources)
@@ -217,10 +203,16 @@ def table_links(
             "sorts": sorts, "period": period}  # fmt: skip
 
 
-def download_name(data: dict[str, Any], extension: str) -> str:
+def download_name(data: ViewData[PostsPage], extension: str) -> str:
     """`HANDLE-posts-START-to-END.EXT`."""
-    period = data["period"]
-    return f"{data['account']['handle']}-posts-{period['start']}-to-{period['end']}.{extension}"
+    period = data.frame["period"]
+    return f"{data.handle}-posts-{period['start']}-to-{period['end']}.{extension}"
+
+
+def download_table(data: ViewData[PostsPage]) -> Table:
+    """The shown columns of the posts as the one table that CSV and XLSX files write."""
+    shown = [name for name in data.page.shown if name != "flags"]
+    return posts_table(data.page.posts, post_columns(shown))
 
 
 @router.get(
@@ -234,7 +226,7 @@ def posts_csv(
 ) -> Response:  # fmt: skip
     """The posts table as a CSV download."""
     data = table_data(request, access, handle, query, table)
-    content = csv_bytes(table.shown, data["posts"])
+    content = table_csv(download_table(data), line_end="\r\n").encode("utf-8")
     return attachment(content, "text/csv; charset=utf-8", download_name(data, "csv"))
 
 
@@ -249,12 +241,5 @@ def posts_xlsx(
 ) -> Response:  # fmt: skip
     """The posts table as an XLSX download."""
     data = table_data(request, access, handle, query, table)
-    columns = post_sheet_columns(table.shown, labels=False)
-    content = xlsx_bytes(columns, data["posts"], sheet="posts")
+    content = table_xlsx(download_table(data), sheet="posts")
     return attachment(content, XLSX_TYPE, download_name(data, "xlsx"))
-
-
-def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
-    """Rows as UTF-8 CSV with a header row of column names; ids as their full digits."""
-    lines = csv_text(columns, ([row[name] for name in columns] for row in rows), line_end="\r\n")
-    return lines.encode("utf-8")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +12,6 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from tikscope.metrics.run import MetricLine
 from tikscope.reports.html import template_environment
 from tikscope.reports.media_kit import MediaKit
 
@@ -43,24 +44,50 @@ def media_kit_markup(kit: MediaKit) -> tuple[Markup, Markup]:
     return Markup(media_kit_fragment(kit)), Markup(media_kit_css())
 
 
-# NOTE: a page's data holds typed metric lines; JSON gives each as every output does.
-# NOTE: what a custom encoder returns is sent as it is: a kit's dates and nested values are
-# encoded again.
-ENCODERS: dict[Any, Any] = {
-    MetricLine: MetricLine.as_json,
-    MediaKit: lambda kit: jsonable_encoder(kit.as_json()),
-}
+SCALARS = (str, int, float, bool, type(None))
 
 
-def encode_json(value: Any) -> bytes:
-    """The body of a JSON answer (what FastAPI would send for `value`)."""
-    encoded = jsonable_encoder(value, custom_encoder=ENCODERS)
-    return json.dumps(encoded, separators=(",", ":"), allow_nan=False).encode()
+def plain(value: object) -> object:
+    """A page model as JSON-able values, made only here, at the response.
+
+    A value with `as_json` (a metric line, a post row, demographics) is given as every output
+    gives it; any other dataclass as its fields, each converted the same way. Times and other
+    values JSON has no type for stay as they are (`encode_json` writes them).
+    """
+    # NOTE: `dataclasses.asdict` would turn nested typed values into their fields, not their
+    # JSON shape (a `MetricLine` inside a section), so each level is converted here.
+    if isinstance(value, SCALARS):
+        return value
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if hasattr(type(value), "as_json"):
+        return plain(value.as_json())  # type: ignore[attr-defined]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: plain(getattr(value, name)) for name in field_names(type(value))}
+    return value
 
 
-def as_json(value: Any) -> str:
+@cache
+def field_names(kind: type) -> tuple[str, ...]:
+    """The names of a dataclass's fields, in order."""
+    return tuple(field.name for field in dataclasses.fields(kind))
+
+
+def encode_json(value: object) -> bytes:
+    """The body of a JSON answer (what FastAPI would send for `value`).
+
+    Values JSON has no type for (times, dates) are written as FastAPI writes them.
+    """
+    text = json.dumps(plain(value), separators=(",", ":"), allow_nan=False,
+                      default=jsonable_encoder)  # fmt: skip
+    return text.encode()
+
+
+def as_json(value: object) -> str:
     """JSON for a `<script type="application/json">` block (safe inside HTML)."""
-    text = json.dumps(jsonable_encoder(value, custom_encoder=ENCODERS), separators=(",", ":"))
+    text = json.dumps(plain(value), separators=(",", ":"), default=jsonable_encoder)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

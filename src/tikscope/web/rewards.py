@@ -6,7 +6,6 @@ its default rate range. Estimates, never promises (`PROMISE` is shown with them)
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
@@ -40,7 +39,7 @@ def rewards(
         programs.append({
             "program": program,
             "eligibility": judged, "eligible": judged.eligible, "verdict": judged.verdict,
-            "earnings": earned, "top_posts": [asdict(post) for post in earned.top(TOP_POSTS)],
+            "earnings": earned, "top_posts": earned.top(TOP_POSTS),
         })  # fmt: skip
     return {"programs": programs, "caution": PROMISE,
             "freshness": data_freshness(connection, account)}  # fmt: skip

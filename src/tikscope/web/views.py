@@ -6,9 +6,10 @@ the page cache) and only format the result, so the page and `/api/...` never dis
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -33,33 +34,65 @@ from tikscope.web.security import (
 if TYPE_CHECKING:
     from tikscope.store.db import DuckDBPyConnection
 
-Gather = Callable[["DuckDBPyConnection", Account, Period, Settings, bool], dict[str, Any]]
+Page = TypeVar("Page")
+Gather = Callable[["DuckDBPyConnection", Account, Period, Settings, bool], Page]
 PeriodParameters = Annotated[PeriodQuery, Depends(period_query)]
 
 
 @dataclass(frozen=True)
-class AccountView:
+class AccountView(Generic[Page]):
     """A page about one account and period, with its JSON twin.
 
     Attributes:
         name: the last part of both paths (`/workspaces/W/accounts/H/NAME`, `/api/...`).
         title: the page's heading and navigation label.
-        gather: reads what the view shows from the store (cursor, account, period, settings,
-            compare); returns JSON-able values.
+        gather: reads the page's typed model (`reports/pages.py`) from the store (cursor,
+            account, period, settings, compare).
         template: the page's template in `web/templates`.
         summary: one line for the OpenAPI description.
-        figures: the page's charts from the data, as Plotly figures (`web/figures.py`) by name.
+        figures: the page's charts from its model, as Plotly figures (`web/figures.py`) by name.
     """
 
     name: str
     title: str
-    gather: Gather
+    gather: Gather[Page]
     template: str
     summary: str
-    figures: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: {}
+    figures: Callable[[Page], dict[str, Any]] = lambda page: {}
 
 
-ACCOUNT_VIEWS: list[AccountView] = []
+@dataclass(frozen=True)
+class ViewData(Generic[Page]):
+    """A view's page model with the account, period and settings it is about.
+
+    Attributes:
+        frame: the account, the period (and the one compared with) and the settings, as JSON.
+        page: the page's typed model.
+    """
+
+    frame: dict[str, Any]
+    page: Page
+
+    @property
+    def handle(self) -> str:
+        """The account's handle."""
+        return str(self.frame["account"]["handle"])
+
+    def fields(self) -> dict[str, Any]:
+        """The frame and the page's fields, for a template (typed) and the API (`as_json`)."""
+        page = self.page
+        if isinstance(page, Mapping):  # a page still assembled as a dict of typed values
+            return {**self.frame, **page}
+        assert dataclasses.is_dataclass(page) and not isinstance(page, type)
+        values = {field.name: getattr(page, field.name) for field in dataclasses.fields(page)}
+        return {**self.frame, **values}
+
+    def as_json(self) -> dict[str, Any]:
+        """What the JSON twin answers: the frame and the page's fields."""
+        return self.fields()
+
+
+ACCOUNT_VIEWS: list[AccountView[Any]] = []
 # NOTE: the navigation's order, whichever module happens to be imported first.
 NAVIGATION = (
     "overview", "community", "content", "posts", "comments", "activity", "audience",
@@ -67,7 +100,7 @@ NAVIGATION = (
 )  # fmt: skip
 
 
-def account_view(router: APIRouter, view: AccountView) -> None:
+def account_view(router: APIRouter, view: AccountView[Any]) -> None:
     """Add the view's page and JSON routes to `router` and its link to the navigation."""
     ACCOUNT_VIEWS.append(view)
 
@@ -91,11 +124,11 @@ def account_view(router: APIRouter, view: AccountView) -> None:
         request: Request, access: ViewerAccess, handle: str, query: PeriodParameters
     ) -> HTMLResponse:
         data = view_data(request, access, handle, query, view)
-        context = page_context(request, access, account=data["account"]["handle"])
-        figures = view.figures(data)
+        context = page_context(request, access, account=data.handle)
+        figures = view.figures(data.page)
         return render(
             request, view.template,
-            {**context, "view": view, "query": query, "figures": figures, **data},
+            {**context, "view": view, "query": query, "figures": figures, **data.fields()},
         )  # fmt: skip
 
     api_route.__name__ = f"{view.name.replace('-', '_')}_api"
@@ -111,9 +144,9 @@ def account_view(router: APIRouter, view: AccountView) -> None:
 
 
 def view_data(
-    request: Request, access: Access, handle: str, query: PeriodQuery, view: AccountView
-) -> dict[str, Any]:
-    """The view's data with the account, period and settings it is about (cached)."""
+    request: Request, access: Access, handle: str, query: PeriodQuery, view: AccountView[Page]
+) -> ViewData[Page]:
+    """The view's page model with the account, period and settings it is about (cached)."""
     state = server_state(request)
     account = workspace_account(request, access, handle)
     try:
@@ -124,20 +157,20 @@ def view_data(
     period = chosen.period
     key = (view.name, account, period, settings, query.compare)
 
-    def compute() -> dict[str, Any]:
+    def compute() -> Page:
         with state.store.read() as cursor:
             return view.gather(cursor, account, period, settings, query.compare)
 
-    data = state.remember(key, compute)
-    return {
+    page: Page = state.remember(key, compute)
+    frame = {
         "account": {"handle": account.handle, "account_type": account.account_type,
                     "time_zone": account.time_zone},
         "period": describe_period(chosen, compare=query.compare),
         "settings": {"engagement_rate": settings.engagement_rate,
                      "engagement_basis": settings.engagement_basis,
                      "engagement_formula": settings.engagement_formula},
-        **data,
     }  # fmt: skip
+    return ViewData(frame, page)
 
 
 def describe_period(chosen: ChosenPeriod, *, compare: bool) -> dict[str, Any]:
@@ -172,7 +205,7 @@ def page_context(request: Request, access: Access, *, account: str | None = None
     }
 
 
-def navigation_place(view: AccountView) -> int:
+def navigation_place(view: AccountView[Any]) -> int:
     """Where a view's link goes in the navigation bar."""
     return NAVIGATION.index(view.name) if view.name in NAVIGATION else len(NAVIGATION)
 
