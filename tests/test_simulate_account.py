@@ -23,6 +23,7 @@ from tikscope.simulate.audience_stats import (
 from tikscope.simulate.config import SimulationConfig
 from tikscope.simulate.posts import SOURCES
 from tikscope.simulate.run import build_batch, simulate_into_store, simulated_account_id
+from tikscope.simulate.vocabulary import OWNER_REPLIES
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -618,3 +619,20 @@ def test_simulate_into_store_fills_account_id_everywhere(
         for name in business
     }
     assert found == {name: [(account, table.num_rows)] for name, table in business.items()}
+
+
+def test_owner_replies_are_planted_with_their_own_sentiment(business: Tables) -> None:
+    """A reply such as "Sorry to hear that, please DM us" is neutral, not praise."""
+    planted = {
+        row["comment_id"]: row["sentiment"]
+        for row in business["planted_comment_sentiment"].to_pylist()
+    }
+    owner = [row for row in business["comments"].to_pylist() if row["is_owner"]]
+    assert owner
+    wrong = [
+        row["text"]
+        for row in owner
+        if planted[row["comment_id"]] != OWNER_REPLIES[row["language"]][row["text"]]
+    ]
+    assert wrong == []
+    assert {planted[row["comment_id"]] for row in owner} == {"positive", "neutral"}

@@ -12,7 +12,7 @@ from tikscope.errors import FileFormatError
 from tikscope.simulate.comments import write_comment
 from tikscope.simulate.vocabulary import COMMENT_TEMPLATES, SENTIMENTS
 from tikscope.text import SentimentModel, score_texts, shipped_model
-from tikscope.text.features import LAUGH, features
+from tikscope.text.features import ASK, LAUGH, NEGATIVE, POSITIVE, PRIORS, asks, features
 from tikscope.text.labelled import read_split
 from tikscope.text.language import batch_identifier, detect, detect_many, identifier
 from tikscope.text.sentiment import SHARED
@@ -29,6 +29,18 @@ SLANG: dict[str, list[tuple[str, str]]] = {
         ("cringe 🤮", "negative"),
         ("what song is this?", "neutral"),
         ("where did you buy that lamp", "neutral"),
+        # Shop comments (issue 14 §1 quality: the demo store's planted texts and the like).
+        ("Still waiting for my refund, awful service", "negative"),
+        ("awful service", "negative"),
+        ("This plant is way too expensive", "negative"),
+        ("Is this available in Europe?", "neutral"),
+        ("So beautiful, my pot is jealous", "positive"),
+        ("do you ship to canada?", "neutral"),
+        ("way too expensive for a tiny pot", "negative"),
+        ("my order arrived broken 😡", "negative"),
+        ("can you do a video on pothos?", "neutral"),
+        ("does it need full sun?", "neutral"),
+        ("terrible customer service, never again", "negative"),
     ],
     "es": [
         ("jajajaja me muero 😂", "positive"),
@@ -38,6 +50,16 @@ SLANG: dict[str, list[tuple[str, str]]] = {
         ("horrible, pésimo contenido 👎", "negative"),
         ("¿dónde compraste esa camisa?", "neutral"),
         ("¿cómo se llama la canción?", "neutral"),
+        # Shop comments (issue 14 §1 quality: the demo store's planted texts and the like).
+        ("Demasiado caro, no vale la pena", "negative"),
+        ("muy caro para lo que es", "negative"),
+        ("¿Hacen envíos a México?", "neutral"),
+        ("¿tienen en color blanco?", "neutral"),
+        ("¿hay en tamaño grande?", "neutral"),
+        ("mi pedido llegó roto 😡", "negative"),
+        ("qué hermosa planta 😍", "positive"),
+        ("Pésimo servicio, nadie responde", "negative"),
+        ("te quedó precioso, gracias por el tip", "positive"),
     ],
     "pt": [
         ("kkkkkkk", "positive"),
@@ -47,6 +69,16 @@ SLANG: dict[str, list[tuple[str, str]]] = {
         ("que vídeo chato, perdi meu tempo", "negative"),
         ("onde você comprou?", "neutral"),
         ("qual é o nome da música?", "neutral"),
+        # Shop comments (issue 14 §1 quality: the demo store's planted texts and the like).
+        ("caro demais 😕", "negative"),
+        ("Muito caro, não vale a pena", "negative"),
+        ("tem em tamanho maior?", "neutral"),
+        ("Vocês entregam no Brasil?", "neutral"),
+        ("vende pelo site?", "neutral"),
+        ("chegou quebrado, que decepção", "negative"),
+        ("que planta linda, amei demais 😍", "positive"),
+        ("Atendimento horrível, ninguém responde", "negative"),
+        ("perfeito, ajudou muito", "positive"),
     ],
     "fr": [
         ("mdrrr je suis mort 😂", "positive"),
@@ -56,6 +88,17 @@ SLANG: dict[str, list[tuple[str, str]]] = {
         ("quelle arnaque 👎", "negative"),
         ("c'est quoi la musique ?", "neutral"),
         ("tu l'as acheté où ?", "neutral"),
+        # Shop comments (issue 14 §1 quality: the demo store's planted texts and the like).
+        ("Beaucoup trop cher", "negative"),
+        ("Vous livrez en France ?", "neutral"),
+        ("vous livrez en Belgique ?", "neutral"),
+        ("est-ce que ça pousse à l'ombre ?", "neutral"),
+        ("tu peux faire une vidéo sur les cactus ?", "neutral"),
+        ("Commande arrivée cassée, déçue", "negative"),
+        ("Magnifique, merci 😍", "positive"),
+        ("trop cher pour un petit pot", "negative"),
+        ("la pire commande de ma vie", "negative"),
+        ("sublime ce monstera 🔥", "positive"),
     ],
     "de": [
         ("voll geil 🔥", "positive"),
@@ -65,6 +108,16 @@ SLANG: dict[str, list[tuple[str, str]]] = {
         ("peinlich 🙄", "negative"),
         ("wie heißt das Lied?", "neutral"),
         ("wo hast du das gekauft?", "neutral"),
+        # Shop comments (issue 14 §1 quality: the demo store's planted texts and the like).
+        ("Viel zu teuer", "negative"),
+        ("gibt es die auch in groß?", "neutral"),
+        ("Liefert ihr nach Österreich?", "neutral"),
+        ("kann man die draußen halten?", "neutral"),
+        ("Bestellung kam kaputt an, enttäuscht", "negative"),
+        ("viel zu teuer für so einen kleinen Topf", "negative"),
+        ("Wunderschön, danke 😍", "positive"),
+        ("ich liebe diese Pflanze ❤️", "positive"),
+        ("mega schön geworden 🔥", "positive"),
     ],
 }
 # Texts whose language the detector must get, short ones included.
@@ -99,6 +152,50 @@ def test_slang_comments_get_their_label(language: str) -> None:
 @pytest.mark.parametrize(("text", "language"), LANGUAGES)
 def test_language_of_short_comments(text: str, language: str) -> None:
     assert detect(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("is this available in europe?", True),
+        ("do you ship to canada?", True),
+        ("¿hacen envíos a méxico?", True),
+        ("¿hay en tamaño grande?", True),
+        ("tem em azul?", True),
+        ("vocês entregam no brasil?", True),
+        ("vous livrez en france ?", True),
+        ("est-ce que ça pousse à l'ombre ?", True),
+        ("gibt es die auch in groß?", True),
+        ("liefert ihr nach österreich?", True),
+        ("what song is this?", True),
+        # Not questions, or too long to be a quick one.
+        ("is this available in europe", False),
+        ("this is available in europe?", False),
+        ("i love it", False),
+        ("do you " + "really " * 12 + "ship?", False),
+    ],
+)
+def test_yes_no_questions_ask(text: str, question: bool) -> None:
+    assert asks(text) is question
+    assert (ASK in features(text, None)) is question
+
+
+def test_a_lexicon_word_outweighs_the_words_around_it() -> None:
+    """A listed word's polarity token carries a hand-set prior, so a neutral noun beside it
+    ("awful service") cannot turn it around."""
+    assert PRIORS[POSITIVE][2] > 0 > PRIORS[POSITIVE][0]
+    assert PRIORS[NEGATIVE][0] > 0 > PRIORS[NEGATIVE][2]
+    assert shipped_model().weights["en"][shipped_model().index[NEGATIVE]][0] > 0
+    pairs = {
+        "en": ("awful service", "great service"),
+        "es": ("servicio pésimo", "servicio excelente"),
+        "pt": ("atendimento péssimo", "atendimento ótimo"),
+        "fr": ("service nul", "service génial"),
+        "de": ("Service schrecklich", "Service wunderbar"),
+    }
+    for language, (bad, good) in pairs.items():
+        scored = score_texts([bad, good], [language, language])
+        assert [item.sentiment for item in scored] == ["negative", "positive"], language
 
 
 def test_laughter_in_every_language_is_one_feature() -> None:

@@ -111,11 +111,9 @@ def thread(
     for _ in range(replies):
         when = min(when + timedelta(hours=float(rng.exponential(5))), context.end)
         if rng.random() < 0.5:
-            text, author, sentiment = (
-                str(rng.choice(OWNER_REPLIES[language])),
-                context.owner,
-                "positive",
-            )
+            replies_of = OWNER_REPLIES[language]
+            text = str(rng.choice(tuple(replies_of)))
+            author, sentiment = context.owner, replies_of[text]
         else:
             text, author, sentiment = (
                 write_comment(language, "neutral", rng),

@@ -131,10 +131,16 @@ THINGS: dict[str, tuple[str, ...]] = {
     "de": ("Pflanze", "Topf", "Monstera"),
 }
 
-OWNER_REPLIES = {
-    "en": ("Thank you! 💚", "Check the link in our bio!", "Sorry to hear that, please DM us"),
-    "es": ("¡Gracias! 💚", "Escríbenos por DM, lo solucionamos"),
-    "pt": ("Obrigada! 💚", "Chama a gente no DM"),
-    "fr": ("Merci ! 💚",),
-    "de": ("Danke! 💚",),
+OWNER_REPLIES: dict[str, dict[str, str]] = {
+    "en": {
+        "Thank you! 💚": "positive",
+        "Check the link in our bio!": "neutral",
+        "Sorry to hear that, please DM us": "neutral",
+    },
+    "es": {"¡Gracias! 💚": "positive", "Escríbenos por DM, lo solucionamos": "neutral"},
+    "pt": {"Obrigada! 💚": "positive", "Chama a gente no DM": "neutral"},
+    "fr": {"Merci ! 💚": "positive"},
+    "de": {"Danke! 💚": "positive"},
 }
+"""The account's replies per language, each with its planted sentiment: a pointer to the bio
+or an offer to sort a complaint out by direct message is neutral, not praise."""

@@ -61,7 +61,8 @@ LEXICON: dict[str, tuple[str, str]] = {
         "disgusting gross ugly sad angry annoying annoyed stupid dumb fake scam flop flopped ew "
         "eww yikes wtf sucks suck sucked disappointed disappointing disappointment worse lame "
         "pathetic ridiculous rude fail failed ratio unfollow unfollowed overrated mad upset "
-        "sick tired hurt cry crying unfortunately poor waste wrong clickbait",
+        "sick tired hurt cry crying unfortunately poor waste wrong clickbait overpriced "
+        "too_expensive broken",
     ),
     "es": (
         "amo amé encanta encantó encantan me_encanta genial increíble increible hermoso hermosa "
@@ -72,7 +73,7 @@ LEXICON: dict[str, tuple[str, str]] = {
         "odio odié odie horrible malo mala peor asco asqueroso pésimo pesimo terrible triste feo "
         "fea aburrido aburrida basura fraude decepción decepcion decepcionado mierda vergüenza "
         "verguenza ridículo ridiculo estúpido estupido tonto falso mal lamentable cansado harto "
-        "harta enojado enojada enfadado cringe",
+        "harta enojado enojada enfadado cringe muy_caro demasiado_caro roto rota",
     ),
     "pt": (
         "amei amo adorei adoro lindo linda lindos lindas maravilhoso maravilhosa perfeito "
@@ -83,7 +84,8 @@ LEXICON: dict[str, tuple[str, str]] = {
         "odeio odiei ruim péssimo pessimo péssima horrível horrivel pior chato chata triste feio "
         "feia nojo nojento nojenta lixo vergonha ridículo ridiculo decepção decepcao decepcionado "
         "merda burro burra falso falsa fraco fraca mal cansado raiva absurdo chatice "
-        "não_gostei nao_gostei lamentável lamentavel mentira cringe",
+        "não_gostei nao_gostei lamentável lamentavel mentira cringe caro_demais muito_caro "
+        "quebrado quebrada",
     ),
     "fr": (
         "adore adoré j'adore aime génial genial magnifique superbe parfait parfaite excellent "
@@ -94,7 +96,8 @@ LEXICON: dict[str, tuple[str, str]] = {
         "déteste deteste nul nulle horrible mauvais mauvaise pire triste moche honte ridicule "
         "dégoûtant degoutant dégueulasse degueulasse décevant decevant déçu decu déçue naze "
         "ennuyeux ennuyeuse merde con conne stupide arnaque faux fausse malheureusement "
-        "fatigué fatigue énervé enerve colère colere grave chiant chiante cringe",
+        "fatigué fatigue énervé enerve colère colere grave chiant chiante cringe trop_cher "
+        "trop_chère trop_chers trop_chere cassé cassée",
     ),
     "de": (
         "liebe lieben geil mega super toll schön schoen wunderschön wunderschoen perfekt genial "
@@ -104,7 +107,7 @@ LEXICON: dict[str, tuple[str, str]] = {
         "hasse hass schlecht schlechter schlechteste schrecklich furchtbar scheiße scheisse "
         "mist langweilig hässlich haesslich traurig enttäuscht enttaeuscht enttäuschend peinlich "
         "dumm blöd bloed nervig nervt ekelhaft widerlich katastrophe lächerlich laecherlich "
-        "betrug fake schade leider wütend wuetend sauer müll muell cringe",
+        "betrug fake schade leider wütend wuetend sauer müll muell cringe zu_teuer kaputt",
     ),
 }
 ASK = "_ask_"
@@ -119,19 +122,33 @@ QUESTION_ALSO = """
 when why qué que donde como cual cuando quien quando quem ou quand qui pourquoi quel quelle
 quels quelles was wer
 """
+QUESTION_YES_NO = """
+is are was were do does did can could will would should have has any anyone
+hay hacen haces tienen tienes tiene venden vendes envían envian es está esta puedo puedes se
+tem têm vocês voces você voce vcs vc vende vendem entregam enviam é pode posso dá da faz fazem
+vous tu est-ce y avez as peut peux livrez vendez
+gibt habt hast hat kann kannst können koennen liefert liefern verkauft verschickt ist sind
+"""
 QUESTION_FIRST = frozenset(QUESTION_STARTS.split())
 """Words that open a question wherever they stand first ("where did you buy that")."""
 QUESTION_WORDS = QUESTION_FIRST | frozenset(QUESTION_ALSO.split())
 """Words that make a text ending in "?" a question when among its first four words."""
+QUESTION_OPENERS = frozenset(QUESTION_YES_NO.split())
+"""Words that open a yes/no question ("is this available in Europe?", "vous livrez en France ?",
+"gibt es die auch in groß?") when the text ends in "?"."""
 PRIORS: dict[str, tuple[float, float, float]] = {
     LAUGH: (-2.0, -2.0, 4.0),
     EMOJI_LAUGH: (-2.0, -2.0, 4.0),
-    ASK: (-3.0, 6.0, -3.0),
+    ASK: (-5.0, 10.0, -5.0),
+    POSITIVE: (-6.0, -2.0, 8.0),
+    NEGATIVE: (8.0, -2.0, -6.0),
 }
 """Hand-set (negative, neutral, positive) weights added to what the model learned, for TikTok
 habits the training tweets lack or contradict: laughter and laughing emoji (😂 💀 😭) are
 praise under a video, and a short question ("what song is this?", "onde comprou?") asks for
-information; in the tweets, questions are mostly rhetorical and negative, and 😭 is grief."""
+information; in the tweets, questions are mostly rhetorical and negative, and 😭 is grief.
+A word of the hand-written LEXICON ("awful", "trop cher") is pulled the same way, so that the
+character n-grams of the words around it ("service", "refund") cannot outvote it."""
 
 NEGATION_WORDS = """
 not no never dont don't didn't isn't wasn't can't cannot won't nothing
@@ -148,6 +165,17 @@ PHRASES = {
     "trop bien": "trop_bien",
     "trop fort": "trop_fort",
     "c'est quoi": "c'est_quoi",
+    # "Too expensive": negative in every language, though its words alone are not.
+    "too expensive": "too_expensive",
+    "muy caro": "muy_caro",
+    "muy cara": "muy_caro",
+    "demasiado caro": "demasiado_caro",
+    "demasiado cara": "demasiado_caro",
+    "caro demais": "caro_demais",
+    "cara demais": "caro_demais",
+    "muito caro": "muito_caro",
+    "trop cher": "trop_cher",
+    "zu teuer": "zu_teuer",
     # Idioms that mean "that is so funny" under a video: read as laughter.
     "im dead": "hahaha",
     "i'm dead": "hahaha",
@@ -173,13 +201,22 @@ CHAR_SIZES = (2, 3, 4, 5)
 
 
 def asks(text: str) -> bool:
-    """Whether a normalised text is a short question for information ("what song is this?")."""
+    """Whether a normalised text is a short question for information ("what song is this?").
+
+    A question word first ("where did you buy that"), or a text ending in "?" that has a question
+    word among its first four words ("tu l'as acheté où ?") or opens as a yes/no question does
+    ("is this available in Europe?", "¿hacen envíos a México?", "tem em azul?").
+    """
     words = text.split()
     if not words or len(words) > 12:
         return False
-    return words[0].lstrip("¿¡") in QUESTION_FIRST or (
-        text.rstrip().endswith("?")
-        and any(word.lstrip("¿¡") in QUESTION_WORDS for word in words[:4])
+    first = words[0].lstrip("¿¡")
+    if first in QUESTION_FIRST:
+        return True
+    if not text.rstrip().endswith("?"):
+        return False
+    return first in QUESTION_OPENERS or any(
+        word.lstrip("¿¡") in QUESTION_WORDS for word in words[:4]
     )
 
 
