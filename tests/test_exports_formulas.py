@@ -145,12 +145,16 @@ CLI_EXPORTS: dict[str, list[str]] = {
     "rewards": ["--last", "60", "--format", "csv"],
     "recommend": ["--format", "csv"],
     "portfolio": ["--workspace", "agency", "--format", "csv"],
+    "comments": ["--last", "365", "--format", "csv"],
+    "schedules list": ["--format", "csv"],
+    "schedules deliveries": ["--format", "csv"],
 }  # fmt: skip
 """Each command that writes CSV or XLSX (standard output or files), with its arguments."""
 CLI_ELSEWHERE = {
     "simulate": "writes a store; its output is counts (run on a fresh store below)",
     "import": "prints what a file wrote (run below on a file with a formula for a name)",
     "report account": "writes HTML, PNG and PDF, no spreadsheet",
+    "report media-kit": "writes HTML and PDF, no spreadsheet",
     "export parquet": "writes Parquet files and a JSON manifest, no spreadsheet",
     "spark metrics": "writes Parquet files, no spreadsheet",
     "sync": "needs a TikTok connection (tests/test_sync_end_to_end.py); prints connection ids, "
