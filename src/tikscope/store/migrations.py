@@ -437,6 +437,25 @@ ALTER TABLE comments ADD COLUMN sentiment_model VARCHAR;
 """Filled by tikscope (store/comment_scores.py) when comments are written, and for the comments
 already stored the first time a store is opened after this migration."""
 
+MEMBER_PROFILES = """
+CREATE TABLE member_profiles (
+    account_id VARCHAR NOT NULL,
+    member_key INTEGER NOT NULL,
+    sample_rank INTEGER NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('sampled', 'profiled', 'gone')),
+    source VARCHAR NOT NULL,
+    profiled_at TIMESTAMP,
+    is_verified BOOLEAN,
+    follower_count BIGINT,
+    following_count BIGINT,
+    videos_read INTEGER,
+    following_read BOOLEAN,
+    taxonomy_version VARCHAR,
+    run_id INTEGER NOT NULL
+);
+"""
+"""Which members a Research API enrichment sampled and profiled (sync/enrich.py)."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
@@ -449,6 +468,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # NOTE: 9 is left to another branch; `migrate` applies every version a store has not recorded,
     # so a 9 that lands later is still applied to stores already at 10.
     Migration(COMMENT_SCORES_VERSION, "language and sentiment of comments", COMMENT_SENTIMENT),
+    # NOTE: 11 and 12 are left to other branches; 13 stays last.
+    Migration(13, "profiles of a sample of the audience", MEMBER_PROFILES),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,428 @@
+"""Profiles of a sample of the audience from the Research API, resumably and within the quotas.
+
+After the graph crawl has stored the follower list, a seeded sample of the members
+(`EnrichmentSettings.sample`, default 2,000) is drawn and written to `member_profiles`. Then the
+follower list is walked again (usernames are never stored, only pseudonyms, so the walk is how a
+sampled member's username is found) and each sampled member gets, in one step and one batch:
+
+- `user/info`: bio into `audience_members.bio`; follower and following counts and the verified
+  flag into `member_profiles`;
+- `video/query` by username over the last 30 days: the most common `region_code` is the country,
+  hashtags and captions (with the bio) give interests through the taxonomy (`text.taxonomy`),
+  bio and captions give the language (`text.language`, offline);
+- `user/following`: follows and outside accounts, as the graph crawl stores them. The graph crawl
+  reads every follower's following list; enrichment reads it only for a member the finished
+  crawl did not (one who followed since).
+
+Quotas (spec §3): user and video requests share 1,000 a UTC day with the comments crawl;
+enrichment spends at most `EnrichmentSettings.daily_requests` of them (2 or more per member).
+Follower and following pages count against the 20,000 graph calls. The walk's position and the
+day's counts are saved with every batch, and a profiled member is never asked for again: a sync
+stopped by a quota, an error or a kill goes on where the last batch left it. A member not found
+on the follower list any more (unfollowed) or no longer public is marked `gone`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from tikscope.errors import ApiError, QuotaExhaustedError
+from tikscope.sources.families import RESEARCH
+from tikscope.sources.records import AccountFacts, Extract, Row
+from tikscope.store.db import fetch_value
+from tikscope.sync.batches import write_extract
+from tikscope.sync.crawl import DAILY_GRAPH_CALLS
+from tikscope.sync.log import load_daily_state
+
+if TYPE_CHECKING:
+    from tikscope.config import EnrichmentSettings
+    from tikscope.sources.research import Page, ResearchClient
+    from tikscope.store.db import DuckDBPyConnection
+    from tikscope.sync.connections import Connection
+    from tikscope.sync.crawl import Crawler, Progress
+
+STATE = "research_enrichment"
+SOURCE = "research_api"
+"""`member_profiles.source` of what this module writes."""
+RECENT_DAYS = 30
+"""How far back a member's videos are read: one video query (the API's longest range)."""
+MAX_FOLLOWING_PAGES = 20
+"""Following pages read per member (100 each): the first 2,000 accounts a member follows."""
+PROFILE_REQUESTS = 2
+"""User and video requests a profile needs at least (user/info, one video query)."""
+GONE_CODES = frozenset({"invalid_params", "invalid_request"})
+"""What the Research API answers for a user that does not exist or is not public."""
+TAGS_AND_MENTIONS = re.compile(r"[#@][\w.]+")
+
+
+@dataclass
+class Spent:
+    """Requests one step made, by quota."""
+
+    research: int = 0
+    graph: int = 0
+
+
+@dataclass
+class Findings:
+    """What one member's profile says, before it becomes rows."""
+
+    info: Row
+    videos: list[Row] = field(default_factory=list)
+    following: list[str] | None = None
+
+
+class Enricher:
+    """One sampled member (or one page of the walk) per step; each step is one batch."""
+
+    state_name = STATE
+    what = "audience profiles"
+
+    def __init__(
+        self,
+        connection: DuckDBPyConnection,
+        stored: Connection,
+        client: ResearchClient,
+        pseudonym: Callable[[str], str],
+        *,
+        settings: EnrichmentSettings,
+        graph: Crawler,
+        now: datetime,
+    ) -> None:
+        """Profile a sample of `stored.handle`'s audience; `graph` is the graph crawl's step."""
+        self.connection, self.stored, self.client = connection, stored, client
+        self.pseudonym, self.settings, self.graph, self.now = pseudonym, settings, graph, now
+        self.pages: dict[int | None, Page] = {}
+        self.spent = Spent()
+        self.stopped: str | None = None
+        self.graph_limit = DAILY_GRAPH_CALLS
+        """Graph calls this enrichment may make today (what the graph crawl left)."""
+
+    def load_state(self, now: datetime) -> dict[str, Any]:
+        """The walk in progress; a new sample when the setting asks for more members."""
+        state = load_daily_state(
+            self.connection, self.stored.account_id, STATE, now=now,
+            fresh={"phase": "waiting", "cursor": None, "position": 0, "quota_requests": 0,
+                   "graph_requests": 0, "graph_day": None},
+        )  # fmt: skip
+        if state["graph_day"] != state["quota_day"]:
+            state["graph_day"], state["graph_requests"] = state["quota_day"], 0
+        if not self.follower_list_stored():
+            state["phase"] = "waiting"
+        elif state["phase"] == "waiting" or (state["phase"] == "done" and self.wanted() > 0):
+            state.update(phase="sample", cursor=None, position=0)
+        return state
+
+    def is_done(self, state: dict[str, Any]) -> bool:
+        """Whether the sample is profiled (or the follower list is not stored yet)."""
+        return state["phase"] in ("waiting", "done")
+
+    def step(self, state: dict[str, Any]) -> tuple[Extract, dict[str, Any]]:
+        """Draw the sample, or profile the sampled members of one page of the follower list.
+
+        Within the page, members are profiled while today's quota shares allow; where one runs
+        out (or TikTok says the daily quota is spent) the step ends there, keeping what it read,
+        and `stopped` says why.
+        """
+        state, self.stopped = dict(state), None
+        if state["phase"] == "sample":
+            rows = self.draw_sample()
+            state.update(phase="walk", cursor=None, position=0)
+            return self.extract({"member_profiles": rows}), state
+        pending = self.pending()
+        if not pending:
+            state["phase"] = "done"
+            return self.extract({}), state
+        page = self.follower_page(state["cursor"])
+        tables: dict[str, list[Row]] = {}
+        for position in range(state["position"], len(page.usernames)):
+            name = page.usernames[position]
+            if self.pseudonym(name) not in pending:
+                continue
+            self.stopped = self.quota_short(state)
+            if self.stopped is None:
+                key, rank = pending.pop(self.pseudonym(name))
+                try:
+                    found = self.profile(name, key, rank)
+                except QuotaExhaustedError as error:
+                    self.stopped = str(error)
+            if self.stopped is not None:
+                state["position"] = position
+                return self.extract(tables), state
+            for table, rows in found.items():
+                tables.setdefault(table, []).extend(rows)
+        if page.has_more:
+            state.update(cursor=page.cursor, position=0)
+        else:
+            state["phase"] = "done"
+            gone = [self.profile_row(key, rank, status="gone") for key, rank in pending.values()]
+            tables.setdefault("member_profiles", []).extend(gone)
+        return self.extract(tables), state
+
+    def quota_short(self, state: dict[str, Any]) -> str | None:
+        """Why the next member may not be profiled today, if a quota share is spent."""
+        daily = self.settings.daily_requests
+        if state["quota_requests"] + self.spent.research + PROFILE_REQUESTS > daily:
+            return f"today's share of Research API video and user requests ({daily}) is used"
+        if state["graph_requests"] + self.spent.graph >= self.graph_limit:
+            return f"today's Research API graph calls ({self.graph_limit}) are used"
+        return None
+
+    def follower_list_stored(self) -> bool:
+        """Whether the graph crawl has stored the whole follower list (its first pass)."""
+        value = fetch_value(
+            self.connection,
+            "SELECT json_extract_string(value, '$.phase') FROM sync_state "
+            "WHERE account_id = ? AND name = 'research_crawl'",
+            [self.stored.account_id],
+        )
+        return value is not None and value != "followers"
+
+    def wanted(self) -> int:
+        """Members the sample still lacks: the setting, at most the audience, less those drawn."""
+        members, drawn = self.connection.execute(
+            "SELECT (SELECT count(*) FROM audience_members WHERE account_id = $1), "
+            "(SELECT count(*) FROM member_profiles WHERE account_id = $1)",
+            [self.stored.account_id],
+        ).fetchone() or (0, 0)
+        return max(0, min(self.settings.sample, int(members)) - int(drawn))
+
+    def draw_sample(self) -> list[Row]:
+        """New `sampled` rows up to the sample size: members in order of a seeded hash."""
+        members = self.connection.execute(
+            "SELECT member_key, member_id FROM audience_members WHERE account_id = ? "
+            "AND member_key NOT IN (SELECT member_key FROM member_profiles WHERE account_id = ?)",
+            [self.stored.account_id, self.stored.account_id],
+        ).fetchall()
+        drawn = int(
+            fetch_value(
+                self.connection,
+                "SELECT count(*) FROM member_profiles WHERE account_id = ?",
+                [self.stored.account_id],
+            )
+            or 0
+        )
+        ordered = sorted(members, key=lambda row: sample_order(self.settings.seed, str(row[1])))
+        chosen = ordered[: self.wanted()]
+        return [
+            self.profile_row(int(key), drawn + rank, status="sampled")
+            for rank, (key, _) in enumerate(chosen)
+        ]
+
+    def pending(self) -> dict[str, tuple[int, int]]:
+        """Sampled members not profiled yet: pseudonym -> (member key, sample rank)."""
+        rows = self.connection.execute(
+            "SELECT m.member_id, p.member_key, p.sample_rank FROM member_profiles p "
+            "JOIN audience_members m "
+            "ON m.account_id = p.account_id AND m.member_key = p.member_key "
+            "WHERE p.account_id = ? AND p.status = 'sampled'",
+            [self.stored.account_id],
+        ).fetchall()
+        return {str(member): (int(key), int(rank)) for member, key, rank in rows}
+
+    def follower_page(self, cursor: int | None) -> Page:
+        """A page of the account's followers (kept for the rest of this run)."""
+        if cursor not in self.pages:
+            self.pages[cursor] = self.counted(
+                "graph", lambda: self.client.followers(self.stored.handle, cursor=cursor)
+            )
+        return self.pages[cursor]
+
+    def counted(self, quota: str, call: Callable[[], Any]) -> Any:
+        """`call()`, its requests added to what this run spent of `quota`."""
+        before = self.client.session.stats.requests
+        try:
+            return call()
+        finally:
+            spent = self.client.session.stats.requests - before
+            if quota == "graph":
+                self.spent.graph += spent
+            else:
+                self.spent.research += spent
+
+    def profile(self, name: str, key: int, rank: int) -> dict[str, list[Row]]:
+        """Every row one member's profile gives (or the member marked gone)."""
+        try:
+            found = self.read_member(name, key)
+        except QuotaExhaustedError:
+            raise
+        except ApiError as error:
+            if error.code not in GONE_CODES:
+                raise
+            return {"member_profiles": [self.profile_row(key, rank, status="gone")]}
+        return profile_tables(self, name, key, rank, found)
+
+    def read_member(self, name: str, key: int) -> Findings:
+        """The member's profile, recent videos and followings when the crawl will not read them.
+
+        # NOTE: while the graph crawl is under way it reads every follower's following list
+        # itself, in an order of its own; reading some here would number outside accounts in an
+        # order that depends on where quotas stopped each day. After it (a member who followed
+        # later), the following list is read here.
+        """
+        info = self.counted("research", lambda: self.client.user_info(name))
+        last = self.now.date()
+        query = {"and": [{"field_name": "username", "operation": "EQ", "field_values": [name]}]}
+        videos = self.counted(
+            "research",
+            lambda: self.client.videos(
+                query, start=last - timedelta(days=RECENT_DAYS - 1), end=last
+            ),
+        )
+        needed = self.graph_read() and not self.has_follows(key)
+        return Findings(info, videos, self.read_following(name) if needed else None)
+
+    def has_follows(self, key: int) -> bool:
+        """Whether the member's follows are stored already."""
+        value = fetch_value(
+            self.connection,
+            "SELECT count(*) FROM follows WHERE account_id = ? AND follower_key = ?",
+            [self.stored.account_id, key],
+        )
+        return bool(value)
+
+    def graph_read(self) -> bool:
+        """Whether the graph crawl has read every follower's following list already."""
+        value = fetch_value(
+            self.connection,
+            "SELECT json_extract_string(value, '$.phase') FROM sync_state "
+            "WHERE account_id = ? AND name = 'research_crawl'",
+            [self.stored.account_id],
+        )
+        return bool(value == "done")
+
+    def read_following(self, name: str) -> list[str]:
+        """Whom the member follows: up to `MAX_FOLLOWING_PAGES` pages."""
+        found: list[str] = []
+        cursor: int | None = None
+        for _ in range(MAX_FOLLOWING_PAGES):
+            page: Page = self.counted("graph", partial(self.client.following, name, cursor=cursor))
+            found += page.usernames
+            if not page.has_more:
+                break
+            cursor = page.cursor
+        return found
+
+    def profile_row(self, key: int, rank: int, *, status: str, **values: Any) -> Row:
+        """A `member_profiles` row."""
+        return {"member_key": key, "sample_rank": rank, "status": status, "source": SOURCE,
+                **values}  # fmt: skip
+
+    def extract(self, tables: dict[str, list[Row]]) -> Extract:
+        """The rows of one step, for the enriched account."""
+        return Extract(AccountFacts(self.stored.handle, None, RESEARCH.source), tables)
+
+
+def sample_order(seed: int, member_id: str) -> str:
+    """Where a member falls in the seeded order of the sample."""
+    return hashlib.sha256(f"{seed}\x1f{member_id}".encode()).hexdigest()
+
+
+def profile_tables(
+    enricher: Enricher, name: str, key: int, rank: int, found: Findings
+) -> dict[str, list[Row]]:
+    """The `audience_members`, `member_profiles`, `follows` and `outside_accounts` rows."""
+    from tikscope.text.taxonomy import shipped_taxonomy
+
+    taxonomy = shipped_taxonomy()
+    bio = (found.info.get("bio_description") or "").strip()
+    captions = [str(video["caption"]) for video in found.videos if video.get("caption")]
+    hashtags = [tag for video in found.videos for tag in video.get("hashtags") or []]
+    interests = taxonomy.interests_of([bio, *captions], hashtags)
+    member: Row = {
+        "member_key": key,
+        "member_id": enricher.pseudonym(name),
+        "bio": bio or None,
+        "country": most_common([video.get("region_code") for video in found.videos]),
+        "language": language_of([bio, *captions]),
+        "interests": interests or None,
+    }
+    profile = enricher.profile_row(
+        key, rank, status="profiled", profiled_at=enricher.now,
+        is_verified=found.info.get("is_verified"),
+        follower_count=found.info.get("follower_count"),
+        following_count=found.info.get("following_count"), videos_read=len(found.videos),
+        following_read=found.following is not None, taxonomy_version=taxonomy.version,
+    )  # fmt: skip
+    tables = {"audience_members": [member], "member_profiles": [profile]}
+    if found.following:
+        state = {"outside": 0}
+        tables["follows"], tables["outside_accounts"] = enricher.graph.follow_rows(
+            key, found.following, state
+        )
+    return tables
+
+
+def most_common(values: list[Any]) -> str | None:
+    """The most frequent non-empty value (ties: the first alphabetically), or None."""
+    counts = Counter(str(value).upper() for value in values if value)
+    if not counts:
+        return None
+    return min(counts, key=lambda value: (-counts[value], value))
+
+
+def language_of(texts: list[str]) -> str | None:
+    """The language of a member's bio and captions together (hashtags and mentions left out)."""
+    from tikscope.text.language import UNDETERMINED, detect_many
+
+    text = " ".join(TAGS_AND_MENTIONS.sub(" ", text) for text in texts).strip()
+    if not text:
+        return None
+    language = detect_many([text])[0]
+    return None if language == UNDETERMINED else language
+
+
+def run_enrichment(
+    connection: DuckDBPyConnection,
+    stored: Connection,
+    enricher: Enricher,
+    *,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Step `enricher` until the sample is profiled or a quota stops it; its last state."""
+    state = enricher.load_state(enricher.now)
+    profiled = 0
+    while not enricher.is_done(state):
+        enricher.spent = Spent()
+        try:
+            extract, state = enricher.step(state)
+        except QuotaExhaustedError as error:  # the follower page itself
+            enricher.stopped = str(error)
+            break
+        finally:
+            state["quota_requests"] += enricher.spent.research
+            state["graph_requests"] += enricher.spent.graph
+        rows = extract.tables.get("member_profiles", [])
+        profiled += sum(row["status"] == "profiled" for row in rows)
+        result = write_extract(
+            connection, extract, kind="sync", source=f"{RESEARCH.source} {stored.base_url}",
+            state={STATE: state},
+        )  # fmt: skip
+        progress.written += sum(count.written for count in result.counts.values())
+        progress.last_run = result.run_id or progress.last_run
+        if enricher.stopped:
+            break
+    if profiled:
+        progress.notes.append(f"profiled {profiled} sampled audience members ({summary(enricher)})")
+    if enricher.stopped:
+        progress.notes.append(f"{enricher.stopped}; the profiles go on after 00:00 UTC")
+    return state
+
+
+def summary(enricher: Enricher) -> str:
+    """How far the sample is: profiled, left, gone."""
+    rows = dict(
+        enricher.connection.execute(
+            "SELECT status, count(*) FROM member_profiles WHERE account_id = ? GROUP BY status",
+            [enricher.stored.account_id],
+        ).fetchall()
+    )
+    return (f"{rows.get('profiled', 0)} of a sample of {sum(rows.values())} profiled, "
+            f"{rows.get('sampled', 0)} left, {rows.get('gone', 0)} gone")  # fmt: skip
