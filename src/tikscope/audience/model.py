@@ -81,6 +81,8 @@ class Share:
         index: 100 × share / baseline (100 = same as the audience).
         p_value: two-sided test of share vs the rest of the audience.
         significant: p_value under the corrected threshold and index away from 100.
+        interval: where the attribute's values come from a sample of the audience (a Research
+            API enrichment), the 95% Wilson score interval of `share` (low, high); else None.
     """
 
     value: str
@@ -90,6 +92,7 @@ class Share:
     index: float
     p_value: float
     significant: bool
+    interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,24 @@ class ClusterCard:
     # its complement, would be a count under the minimum group size
     density: float | None
     suppressed: dict[str, int] = field(default_factory=dict)  # what privacy hid, and how many
+    # per attribute: how many of the cluster's members have a value (see `Coverage`)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many members of a cluster (or of the audience) have a value of one attribute.
+
+    Age and gender are never guessed: their coverage is that of the members file that gave them.
+
+    Attributes:
+        members: members with a value (at least one, for interests); None when privacy hides it
+            (it would let a count under the minimum group size be worked out).
+        share: members / the cluster's (or audience's) members; None when hidden.
+    """
+
+    members: int | None
+    share: float | None
 
 
 @dataclass(frozen=True)
@@ -140,11 +161,14 @@ class AudienceShare:
         members: members with this value.
         share: members / members whose value is known (0-1); of all members when how many lack
             a value may not be published.
+        interval: the 95% Wilson score interval of `share` when the values come from a sample
+            (see `Share.interval`); else None.
     """
 
     value: str
     members: int
     share: float
+    interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +207,11 @@ class AudienceSummary:
         interests: the most listed interests.
         clusters: each card's cluster, name, size and share, in card order.
         suppressed: values and words hidden for privacy, per attribute.
+        coverage: per attribute, how many members have a value (see `Coverage`).
+        profiled: members profiled from a sample through the Research API (`member_profiles`);
+            None when the store has no such profile.
+        sampled: the attributes whose values come (at least partly) from that sample: their
+            shares carry confidence intervals.
     """
 
     size: int
@@ -191,6 +220,9 @@ class AudienceSummary:
     interests: list[AudienceShare]
     clusters: list[ClusterSize]
     suppressed: dict[str, int] = field(default_factory=dict)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    profiled: int | None = None
+    sampled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
