@@ -207,3 +207,48 @@ def test_enrichment_settings_refuse_bad_values() -> None:
         enrichment_settings({"TIKSCOPE_ENRICH_DAILY_REQUESTS": "1"})
     with pytest.raises(UsageError, match="TIKSCOPE_ENRICH_SAMPLE='many'"):
         enrichment_settings({"TIKSCOPE_ENRICH_SAMPLE": "many"})
+
+
+def follows_by_handle(store: Path) -> list[tuple[object, ...]]:
+    """Each follow as (follower pseudonym, followee pseudonym or handle)."""
+    with open_store(store) as connection:
+        return connection.execute(
+            "SELECT m.member_id, coalesce(o.handle, f2.member_id) FROM follows f "
+            "JOIN audience_members m ON m.account_id = f.account_id "
+            "AND m.member_key = f.follower_key "
+            "LEFT JOIN outside_accounts o ON f.followee_type = 'outside' "
+            "AND o.account_id = f.account_id AND o.outside_key = f.followee_key "
+            "LEFT JOIN audience_members f2 ON f.followee_type = 'member' "
+            "AND f2.account_id = f.account_id AND f2.member_key = f.followee_key ORDER BY ALL"
+        ).fetchall()
+
+
+def test_enrichment_reads_followings_the_finished_crawl_lacks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, origin: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("TIKSCOPE_ENRICH_SAMPLE", "0")
+    store = tmp_path / "store.duckdb"
+    connect(capsys, store, origin)
+    sync(capsys, store)  # the graph crawl, to its end
+    whole = follows_by_handle(store)
+    with open_store(store) as connection:
+        connection.execute("DELETE FROM follows")  # as if every member followed since
+        connection.execute("DELETE FROM outside_accounts")
+    monkeypatch.setenv("TIKSCOPE_ENRICH_SAMPLE", str(CONFIG.members))
+    before = served(origin)
+    sync(capsys, store)
+    after = served(origin)
+    assert follows_by_handle(store) == whole
+    with open_store(store) as connection:
+        read = connection.execute(
+            "SELECT count(*) FILTER (following_read), count(*) FROM member_profiles"
+        ).fetchone()
+        outside = connection.execute(
+            "SELECT count(*), count(DISTINCT outside_key), count(DISTINCT handle) "
+            "FROM outside_accounts"
+        ).fetchone()
+    assert read == (CONFIG.members, CONFIG.members)
+    assert outside is not None and outside[0] == outside[1] == outside[2] > 0
+    following = "/v2/research/user/following/"
+    assert after[following] - before.get(following, 0) >= CONFIG.members

@@ -25,10 +25,8 @@ on the follower list any more (unfollowed) or no longer public is marked `gone`.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -39,6 +37,7 @@ from tikscope.sources.records import AccountFacts, Extract, Row
 from tikscope.store.db import fetch_value
 from tikscope.sync.batches import write_extract
 from tikscope.sync.crawl import DAILY_GRAPH_CALLS
+from tikscope.sync.enrich_rows import Findings, profile_tables
 from tikscope.sync.log import load_daily_state
 
 if TYPE_CHECKING:
@@ -59,7 +58,6 @@ PROFILE_REQUESTS = 2
 """User and video requests a profile needs at least (user/info, one video query)."""
 GONE_CODES = frozenset({"invalid_params", "invalid_request"})
 """What the Research API answers for a user that does not exist or is not public."""
-TAGS_AND_MENTIONS = re.compile(r"[#@][\w.]+")
 
 
 @dataclass
@@ -70,17 +68,8 @@ class Spent:
     graph: int = 0
 
 
-@dataclass
-class Findings:
-    """What one member's profile says, before it becomes rows."""
-
-    info: Row
-    videos: list[Row] = field(default_factory=list)
-    following: list[str] | None = None
-
-
 class Enricher:
-    """One sampled member (or one page of the walk) per step; each step is one batch."""
+    """One page of the follower list's walk per step; each step is one batch."""
 
     state_name = STATE
     what = "audience profiles"
@@ -158,6 +147,11 @@ class Enricher:
                 return self.extract(tables), state
             for table, rows in found.items():
                 tables.setdefault(table, []).extend(rows)
+            if "outside_accounts" in found:
+                # NOTE: new outside accounts are numbered after the stored ones, so the next
+                # member's must wait until these are written.
+                state["position"] = position + 1
+                return self.extract(tables), state
         if page.has_more:
             state.update(cursor=page.cursor, position=0)
         else:
@@ -262,10 +256,10 @@ class Enricher:
     def read_member(self, name: str, key: int) -> Findings:
         """The member's profile, recent videos and followings when the crawl will not read them.
 
-        # NOTE: while the graph crawl is under way it reads every follower's following list
-        # itself, in an order of its own; reading some here would number outside accounts in an
-        # order that depends on where quotas stopped each day. After it (a member who followed
-        # later), the following list is read here.
+        While the graph crawl is under way it reads every follower's following list
+        itself, in an order of its own; reading some here would number outside accounts in an
+        order that depends on where quotas stopped each day. After it (a member who followed
+        later), the following list is read here.
         """
         info = self.counted("research", lambda: self.client.user_info(name))
         last = self.now.date()
@@ -323,60 +317,6 @@ class Enricher:
 def sample_order(seed: int, member_id: str) -> str:
     """Where a member falls in the seeded order of the sample."""
     return hashlib.sha256(f"{seed}\x1f{member_id}".encode()).hexdigest()
-
-
-def profile_tables(
-    enricher: Enricher, name: str, key: int, rank: int, found: Findings
-) -> dict[str, list[Row]]:
-    """The `audience_members`, `member_profiles`, `follows` and `outside_accounts` rows."""
-    from tikscope.text.taxonomy import shipped_taxonomy
-
-    taxonomy = shipped_taxonomy()
-    bio = (found.info.get("bio_description") or "").strip()
-    captions = [str(video["caption"]) for video in found.videos if video.get("caption")]
-    hashtags = [tag for video in found.videos for tag in video.get("hashtags") or []]
-    interests = taxonomy.interests_of([bio, *captions], hashtags)
-    member: Row = {
-        "member_key": key,
-        "member_id": enricher.pseudonym(name),
-        "bio": bio or None,
-        "country": most_common([video.get("region_code") for video in found.videos]),
-        "language": language_of([bio, *captions]),
-        "interests": interests or None,
-    }
-    profile = enricher.profile_row(
-        key, rank, status="profiled", profiled_at=enricher.now,
-        is_verified=found.info.get("is_verified"),
-        follower_count=found.info.get("follower_count"),
-        following_count=found.info.get("following_count"), videos_read=len(found.videos),
-        following_read=found.following is not None, taxonomy_version=taxonomy.version,
-    )  # fmt: skip
-    tables = {"audience_members": [member], "member_profiles": [profile]}
-    if found.following:
-        state = {"outside": 0}
-        tables["follows"], tables["outside_accounts"] = enricher.graph.follow_rows(
-            key, found.following, state
-        )
-    return tables
-
-
-def most_common(values: list[Any]) -> str | None:
-    """The most frequent non-empty value (ties: the first alphabetically), or None."""
-    counts = Counter(str(value).upper() for value in values if value)
-    if not counts:
-        return None
-    return min(counts, key=lambda value: (-counts[value], value))
-
-
-def language_of(texts: list[str]) -> str | None:
-    """The language of a member's bio and captions together (hashtags and mentions left out)."""
-    from tikscope.text.language import UNDETERMINED, detect_many
-
-    text = " ".join(TAGS_AND_MENTIONS.sub(" ", text) for text in texts).strip()
-    if not text:
-        return None
-    language = detect_many([text])[0]
-    return None if language == UNDETERMINED else language
 
 
 def run_enrichment(
