@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import webbrowser
 from collections.abc import Iterator
 from datetime import date
@@ -142,6 +143,29 @@ def test_enrichment_profiles_the_sample_once(
     after = served(origin)
     assert (after[USER_INFO], after[VIDEO_QUERY]) == (before[USER_INFO], before[VIDEO_QUERY])
     assert profiles(store) == rows
+    assert_report_states_the_sample(capsys, store, tmp_path / "report")
+
+
+def assert_report_states_the_sample(
+    capsys: pytest.CaptureFixture[str], store: Path, out: Path
+) -> None:
+    """The audience report says how many members were profiled, with coverage and intervals."""
+    code, text, err = cli(capsys, "audience", "report", "--db", str(store), "--out", str(out),
+                          "--keep-isolated", "--keep-bots", "--keep-mass-followers")  # fmt: skip
+    assert (code, err) == (0, ""), text
+    assert f"{SAMPLE} members profiled from a sample (Research API)" in text
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    summary = report["summary"]
+    assert summary["profiled"] == SAMPLE
+    assert summary["sampled"] == ["interests", "country", "language"]
+    assert summary["coverage"]["age"] == {"members": 0, "share": 0.0}  # never guessed
+    shown = [*summary["interests"], *summary["demographics"]["country"],
+             *summary["demographics"]["language"]]  # fmt: skip
+    assert shown and all(len(item["interval"]) == 2 for item in shown)
+    assert all(item["interval"] is None for item in summary["demographics"]["gender"])
+    page = (out / "index.html").read_text("utf-8")
+    assert f"{SAMPLE} members were profiled from a sample" in page
+    assert "members with a value" in page
 
 
 def assert_languages_agree(rows: list[tuple[object, ...]], key_file: Path) -> None:
