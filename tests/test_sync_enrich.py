@@ -137,7 +137,7 @@ def test_enrichment_profiles_the_sample_once(
     assert all(row[3] is not None and row[5] is not None for row in with_videos)
     assert_languages_agree(rows, key_file)
     assert served(origin)[USER_INFO] == SAMPLE  # each sampled member asked once
-    assert served(origin)[VIDEO_QUERY] == SAMPLE  # 30 days: one query each
+    assert served(origin)[VIDEO_QUERY] == 1  # one follower page: one query (username IN)
     before = served(origin)
     sync(capsys, store)  # nothing left: no member is asked again
     after = served(origin)
@@ -192,14 +192,14 @@ def test_enrichment_resumes_within_its_daily_share_without_asking_twice(
     out = sync(capsys, store)
     assert "today's share of Research API video and user requests (25) is used" in out
     first = [row for row in profiles(store) if row[1] == "profiled"]
-    assert len(first) == 12  # 2 requests a member: 12 fit in 25
+    assert len(first) == 24  # 24 user/info and 1 video query fit in 25
     days = 0
     while any(row[1] == "sampled" for row in profiles(store)) and days < 6:
         days += 1
         httpx.post(f"{origin}/_fake/clock", json={"advance_seconds": 86400}, timeout=10)
         monkeypatch.setenv("TIKSCOPE_NOW", f"2026-05-{3 + days:02d}T06:30:00")
         sync(capsys, store)
-    assert days == 2  # 30 members, 12 a day
+    assert days == 1  # 30 members, 24 a day
     assert served(origin)[USER_INFO] == SAMPLE
     expected = expected_profiles(key_file)
     assert all(row[2:4] == expected[str(row[0])][:2] for row in profiles(store))

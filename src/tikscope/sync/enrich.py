@@ -3,11 +3,13 @@
 After the graph crawl has stored the follower list, a seeded sample of the members
 (`EnrichmentSettings.sample`, default 2,000) is drawn and written to `member_profiles`. Then the
 follower list is walked again (usernames are never stored, only pseudonyms, so the walk is how a
-sampled member's username is found) and each sampled member gets, in one step and one batch:
+sampled member's username is found); the sampled members of each follower page get, in one step
+and one batch:
 
 - `user/info`: bio into `audience_members.bio`; follower and following counts and the verified
   flag into `member_profiles`;
-- `video/query` by username over the last 30 days: the most common `region_code` is the country,
+- `video/query` over the last 30 days, one query (`username IN`, paged) for the sampled members
+  of a follower page: the most common `region_code` of a member's videos is the country,
   hashtags and captions (with the bio) give interests through the taxonomy (`text.taxonomy`),
   bio and captions give the language (`text.language`, offline);
 - `user/following`: follows and outside accounts, as the graph crawl stores them. The graph crawl
@@ -15,7 +17,8 @@ sampled member's username is found) and each sampled member gets, in one step an
   crawl did not (one who followed since).
 
 Quotas (spec §3): user and video requests share 1,000 a UTC day with the comments crawl;
-enrichment spends at most `EnrichmentSettings.daily_requests` of them (2 or more per member).
+enrichment spends at most `EnrichmentSettings.daily_requests` of them (a user/info request per
+member, and a video query page per 50 or so).
 Follower and following pages count against the 20,000 graph calls. The walk's position and the
 day's counts are saved with every batch, and a profiled member is never asked for again: a sync
 stopped by a quota, an error or a kill goes on where the last batch left it. A member not found
@@ -54,8 +57,9 @@ RECENT_DAYS = 30
 """How far back a member's videos are read: one video query (the API's longest range)."""
 MAX_FOLLOWING_PAGES = 20
 """Following pages read per member (100 each): the first 2,000 accounts a member follows."""
-PROFILE_REQUESTS = 2
-"""User and video requests a profile needs at least (user/info, one video query)."""
+MEMBERS_PER_VIDEO_PAGE = 50
+"""Members whose 30 days of videos one video query page (100 videos) is expected to hold; the
+share sets a page aside per this many members (more pages are read when needed)."""
 GONE_CODES = frozenset({"invalid_params", "invalid_request"})
 """What the Research API answers for a user that does not exist or is not public."""
 
@@ -130,27 +134,16 @@ class Enricher:
             state["phase"] = "done"
             return self.extract({}), state
         page = self.follower_page(state["cursor"])
+        wanted = [
+            position
+            for position in range(state["position"], len(page.usernames))
+            if self.pseudonym(page.usernames[position]) in pending
+        ]
         tables: dict[str, list[Row]] = {}
-        for position in range(state["position"], len(page.usernames)):
-            name = page.usernames[position]
-            if self.pseudonym(name) not in pending:
-                continue
-            self.stopped = self.quota_short(state)
-            if self.stopped is None:
-                key, rank = pending.pop(self.pseudonym(name))
-                try:
-                    found = self.profile(name, key, rank)
-                except QuotaExhaustedError as error:
-                    self.stopped = str(error)
-            if self.stopped is not None:
-                state["position"] = position
-                return self.extract(tables), state
-            for table, rows in found.items():
-                tables.setdefault(table, []).extend(rows)
-            if "outside_accounts" in found:
-                # NOTE: new outside accounts are numbered after the stored ones, so the next
-                # member's must wait until these are written.
-                state["position"] = position + 1
+        if wanted:
+            tables, at = self.profile_page(page, wanted, pending, state)
+            if at is not None:
+                state["position"] = at
                 return self.extract(tables), state
         if page.has_more:
             state.update(cursor=page.cursor, position=0)
@@ -160,11 +153,87 @@ class Enricher:
             tables.setdefault("member_profiles", []).extend(gone)
         return self.extract(tables), state
 
+    def profile_page(
+        self,
+        page: Page,
+        wanted: list[int],
+        pending: dict[str, tuple[int, int]],
+        state: dict[str, Any],
+    ) -> tuple[dict[str, list[Row]], int | None]:
+        """Profile the sampled members at `wanted` positions of a page, as the quotas allow.
+
+        Their recent videos come from one video query for all of them (`username IN`); each then
+        gets its `user/info`. Returns the rows and, when the step must end before the page's
+        end (a quota, or followings read: see below), the position to go on from.
+        """
+        tables: dict[str, list[Row]] = {}
+        chosen = wanted[: self.room(state)]
+        if not chosen:
+            self.stopped = self.quota_short(state) or self.share_used()
+            return tables, wanted[0]
+        try:
+            videos = self.read_videos([page.usernames[position] for position in chosen])
+        except QuotaExhaustedError as error:
+            self.stopped = str(error)
+            return tables, wanted[0]
+        for position in chosen:
+            name = page.usernames[position]
+            self.stopped = self.quota_short(state)
+            if self.stopped is None:
+                key, rank = pending.pop(self.pseudonym(name))
+                try:
+                    found = self.profile(name, key, rank, videos.get(name.lower(), []))
+                except QuotaExhaustedError as error:
+                    self.stopped = str(error)
+            if self.stopped is not None:
+                return tables, position
+            for table, rows in found.items():
+                tables.setdefault(table, []).extend(rows)
+            if "outside_accounts" in found:
+                # NOTE: new outside accounts are numbered after the stored ones, so the next
+                # member's must wait until these are written.
+                return tables, position + 1
+        if len(chosen) < len(wanted):
+            self.stopped = self.share_used()
+            return tables, wanted[len(chosen)]
+        return tables, None
+
+    def room(self, state: dict[str, Any]) -> int:
+        """How many members today's share still lets be profiled.
+
+        Each needs a user/info request, and the video query a page per `MEMBERS_PER_VIDEO_PAGE`.
+        """
+        left = int(self.settings.daily_requests - state["quota_requests"] - self.spent.research)
+        members = max(0, left - 1)
+        while members and members + -(-members // MEMBERS_PER_VIDEO_PAGE) > left:
+            members -= 1
+        return members
+
+    def share_used(self) -> str:
+        """The note of a spent share."""
+        return (f"today's share of Research API video and user requests "
+                f"({self.settings.daily_requests}) is used")  # fmt: skip
+
+    def read_videos(self, names: list[str]) -> dict[str, list[Row]]:
+        """The recent videos of these users (one query, paged), by lowercase username."""
+        last = self.now.date()
+        query = {"and": [{"field_name": "username", "operation": "IN", "field_values": names}]}
+        videos: list[Row] = self.counted(
+            "research",
+            lambda: self.client.videos(
+                query, start=last - timedelta(days=RECENT_DAYS - 1), end=last
+            ),
+        )
+        found: dict[str, list[Row]] = {}
+        for video in videos:
+            found.setdefault(str(video.get("username") or "").lower(), []).append(video)
+        return found
+
     def quota_short(self, state: dict[str, Any]) -> str | None:
-        """Why the next member may not be profiled today, if a quota share is spent."""
+        """Why the next member may not be profiled today (its user/info request), if any."""
         daily = self.settings.daily_requests
-        if state["quota_requests"] + self.spent.research + PROFILE_REQUESTS > daily:
-            return f"today's share of Research API video and user requests ({daily}) is used"
+        if state["quota_requests"] + self.spent.research + 1 > daily:
+            return self.share_used()
         if state["graph_requests"] + self.spent.graph >= self.graph_limit:
             return f"today's Research API graph calls ({self.graph_limit}) are used"
         return None
@@ -241,10 +310,10 @@ class Enricher:
             else:
                 self.spent.research += spent
 
-    def profile(self, name: str, key: int, rank: int) -> dict[str, list[Row]]:
+    def profile(self, name: str, key: int, rank: int, videos: list[Row]) -> dict[str, list[Row]]:
         """Every row one member's profile gives (or the member marked gone)."""
         try:
-            found = self.read_member(name, key)
+            found = self.read_member(name, key, videos)
         except QuotaExhaustedError:
             raise
         except ApiError as error:
@@ -253,8 +322,8 @@ class Enricher:
             return {"member_profiles": [self.profile_row(key, rank, status="gone")]}
         return profile_tables(self, name, key, rank, found)
 
-    def read_member(self, name: str, key: int) -> Findings:
-        """The member's profile, recent videos and followings when the crawl will not read them.
+    def read_member(self, name: str, key: int, videos: list[Row]) -> Findings:
+        """The member's profile, and followings when the crawl will not read them.
 
         While the graph crawl is under way it reads every follower's following list
         itself, in an order of its own; reading some here would number outside accounts in an
@@ -262,14 +331,6 @@ class Enricher:
         later), the following list is read here.
         """
         info = self.counted("research", lambda: self.client.user_info(name))
-        last = self.now.date()
-        query = {"and": [{"field_name": "username", "operation": "EQ", "field_values": [name]}]}
-        videos = self.counted(
-            "research",
-            lambda: self.client.videos(
-                query, start=last - timedelta(days=RECENT_DAYS - 1), end=last
-            ),
-        )
         needed = self.graph_read() and not self.has_follows(key)
         return Findings(info, videos, self.read_following(name) if needed else None)
 
