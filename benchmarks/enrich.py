@@ -2,11 +2,11 @@
 
 Starts the fake TikTok server with 2,000 audience members, connects a research account, runs one
 sync that stores the follower list (the graph crawl's first pass; enrichment off), then times the
-sync that profiles all 2,000 members (user/info and a 30-day video query each, the follower list
+sync that profiles all 2,000 members (user/info each, a 30-day video query per follower page, the list
 walked again), printing the requests by path. The graph crawl's second pass (every follower's
 following list, which it reads for sampled members too) is kept out by giving the crawl no graph
 calls beyond the first pass, and the daily share is raised so the sample fits one sync (with the
-default share of 500 requests a day it takes 8). Usage:
+default share of 500 requests a day it takes 5). Usage:
 
     .venv/bin/python benchmarks/enrich.py [--members 2000]
 """

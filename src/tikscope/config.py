@@ -178,10 +178,10 @@ class EnrichmentSettings:
     Attributes:
         sample: members profiled at most; 0 turns enrichment off. 2,000 members give shares
             within about ±2.2 points (95%, Wilson); at the default share of the quota
-            (250 members a day) they take 8 days.
+            (about 490 members a day) they take 5 days.
         seed: which members the sample holds (the same seed, store and key file: the same ones).
         daily_requests: of the 1,000 Research API video and user requests a UTC day, how many
-            enrichment may spend (2 or more per member); the comments crawl gets the rest.
+            enrichment may spend (about 1 per member); the comments crawl gets the rest.
     """
 
     sample: int = 2_000
