@@ -17,7 +17,7 @@ from tikscope.audience.cards import (
     build_cards,
     load_member_attributes,
 )
-from tikscope.audience.model import OTHER, ClusterCard, Clustering, PrivacySettings
+from tikscope.audience.model import OTHER, ClusterCard, Clustering, Coverage, PrivacySettings
 from tikscope.audience.shares import MIN_EFFECT
 from tikscope.audience.statistics import cohens_h, log_odds_z, two_proportion_p_values
 from tikscope.audience.tokens import tokenize
@@ -517,6 +517,7 @@ def test_build_cards_of_an_empty_audience(store: DuckDBPyConnection) -> None:
         keywords=[],
         interests=[],
         clusters=[],
+        coverage={name: Coverage(0, 0.0) for name in ("interests", *CATEGORICAL)},
     )
 
 
@@ -532,6 +533,8 @@ def test_cards_of_members_the_store_does_not_know(store: DuckDBPyConnection) -> 
             cluster=0, name="Cluster 0", size=2, share=1.0, keywords=[],
             # one follows the other: 1 following and 1 not are both under the minimum group size
             attributes={name: [] for name in ("interests", *CATEGORICAL)}, density=None,
+            # 0 of 2 with a value would tell that 2 (under 10) lack one: hidden
+            coverage={name: Coverage(None, None) for name in ("interests", *CATEGORICAL)},
         )
     ]  # fmt: skip
 

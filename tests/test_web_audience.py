@@ -162,6 +162,8 @@ def test_web_audience_analysis_runs_for_editors_only(
         page = editor.get(answer.headers["location"])
     assert "The audience was analysed and the result saved." in page.text
     assert "in 4 clusters · saved result 2" in page.text
+    assert "members with a value: " in page.text  # each attribute's coverage on the cards
+    assert "Age and gender are never guessed" in page.text
 
 
 def test_web_audience_analysis_by_affinities(empty_server: str, web_store: WebStore) -> None:

@@ -26,6 +26,9 @@ CATEGORICAL_COLUMNS: dict[str, str] = {
 }
 """Card attribute name -> `audience_members` column, for the single-valued attributes."""
 
+SAMPLED_ATTRIBUTES = frozenset({"interests", "country", "language"})
+"""What a Research API enrichment fills for a sample of members (never age or gender)."""
+
 MEMBERS_SQL = """
 SELECT member_key, bio, age_bucket, gender, country, city, language, interests
 FROM audience_members
@@ -79,12 +82,16 @@ class MemberAttributes:
         words: bio terms, each counted once per member (see `tokens.tokenize`).
         interests: listed interests, each once per member.
         categorical: "age", "gender", "country", "city", "language" codes.
+        profiled: members of the account profiled from a sample (`member_profiles`), 0 if none.
+        sampled: attributes whose values come (at least partly) from that sample.
     """
 
     member_keys: np.ndarray
     words: Bag
     interests: Bag
     categorical: dict[str, Categorical]
+    profiled: int = 0
+    sampled: frozenset[str] = frozenset()
 
     @property
     def size(self) -> int:
@@ -113,12 +120,24 @@ def load_member_attributes(
     for name, column in CATEGORICAL_COLUMNS.items():
         stored = encode_categorical(table[column])
         categorical[name] = Categorical(pick(stored.codes, rows, -1), stored.categories)
+    profiled = count_profiled(connection, account_id)
     return MemberAttributes(
         member_keys=keys,
         words=take_rows(bag_of_words(table["bio"]), rows),
         interests=take_rows(bag_of_values(table["interests"]), rows),
         categorical=categorical,
+        profiled=profiled,
+        sampled=SAMPLED_ATTRIBUTES if profiled else frozenset(),
     )
+
+
+def count_profiled(connection: DuckDBPyConnection, account_id: str) -> int:
+    """Members of the account that a Research API enrichment profiled (sync/enrich.py)."""
+    row = connection.execute(
+        "SELECT count(*) FROM member_profiles WHERE account_id = ? AND status = 'profiled'",
+        [account_id],
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def locate_rows(stored: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ from tikscope.audience.release import (
     numbers_of,
     release,
 )
-from tikscope.audience.shares import Comparison, Handle, card_shares
+from tikscope.audience.shares import Comparison, Handle, card_shares, coverage_of, interval_of
 from tikscope.errors import UsageError
 
 __all__ = [
@@ -135,7 +135,9 @@ def card_of(
     counts: ClusterCounts, shown: Shown, slot: int, *, top_keywords: int, top_values: int
 ) -> ClusterCard:
     """One slot's card, unnamed."""
-    attributes, suppressed = card_shares(attribute_comparisons(shown), slot, top_values=top_values)
+    attributes, suppressed = card_shares(
+        attribute_comparisons(shown), slot, top_values=top_values, sampled=counts.sampled
+    )
     scores = counts.scores
     hidden_words = int(scores.rare[slot]) + int(
         ((scores.counts[slot] > 0) & ~shown.keywords[slot]).sum()
@@ -160,6 +162,10 @@ def card_of(
         attributes=attributes,
         density=float(counts.following[slot] / size) if shown.density[slot] and size else None,
         suppressed=suppressed,
+        coverage={
+            name: coverage_of(comparison, slot, size)
+            for name, comparison in shown.comparisons.items()
+        },
     )
 
 
@@ -215,7 +221,7 @@ def summarize(
     """The whole audience: most common values and words, cluster sizes, what privacy hid."""
     comparisons = attribute_comparisons(shown)
     shares = {
-        name: audience_shares(comparison, limit=top_values)
+        name: audience_shares(comparison, limit=top_values, sampled=name in counts.sampled)
         for name, comparison in comparisons.items()
     }
     scores = counts.scores
@@ -232,17 +238,31 @@ def summarize(
         interests=shares["interests"],
         clusters=[ClusterSize(card.cluster, card.name, card.size, card.share) for card in cards],
         suppressed={name: count for name, count in suppressed.items() if count},
+        coverage={
+            name: coverage_of(comparison, None, size)
+            for name, comparison in shown.comparisons.items()
+        },
+        profiled=counts.profiled or None,
+        sampled=tuple(name for name in shown.comparisons if name in counts.sampled),
     )
 
 
-def audience_shares(comparison: Comparison, *, limit: int) -> list[AudienceShare]:
-    """The attribute's most common values in the whole audience, among those privacy shows."""
+def audience_shares(
+    comparison: Comparison, *, limit: int, sampled: bool = False
+) -> list[AudienceShare]:
+    """The attribute's most common values in the whole audience, among those privacy shows.
+
+    Values of a `sampled` attribute carry the 95% Wilson interval of their share.
+    """
     totals = comparison.tally.counts.sum(axis=0)
     candidates = np.flatnonzero(comparison.release.totals & (totals > 0))
     chosen = candidates[np.lexsort((candidates, -totals[candidates]))][:limit]
     return [
         AudienceShare(
-            comparison.tally.values[value], int(totals[value]), float(comparison.baseline[value])
+            comparison.tally.values[value],
+            int(totals[value]),
+            float(comparison.baseline[value]),
+            interval_of(int(totals[value]), comparison.release.audience) if sampled else None,
         )
         for value in chosen.tolist()
     ]

@@ -81,6 +81,8 @@ class Share:
         index: 100 × share / baseline (100 = same as the audience).
         p_value: two-sided test of share vs the rest of the audience.
         significant: p_value under the corrected threshold and index away from 100.
+        interval: where the attribute's values come from a sample of the audience (a Research
+            API enrichment), the 95% Wilson score interval of `share` (low, high); else None.
     """
 
     value: str
@@ -90,6 +92,7 @@ class Share:
     index: float
     p_value: float
     significant: bool
+    interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,24 @@ class ClusterCard:
     affinities: list[Affinity] = field(default_factory=list)
     # how many more such accounts there are that are not public figures: counted, never named
     unnamed_affinities: int = 0
+    # per attribute: how many of the cluster's members have a value (see `Coverage`)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many members of a cluster (or of the audience) have a value of one attribute.
+
+    Age and gender are never guessed: their coverage is that of the members file that gave them.
+
+    Attributes:
+        members: members with a value (at least one, for interests); None when privacy hides it
+            (it would let a count under the minimum group size be worked out).
+        share: members / the cluster's (or audience's) members; None when hidden.
+    """
+
+    members: int | None
+    share: float | None
 
 
 @dataclass(frozen=True)
@@ -187,11 +208,14 @@ class AudienceShare:
         members: members with this value.
         share: members / members whose value is known (0-1); of all members when how many lack
             a value may not be published.
+        interval: the 95% Wilson score interval of `share` when the values come from a sample
+            (see `Share.interval`); else None.
     """
 
     value: str
     members: int
     share: float
+    interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +257,11 @@ class AudienceSummary:
         affinities: the public outside accounts most of the audience follows.
         unnamed_affinities: outside accounts followed by at least the minimum group size that
             are not public figures: counted, never named.
+        coverage: per attribute, how many members have a value (see `Coverage`).
+        profiled: members profiled from a sample through the Research API (`member_profiles`);
+            None when the store has no such profile.
+        sampled: the attributes whose values come (at least partly) from that sample: their
+            shares carry confidence intervals.
     """
 
     size: int
@@ -243,6 +272,9 @@ class AudienceSummary:
     suppressed: dict[str, int] = field(default_factory=dict)
     affinities: list[AudienceAffinity] = field(default_factory=list)
     unnamed_affinities: int = 0
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    profiled: int | None = None
+    sampled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from tikscope.audience.affinity_shares import compare_drawn
 from tikscope.audience.attributes import Bag, MemberAttributes
 from tikscope.audience.audit import INSIDE, Members, Number
 from tikscope.audience.keywords import KeywordScores, score_keywords
-from tikscope.audience.model import AudienceSummary, ClusterCard
+from tikscope.audience.model import AudienceSummary, ClusterCard, Coverage
 from tikscope.audience.shares import (
     KNOWN,
     Comparison,
@@ -53,6 +53,8 @@ class ClusterCounts:
         sizes: (slots,) members.
         inside: bool per member: follows another member of their slot.
         min_members: the privacy threshold.
+        sampled: attributes whose values come from a sample (their shares get intervals).
+        profiled: members profiled from that sample.
     """
 
     slots: np.ndarray
@@ -61,6 +63,8 @@ class ClusterCounts:
     sizes: np.ndarray
     inside: np.ndarray
     min_members: int
+    sampled: frozenset[str] = frozenset()
+    profiled: int = 0
 
     @property
     def following(self) -> np.ndarray:
@@ -106,6 +110,8 @@ def count_clusters(
         sizes=np.bincount(slots, minlength=slot_count),
         inside=follows_inside(slots, sources, targets),
         min_members=min_members,
+        sampled=attributes.sampled,
+        profiled=attributes.profiled,
     )
 
 
@@ -193,6 +199,7 @@ def numbers_of(
         accounts = {value: row for row, value in enumerate(counts.tallies[AFFINITIES].values)}
         for account in summary.affinities:
             numbers += value_numbers(counts, shown, AFFINITIES, accounts[account.handle], None)
+    numbers += coverage_numbers(counts, cards, summary)
     for name, values in [("interests", summary.interests), *summary.demographics.items()]:
         rows = {value: row for row, value in enumerate(counts.tallies[name].values)}
         for share in values:
@@ -201,6 +208,27 @@ def numbers_of(
     for word in summary.keywords:
         numbers += keyword_numbers(counts, terms[word.term], None)[-1:]
     return numbers
+
+
+def coverage_numbers(
+    counts: ClusterCounts, cards: list[ClusterCard], summary: AudienceSummary
+) -> list[Number]:
+    """The members with a value that each card and the summary publish as coverage."""
+    width = len(counts.sizes)
+    found = []
+    places: list[tuple[dict[str, Coverage], int | None, int]] = [
+        (card.coverage, card.cluster + 1, card.size) for card in cards
+    ]
+    places.append((summary.coverage, None, summary.size))
+    for coverage, slot, size in places:
+        for name, covered in coverage.items():
+            if covered.members is None or covered.members == size:
+                continue
+            tally = counts.tallies[name]
+            unknown = (KNOWN.format(name), 1) if name in MANY_VALUED else (name, len(tally.values))
+            column = width if slot is None else slot
+            found.append(Number(covered.members, slot, ("known", name, 0), (*unknown, column)))
+    return found
 
 
 def value_numbers(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tikscope.audience.attributes import Bag, Categorical, MemberAttributes
-from tikscope.audience.model import Share
-from tikscope.audience.statistics import cohens_h, hypergeometric_p_values
+from tikscope.audience.model import Coverage, Share
+from tikscope.audience.statistics import cohens_h, hypergeometric_p_values, wilson_interval
 from tikscope.audience.suppression import suppress_crossed, suppress_rows
 
 Handle = tuple[str, int, int]
@@ -219,7 +219,11 @@ def fraction(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def card_shares(
-    comparisons: dict[str, Comparison], slot: int, *, top_values: int
+    comparisons: dict[str, Comparison],
+    slot: int,
+    *,
+    top_values: int,
+    sampled: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, list[Share]], dict[str, int]]:
     """What one card shows of each attribute, and how many values privacy hid.
 
@@ -228,7 +232,8 @@ def card_shares(
     counts are seen, since only values a cluster holds often enough are shown), |index - 100| >=
     MIN_INDEX_GAP, and Cohen's h of share and baseline >= MIN_EFFECT. Values are listed by
     share, except interests: significant over-represented ones first, by index, then the
-    others by share. Ties go alphabetically.
+    others by share. Ties go alphabetically. Shares of the `sampled` attributes carry their
+    95% Wilson interval.
     """
     tests = sum(int(comparison.candidates.sum()) for comparison in comparisons.values())
     threshold = FAMILY_ERROR / max(tests, 1)
@@ -241,6 +246,7 @@ def card_shares(
             threshold=threshold,
             by_index=name in RANKED_BY_INDEX,
             limit=top_values,
+            sampled=name in sampled,
         )
         hidden = int(((comparison.tally.counts[slot] > 0) & ~comparison.shown[slot]).sum())
         if hidden:
@@ -249,7 +255,13 @@ def card_shares(
 
 
 def slot_shares(
-    comparison: Comparison, slot: int, *, threshold: float, by_index: bool, limit: int
+    comparison: Comparison,
+    slot: int,
+    *,
+    threshold: float,
+    by_index: bool,
+    limit: int,
+    sampled: bool = False,
 ) -> list[Share]:
     """The slot's first `limit` shown values as `Share`s, in display order."""
     index, p_value = comparison.index[slot], comparison.p_value[slot]
@@ -271,6 +283,34 @@ def slot_shares(
             index=float(index[value]),
             p_value=float(p_value[value]),
             significant=bool(significant[value]),
+            interval=interval_of(
+                int(comparison.tally.counts[slot, value]),
+                int(comparison.release.denominators[slot]),
+            )
+            if sampled
+            else None,
         )
         for value in candidates[order][:limit].tolist()
     ]
+
+
+def interval_of(members: int, denominator: int) -> tuple[float, float]:
+    """The 95% Wilson interval of members / denominator, as floats."""
+    low, high = wilson_interval(members, denominator)
+    return float(low), float(high)
+
+
+def coverage_of(comparison: Comparison, slot: int | None, size: int) -> Coverage:
+    """How many members of a slot (None: the audience) have a value, unless privacy hides it.
+
+    The count is the share's denominator when that is the known members; when how many lack a
+    value may not be published, the denominator is the size and the coverage is hidden.
+    """
+    tally, release = comparison.tally, comparison.release
+    if slot is None:
+        known, denominator = int(tally.known.sum()), release.audience
+    else:
+        known, denominator = int(tally.known[slot]), int(release.denominators[slot])
+    if denominator != known:
+        return Coverage(None, None)
+    return Coverage(known, known / size if size else 0.0)

@@ -122,3 +122,33 @@ def hypergeometric_p_values(
     p_values = np.minimum(1.0, 2 * np.minimum(upper, lower))
     result: np.ndarray = np.where(np.isfinite(p_values), p_values, 1.0)
     return result
+
+
+WILSON_Z = 1.959963984540054
+"""The normal quantile of a two-sided 95% interval."""
+
+
+def wilson_interval(
+    successes: np.ndarray | int, totals: np.ndarray | int, *, z: float = WILSON_Z
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of each proportion successes / totals (Wilson 1927).
+
+    Unlike the normal ("Wald") interval it stays within 0-1 and keeps its coverage for small
+    counts and shares near 0 or 1, which a sampled cluster's shares often are. It treats the
+    members with a value as a simple random sample of the cluster (a seeded sample of the
+    audience is one), without a finite-population correction, so it is a little wide when the
+    sample is a large part of the cluster. Where `totals` is 0 the interval is (0, 1).
+
+    Returns:
+        (low, high) arrays of the shapes of the inputs broadcast together.
+    """
+    n = np.asarray(totals, dtype=np.float64)
+    k = np.asarray(successes, dtype=np.float64)
+    safe = np.where(n > 0, n, 1.0)
+    share = np.where(n > 0, k / safe, 0.0)
+    spread = z * z / safe
+    centre = (share + spread / 2) / (1 + spread)
+    half = z * np.sqrt(share * (1 - share) / safe + spread / (4 * safe)) / (1 + spread)
+    low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
+    high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
+    return low, high

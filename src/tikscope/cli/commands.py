@@ -293,6 +293,12 @@ def audience_lines(insights: Any) -> list[str]:
         f"left out: {dropped or 'nobody'}",
         f"saved as audience result {insights.result_id}",
     ]
+    summary = insights.summary
+    if summary.profiled:
+        lines.append(
+            f"{summary.profiled:,} members profiled from a sample (Research API): "
+            f"{', '.join(summary.sampled)} shares carry 95% Wilson intervals"
+        )
     for card in sorted(insights.cards, key=lambda card: -card.size):
         lines.append(f"  cluster {card.cluster:>2}: {card.name} — {card.size:,} ({card.share:.1%})")
         lines += affinity_lines(card.affinities, card.unnamed_affinities, indent="      ")

@@ -38,6 +38,9 @@ class Person:
     bio: str
     kind: PersonKind
     key: int
+    country: str | None = None
+    language: str | None = None
+    interests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,15 @@ def known_people(
     people = {
         config.handle: Person(config.handle, profile["display_name"], profile["bio"], "account", 0)
     }
-    for key, bio in zip(members["member_key"], members["bio"], strict=True):
+    columns = ("member_key", "bio", "country", "language", "interests")
+    for key, bio, country, language, interests in zip(
+        *(members[column] for column in columns), strict=True
+    ):
         name = member_username(key)
-        people[name] = Person(name, f"Member {key}", bio or "", "member", key)
+        people[name] = Person(
+            name, f"Member {key}", bio or "", "member", key, country=country, language=language,
+            interests=tuple(interests or ()),
+        )  # fmt: skip
     for key, handle, category in zip(
         outside["outside_key"], outside["handle"], outside["category"], strict=True
     ):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tikscope.fake.data import FakeAccount, Post, epoch_seconds, midnight
 from tikscope.fake.graph import Person, Relation
+from tikscope.fake.member_videos import in_range, member_videos
 from tikscope.fake.server import (
     Call,
     body_int,
@@ -121,7 +122,10 @@ async def relations(call: Call, key: str) -> Response:
 
 
 async def query_videos(call: Call) -> Response:
-    """`POST /v2/research/video/query/`: videos of users named in `username` EQ/IN conditions."""
+    """`POST /v2/research/video/query/`: videos of users named in `username` EQ/IN conditions.
+
+    The account's own posts, and the recent videos of simulated members (`member_videos`).
+    """
     require_open_token(call, "client")
     fields = open_fields(call, VIDEO_FIELDS)
     account = call.server.account
@@ -133,17 +137,20 @@ async def query_videos(call: Call) -> Response:
     matches = []
     if account.config.handle in usernames:
         matches = [
-            post
+            video_values(account, post)
             for post in account.posts
             if start <= datetime.fromtimestamp(post.create_time, UTC).date() <= end
         ]
-    matches.sort(key=lambda post: int(post.post_id), reverse=True)
+    for name in sorted(usernames - {account.config.handle}):
+        person = account.graph.people.get(name)
+        if person is not None:
+            videos = member_videos(person, account.today)
+            matches += [video for video in videos if in_range(video, start, end)]
+    matches.sort(key=lambda video: int(video["id"]), reverse=True)
     page = matches[cursor : cursor + max_count]
     canonical = f"{sorted(usernames)}:{start}:{end}"
     search_id = str(int(hashlib.sha256(canonical.encode()).hexdigest()[:15], 16))
-    videos = [
-        {k: v for k, v in video_values(account, post).items() if k in fields} for post in page
-    ]
+    videos = [{k: v for k, v in video.items() if k in fields} for video in page]
     data = {
         "videos": videos,
         "cursor": cursor + len(page),

@@ -164,6 +164,7 @@ def page_context(insights: AudienceInsights, nodes: list[Node], labels: bool) ->
         "clusters": [
             {**vars(card), "color": colors.get(card.cluster, OTHER_COLOR)} for card in cards
         ],
+        "summary": summary,
         "summary_keywords": summary_keywords(summary),
         "summary_attributes": summary_attributes(summary),
         "summary_affinities": summary.affinities,

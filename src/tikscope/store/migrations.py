@@ -517,6 +517,25 @@ ALTER TABLE outside_accounts ADD COLUMN follower_count BIGINT;
 named among a cluster's affinities (audience/affinities.py). NULL where the source does not say,
 as for an edge-list import: such an account is counted, never named."""
 
+MEMBER_PROFILES = """
+CREATE TABLE member_profiles (
+    account_id VARCHAR NOT NULL,
+    member_key INTEGER NOT NULL,
+    sample_rank INTEGER NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('sampled', 'profiled', 'gone')),
+    source VARCHAR NOT NULL,
+    profiled_at TIMESTAMP,
+    is_verified BOOLEAN,
+    follower_count BIGINT,
+    following_count BIGINT,
+    videos_read INTEGER,
+    following_read BOOLEAN,
+    taxonomy_version VARCHAR,
+    run_id INTEGER NOT NULL
+);
+"""
+"""Which members a Research API enrichment sampled and profiled (sync/enrich.py)."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core account analytics tables", CORE),
     Migration(2, "audience members and follow graph", AUDIENCE),
@@ -531,7 +550,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(COMMENT_SCORES_VERSION, "language and sentiment of comments", COMMENT_SENTIMENT),
     Migration(INTRADAY_VERSION, "intraday counters of fresh posts", POST_INTRADAY),
     Migration(12, "verified and follower count of outside accounts", OUTSIDE_PUBLIC),
-    # NOTE: 13 is left to another branch (see the note on 9).
+    Migration(13, "profiles of a sample of the audience", MEMBER_PROFILES),
     Migration(14, "white-label report schedules, deliveries and mail settings", SCHEDULES),
 )
 

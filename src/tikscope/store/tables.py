@@ -28,6 +28,7 @@ TABLES: tuple[Table, ...] = (
     Table("audience_members", ("member_key",)),
     Table("outside_accounts", ("outside_key",)),
     Table("follows", ("follower_key", "followee_key", "followee_type")),
+    Table("member_profiles", ("member_key",)),
     Table("planted_communities", ("community",)),
     Table("planted_membership", ("member_key",)),
     Table("planted_facts", ("name",)),

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 DAILY_GRAPH_CALLS = 20_000
 """Research API follower/following calls allowed per UTC day."""
 STATE = "research_crawl"
+ENRICH_GRAPH_RESERVE = 2_000
+"""Graph calls a day the crawl leaves to the enrichment of a sample while it is not done."""
 
 
 class Step(Protocol):
@@ -73,17 +75,31 @@ def crawl_research(
     key_file: Path,
 ) -> SyncOutcome:
     """Go on with the graph crawl, then with the video comments, until done or out of quota."""
+    from tikscope.config import enrichment_settings
     from tikscope.sources.research import ResearchClient
+    from tikscope.sync.enrich import Enricher, run_enrichment
     from tikscope.sync.pseudonyms import pseudonymizer
-    from tikscope.sync.research_comments import CommentCrawler
+    from tikscope.sync.research_comments import DAILY_VIDEO_CALLS, CommentCrawler
     from tikscope.sync.run import finish_sync
 
     started = datetime.now().replace(tzinfo=None)
     client, pseudonym = ResearchClient(session), pseudonymizer(key_file)
     progress = Progress()
-    for crawler in (Crawler(connection, stored, client, pseudonym),
-                    CommentCrawler(connection, stored, client, pseudonym)):  # fmt: skip
-        run_steps(connection, stored, session, crawler, now=now, progress=progress)
+    graph = Crawler(connection, stored, client, pseudonym)
+    enricher = Enricher(
+        connection, stored, client, pseudonym, settings=enrichment_settings(), graph=graph, now=now
+    )
+    # NOTE: the sample's profiles are worth more per call than a huge graph crawl's next pages,
+    # so the graph crawl leaves the enrichment a reserve of the day's graph calls.
+    reserve = 0 if enricher.load_state(now)["phase"] == "done" else ENRICH_GRAPH_RESERVE
+    graph.daily_limit = DAILY_GRAPH_CALLS - reserve
+    run_steps(connection, stored, session, graph, now=now, progress=progress)
+    graph_used = graph.load_state(now)["quota_requests"]
+    enricher.graph_limit = DAILY_GRAPH_CALLS - graph_used
+    enriched = run_enrichment(connection, stored, enricher, progress=progress)
+    comments = CommentCrawler(connection, stored, client, pseudonym)
+    comments.daily_limit = min(comments.daily_limit, DAILY_VIDEO_CALLS - enriched["quota_requests"])
+    run_steps(connection, stored, session, comments, now=now, progress=progress)
     return finish_sync(
         connection, stored, session, started=started, changed=progress.written > 0,
         written=progress.written, run_id=progress.last_run, notes=tuple(progress.notes),
@@ -208,9 +224,14 @@ class Crawler:
     def follow_rows(
         self, follower: int, followees: list[str], state: dict[str, Any]
     ) -> tuple[list[Row], list[Row]]:
-        """Follows of one follower: to members by key, to others as outside accounts."""
+        """Follows of one follower: to members by key, to others as outside accounts.
+
+        New outside accounts get keys after `state["outside"]` and after every stored one (the
+        enrichment of a sample, `sync.enrich`, adds outside accounts too).
+        """
         members = self.member_keys([self.pseudonym(name) for name in followees])
         outside = self.outside_keys(followees)
+        state["outside"] = max(state["outside"], self.next_outside_key())
         follows: list[Row] = []
         new_outside: list[Row] = []
         for name in dict.fromkeys(followees):
@@ -248,6 +269,14 @@ class Crawler:
             [self.stored.account_id, handles],
         ).fetchall()
         return {str(handle): int(key) for handle, key in rows}
+
+    def next_outside_key(self) -> int:
+        """One more than the highest stored outside-account key (0 when none)."""
+        value = self.connection.execute(
+            "SELECT coalesce(max(outside_key) + 1, 0) FROM outside_accounts WHERE account_id = ?",
+            [self.stored.account_id],
+        ).fetchone()
+        return int(value[0]) if value else 0
 
     def extract(self, tables: dict[str, list[Row]]) -> Extract:
         """The rows of one step, for the crawled account."""
