@@ -133,11 +133,11 @@ def load_member_attributes(
 
 def count_profiled(connection: DuckDBPyConnection, account_id: str) -> int:
     """Members of the account that a Research API enrichment profiled (sync/enrich.py)."""
-    row = connection.execute(
+    rows = connection.execute(
         "SELECT count(*) FROM member_profiles WHERE account_id = ? AND status = 'profiled'",
         [account_id],
-    ).fetchone()
-    return int(row[0]) if row else 0
+    ).fetchall()  # NOTE: fetched whole: DuckDB 2 refuses new work while a result is half-read
+    return int(rows[0][0]) if rows else 0
 
 
 def locate_rows(stored: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -275,8 +275,8 @@ class Crawler:
         value = self.connection.execute(
             "SELECT coalesce(max(outside_key) + 1, 0) FROM outside_accounts WHERE account_id = ?",
             [self.stored.account_id],
-        ).fetchone()
-        return int(value[0]) if value else 0
+        ).fetchall()  # NOTE: fetched whole: DuckDB 2 refuses new work while a result is half-read
+        return int(value[0][0]) if value else 0
 
     def extract(self, tables: dict[str, list[Row]]) -> Extract:
         """The rows of one step, for the crawled account."""

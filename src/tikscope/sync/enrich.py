@@ -254,7 +254,7 @@ class Enricher:
             "SELECT (SELECT count(*) FROM audience_members WHERE account_id = $1), "
             "(SELECT count(*) FROM member_profiles WHERE account_id = $1)",
             [self.stored.account_id],
-        ).fetchone() or (0, 0)
+        ).fetchall()[0]
         return max(0, min(self.settings.sample, int(members)) - int(drawn))
 
     def draw_sample(self) -> list[Row]:
