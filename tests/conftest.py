@@ -77,3 +77,16 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], f"the browser console showed errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One Spark session in local mode (2 cores) for the Spark tests: its JVM takes ~25 s to start.
+
+    `tikscope spark` commands run inside a test use it rather than starting their own.
+    """
+    from tikscope.spark.session import start
+
+    session = start("local[2]")
+    yield session
+    session.stop()

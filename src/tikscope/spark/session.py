@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,27 @@ def start(master: str) -> SparkSession:
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )  # fmt: skip
+
+
+@contextmanager
+def session(master: str) -> Iterator[SparkSession]:
+    """`start`'s session for the block, stopped after it unless it was already running.
+
+    # NOTE: a session already running in this process (a test's shared one, or `spark-submit`'s
+    # own) is used as it is and left running: starting Spark's JVM costs about 25 seconds.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        running = None  # `start` says what is missing
+    else:
+        running = SparkSession.getActiveSession()
+    spark = running or start(master)
+    try:
+        yield spark
+    finally:
+        if running is None:
+            spark.stop()
 
 
 def register_export(spark: SparkSession, folder: Path) -> dict[str, Any]:
