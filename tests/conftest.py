@@ -88,5 +88,7 @@ def spark() -> Iterator[object]:
     from tikscope.spark.session import start
 
     session = start("local[2]")
+    # NOTE: the tests' tables are small: 2 shuffle partitions (one a core) spare most tasks.
+    session.conf.set("spark.sql.shuffle.partitions", "2")
     yield session
     session.stop()

@@ -23,12 +23,12 @@ SHARE = 0.4
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A store with a simulated audience of 4,000 members, and its export with the audience."""
+    """A store with a simulated audience of 2,500 members, and its export with the audience."""
     folder = tmp_path_factory.mktemp("audience")
     db = folder / "store.duckdb"
     with open_store(db, create=True) as connection:
         simulate_into_store(connection, SimulationConfig(
-            seed=5, handle="casa_verde_demo", days=20, posts=4, members=4000, communities=6,
+            seed=5, handle="casa_verde_demo", days=20, posts=4, members=2500, communities=5,
             end_date=date(2026, 11, 20)))  # fmt: skip
     assert main(["export", "parquet", "--db", str(db), "--out", str(folder / "export"),
                  "--audience"]) == 0  # fmt: skip

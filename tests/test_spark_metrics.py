@@ -32,7 +32,7 @@ def same(left: float | None, right: float | None) -> bool:
 
 
 def test_every_metric_of_every_account_is_the_same_on_spark_and_duckdb(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "store.duckdb"
     with open_store(db, create=True) as connection:
@@ -96,7 +96,7 @@ def test_parameters_are_written_into_the_statement_as_literals() -> None:
 
 
 def test_spark_metrics_refuses_a_folder_without_an_export(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["spark", "metrics", "--input", str(tmp_path), "--from", "2026-01-01",
                  "--to", "2026-01-31", "--out", str(tmp_path / "out"), "--master", "local[1]"])  # fmt: skip

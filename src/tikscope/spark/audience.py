@@ -101,8 +101,8 @@ def cluster_audience(
     count = int(sample_labels.max()) + 1 if len(sample_labels) else 0
     labels = start_labels(spark, positions, np.flatnonzero(inside), sample_labels)
     labels, rounds = vote_rounds(spark, edges, labels, count, members)
-    final = renumber(spark, labels).join(positions, "node").select("member_key", "community")
-    communities = final.select("community").distinct().count()
+    numbered, communities = renumber(spark, labels)
+    final = numbered.join(positions, "node").select("member_key", "community")
     return SparkClustering(final, members, edge_count, share, int(inside.sum()), communities,
                            rounds)  # fmt: skip
 
@@ -245,8 +245,8 @@ def vote(both: DataFrame, labels: DataFrame, *, movable: str) -> DataFrame:
     )
 
 
-def renumber(spark: SparkSession, labels: DataFrame) -> DataFrame:
-    """Communities 0..c-1: the voted labels in order, then each unreached member alone.
+def renumber(spark: SparkSession, labels: DataFrame) -> tuple[DataFrame, int]:
+    """Communities 0..c-1, and c: the voted labels in order, then each unreached member alone.
 
     As `cluster_by_sample`: unreached members take labels after the others, by position.
     """
@@ -260,7 +260,7 @@ def renumber(spark: SparkSession, labels: DataFrame) -> DataFrame:
     alone = labels.where("label < 0").select(
         "node", (F.row_number().over(Window.orderBy("node")) - 1 + len(used)).alias("community")
     )
-    return voted.union(alone)
+    return voted.union(alone), len(used) + alone.count()
 
 
 def write_labels(clustering: SparkClustering, out: Path) -> None:
