@@ -43,8 +43,9 @@ def metrics(
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the metrics (Parquet).")],
     master: Annotated[
-        str, typer.Option(help="Spark master: local[*] here, or a cluster's URL.")
-    ] = "local[*]",
+        str | None,
+        typer.Option(help="Spark master URL (default: spark-submit's --master, else local[*])."),
+    ] = None,
 ) -> None:
     """Every registry metric of every account in the export, for a period and the one before.
 
@@ -91,8 +92,9 @@ def audience(
         typer.Option(help="Share of members to sample (default: as `tikscope audience` does)."),
     ] = None,
     master: Annotated[
-        str, typer.Option(help="Spark master: local[*] here, or a cluster's URL.")
-    ] = "local[*]",
+        str | None,
+        typer.Option(help="Spark master URL (default: spark-submit's --master, else local[*])."),
+    ] = None,
 ) -> None:
     """An account's audience communities: a sample clustered on the driver, the rest on Spark.
 

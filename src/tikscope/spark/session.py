@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def start(master: str) -> SparkSession:
-    """A Spark session (`local[*]` on this machine, or a cluster's master URL).
+def start(master: str | None = None) -> SparkSession:
+    """A Spark session: on `master`, else on spark-submit's `--master`, else `local[*]`.
 
     Raises:
         UsageError: pyspark or a Java runtime is missing.
@@ -28,21 +28,27 @@ def start(master: str) -> SparkSession:
             "one (Debian: apt-get install default-jre-headless)"
         )
     try:
+        from pyspark import SparkConf
         from pyspark.sql import SparkSession
     except ImportError:
         raise UsageError("Spark needs pyspark: pip install 'tikscope[spark]'") from None
+    # NOTE: under spark-submit, its --master and --conf reach the driver as JVM system
+    # properties, which SparkConf reads; a value set on the builder would override them.
+    given = SparkConf()
+    master = master or given.get("spark.master") or "local[*]"
+    partitions = given.get("spark.sql.shuffle.partitions") or "8"
     return (
         SparkSession.builder.master(master).appName("tikscope")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", partitions)
         .getOrCreate()
     )  # fmt: skip
 
 
 @contextmanager
-def session(master: str) -> Iterator[SparkSession]:
+def session(master: str | None = None) -> Iterator[SparkSession]:
     """`start`'s session for the block, stopped after it unless it was already running.
 
     # NOTE: a session already running in this process (a test's shared one, or `spark-submit`'s
