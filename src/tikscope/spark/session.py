@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 def start(master: str | None = None) -> SparkSession:
     """A Spark session: on `master`, else on spark-submit's `--master`, else `local[*]`.
 
+    Under spark-submit without `master`, its settings apply (`--conf`, the cluster's defaults);
+    elsewhere the session has no UI and 8 shuffle partitions (enough for one machine).
+
     Raises:
         UsageError: pyspark or a Java runtime is missing.
     """
@@ -28,21 +32,22 @@ def start(master: str | None = None) -> SparkSession:
             "one (Debian: apt-get install default-jre-headless)"
         )
     try:
-        from pyspark import SparkConf
         from pyspark.sql import SparkSession
     except ImportError:
         raise UsageError("Spark needs pyspark: pip install 'tikscope[spark]'") from None
-    # NOTE: under spark-submit, its --master and --conf reach the driver as JVM system
-    # properties, which SparkConf reads; a value set on the builder would override them.
-    given = SparkConf()
-    master = master or given.get("spark.master") or "local[*]"
-    partitions = given.get("spark.sql.shuffle.partitions") or "8"
-    return (
-        SparkSession.builder.master(master).appName("tikscope")
-        .config("spark.ui.enabled", "false")
+    builder = (
+        SparkSession.builder.appName("tikscope")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.sql.shuffle.partitions", partitions)
+    )  # fmt: skip
+    # NOTE: spark-submit starts the driver's Python with the address of its own JVM, which holds
+    # its --master and --conf: set on the builder, a master or a setting would override them.
+    if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        return builder.getOrCreate()
+    return (
+        builder.master(master or "local[*]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )  # fmt: skip
 
