@@ -77,3 +77,18 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], f"the browser console showed errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One Spark session in local mode (2 cores) for the Spark tests: its JVM takes ~25 s to start.
+
+    `tikscope spark` commands run inside a test use it rather than starting their own.
+    """
+    from tikscope.spark.session import start
+
+    session = start("local[2]")
+    # NOTE: the tests' tables are small: 2 shuffle partitions (one a core) spare most tasks.
+    session.conf.set("spark.sql.shuffle.partitions", "2")
+    yield session
+    session.stop()

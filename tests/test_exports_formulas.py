@@ -157,6 +157,7 @@ CLI_ELSEWHERE = {
     "report media-kit": "writes HTML and PDF, no spreadsheet",
     "export parquet": "writes Parquet files and a JSON manifest, no spreadsheet",
     "spark metrics": "writes Parquet files, no spreadsheet",
+    "spark audience": "writes Parquet files, no spreadsheet",
     "sync": "needs a TikTok connection (tests/test_sync_end_to_end.py); prints connection ids, "
     "statuses and counts through the same `rows_csv` as the commands here",
 }

@@ -32,17 +32,20 @@ def same(left: float | None, right: float | None) -> bool:
 
 
 def test_every_metric_of_every_account_is_the_same_on_spark_and_duckdb(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "store.duckdb"
     with open_store(db, create=True) as connection:
-        for seed, handle, kind in (
-            (3, "casa_verde_demo", "business"),
-            (4, "mi_cuenta", "personal"),
+        # The third account lives in another time zone and began 20 days ago: the previous
+        # period has no data, and its rollups end before the period does.
+        for seed, handle, kind, days, end, zone in (
+            (3, "casa_verde_demo", "business", 75, END, "Europe/Madrid"),
+            (4, "mi_cuenta", "personal", 75, END, "Europe/Madrid"),
+            (6, "tercera_cuenta", "business", 20, date(2026, 11, 10), "America/Mexico_City"),
         ):
             simulate_into_store(connection, SimulationConfig(
-                seed=seed, handle=handle, account_type=kind, days=75, posts=25, members=0,
-                end_date=END))  # fmt: skip
+                seed=seed, handle=handle, account_type=kind, days=days, posts=days // 3,
+                members=0, end_date=end, time_zone=zone))  # fmt: skip
         access.create_workspace(connection, "agency", "Agency", NOW)
         for handle in ("casa_verde_demo", "mi_cuenta"):
             access.add_account(connection, "agency", handle)
@@ -54,17 +57,17 @@ def test_every_metric_of_every_account_is_the_same_on_spark_and_duckdb(
     assert code == 0, capsys.readouterr().err
     rows = duckdb.sql(f"SELECT handle, period, metric, value, unavailable, note "
                       f"FROM read_parquet('{out}/metrics/*.parquet')").fetchall()  # fmt: skip
-    spark = {(handle, period, metric): (value, unavailable, note)
+    on_spark = {(handle, period, metric): (value, unavailable, note)
              for handle, period, metric, value, unavailable, note in rows}  # fmt: skip
-    assert len(spark) == 2 * 2 * len(registry.METRICS)
+    assert len(on_spark) == 3 * 2 * len(registry.METRICS)
     compared = 0
     with open_store(db) as connection:
-        for handle in ("casa_verde_demo", "mi_cuenta"):
+        for handle in ("casa_verde_demo", "mi_cuenta", "tercera_cuenta"):
             account = find_account(connection, handle)
             computed = compute_periods(connection, account, [PERIOD, PERIOD.previous()], Settings())
             for name, (values, _) in zip(("current", "previous"), computed, strict=True):
                 for metric, value in values.items():
-                    theirs = spark[(handle, name, metric)]
+                    theirs = on_spark[(handle, name, metric)]
                     assert same(value.value, theirs[0]), (handle, name, metric, value, theirs)
                     assert (value.unavailable, value.note) == theirs[1:], (handle, metric)
                     compared += value.value is not None
@@ -96,9 +99,20 @@ def test_parameters_are_written_into_the_statement_as_literals() -> None:
 
 
 def test_spark_metrics_refuses_a_folder_without_an_export(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["spark", "metrics", "--input", str(tmp_path), "--from", "2026-01-01",
                  "--to", "2026-01-31", "--out", str(tmp_path / "out"), "--master", "local[1]"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(f"error: --input {tmp_path}: no readable tikscope export")
+
+
+def test_count_if_stays_null_over_no_rows_as_in_duckdb() -> None:
+    sql = "SELECT count_if(a > 0) AS n, count_if(a > 0) FILTER (WHERE b) AS m FROM t"
+    assert spark_sql(sql) == (
+        "SELECT CASE WHEN COUNT(*) > 0 THEN COUNT_IF(a > 0) END AS n, "
+        "CASE WHEN COUNT(*) FILTER(WHERE b) > 0 THEN COUNT_IF(a > 0) FILTER(WHERE b) END AS m "
+        "FROM t"
+    )
+    empty = "SELECT count_if(a > 0) AS n FROM (SELECT 1 AS a) AS t WHERE false"
+    assert duckdb.sql(empty).fetchall() == [(None,)]  # what the rewrite keeps on Spark

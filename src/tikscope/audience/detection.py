@@ -13,7 +13,7 @@ modularity of the whole graph. See docs/communities.md for the measurements behi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -157,14 +157,23 @@ def find_communities(edges: WeightedEdges, *, seed: int, resolution: float = 1.0
     """
     from tikscope.audience.sampling import cluster_by_sample, sample_share
 
-    def cluster(graph: WeightedEdges) -> Labels:
-        labels = run_leiden(graph, seed=seed, resolution=resolution)
-        return split_communities(graph, labels, seed=seed, resolution=resolution)
-
+    cluster = whole_graph_clusterer(seed=seed, resolution=resolution)
     share = sample_share(edges)
     if share < 1:
         return cluster_by_sample(edges, cluster, share=share, seed=seed)
     return cluster(edges)
+
+
+def whole_graph_clusterer(
+    *, seed: int, resolution: float = 1.0
+) -> Callable[[WeightedEdges], Labels]:
+    """What clusters a whole graph (or a sample of one): Leiden, then the split check."""
+
+    def cluster(graph: WeightedEdges) -> Labels:
+        labels = run_leiden(graph, seed=seed, resolution=resolution)
+        return split_communities(graph, labels, seed=seed, resolution=resolution)
+
+    return cluster
 
 
 def run_leiden(edges: WeightedEdges, *, seed: int, resolution: float = 1.0) -> Labels:

@@ -38,9 +38,14 @@ Cluster = Callable[[WeightedEdges], Labels]
 
 def sample_share(edges: WeightedEdges) -> float:
     """The share of nodes to sample so that the sample holds about `SAMPLE_EDGES` edges."""
-    if len(edges.weights) <= SAMPLE_ABOVE:
+    return share_for_edges(len(edges.weights))
+
+
+def share_for_edges(edges: int) -> float:
+    """The share of nodes to sample from a graph of `edges` undirected edges (1: all of them)."""
+    if edges <= SAMPLE_ABOVE:
         return 1.0
-    return float(np.sqrt(SAMPLE_EDGES / len(edges.weights)))
+    return float(np.sqrt(SAMPLE_EDGES / edges))
 
 
 def describe_sampling(edges: WeightedEdges) -> str:
@@ -65,7 +70,7 @@ def cluster_by_sample(edges: WeightedEdges, cluster: Cluster, *, share: float, s
         share: the share of nodes in the sample, above 0 and at most 1.
         seed: seeds the sample; the same seed and graph give the same labels.
     """
-    inside = np.random.default_rng(seed).random(edges.nodes) < share
+    inside = draw_sample(edges.nodes, share=share, seed=seed)
     members, sample = subgraph(edges, inside)
     found = cluster(sample)
     labels = np.full(edges.nodes, -1, dtype=np.int64)
@@ -86,6 +91,12 @@ def cluster_by_sample(edges: WeightedEdges, cluster: Cluster, *, share: float, s
     labels[alone] = count + np.arange(len(alone))
     result: Labels = np.unique(labels, return_inverse=True)[1]
     return result
+
+
+def draw_sample(nodes: int, *, share: float, seed: int) -> NDArray[np.bool_]:
+    """Which of `nodes` nodes are in the seeded sample (about `share` of them)."""
+    inside: NDArray[np.bool_] = np.random.default_rng(seed).random(nodes) < share
+    return inside
 
 
 def keep_largest(labels: Labels, nodes: int) -> Labels:

@@ -212,17 +212,21 @@ def compute_periods(
             followers_at_end=settings.engagement_basis == "followers", followers=followers,
         ).items()
     }  # fmt: skip
-    results = []
-    for index in range(len(periods)):
-        values: Values = {}
-        for scope in Scope:
-            values |= by_scope[scope][index][0]
-        for metric in registry.METRICS:
-            if metric.kind is Kind.DERIVED:
-                values[metric.name] = derive(metric, values)
-        notes = [note for scope in FLAGS for note in by_scope[scope][index][1] if note]
-        results.append(({metric.name: values[metric.name] for metric in registry.METRICS}, notes))
-    return results
+    return [assemble(by_scope, index) for index in range(len(periods))]
+
+
+def assemble(
+    by_scope: Mapping[Scope, Sequence[tuple[Values, list[str]]]], index: int
+) -> tuple[Values, list[str]]:
+    """Period `index`'s values of every metric (derived ones computed) and its notes."""
+    values: Values = {}
+    for scope in Scope:
+        values |= by_scope[scope][index][0]
+    for metric in registry.METRICS:
+        if metric.kind is Kind.DERIVED:
+            values[metric.name] = derive(metric, values)
+    notes = [note for scope in FLAGS for note in by_scope[scope][index][1] if note]
+    return {metric.name: values[metric.name] for metric in registry.METRICS}, notes
 
 
 def compute_scope(

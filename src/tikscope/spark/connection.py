@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
+from sqlglot import exp
 
 from tikscope.errors import UsageError
 
@@ -65,7 +66,26 @@ def spark_sql(sql: str, parameters: dict[str, Any] | Sequence[Any] | None = None
     elif parameters:
         values = iter(parameters)
         sql = re.sub(r"\?", lambda _: literal(next(values)), sql)
-    return str(sqlglot.transpile(sql, read="duckdb", write="spark")[0])
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(empty_count_if_is_null)
+    return tree.sql(dialect="spark")
+
+
+def empty_count_if_is_null(node: exp.Expression) -> exp.Expression:
+    """`count_if` as DuckDB means it: NULL over no rows, where Spark's gives 0.
+
+    # TRICKY: sqlglot writes DuckDB's `count_if` as Spark's, which differs only over no rows
+    # (a scope without rows, or a FILTER that keeps none): a metric's value there is "missing,
+    # with the reason" on DuckDB and would be 0 on Spark.
+    """
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.CountIf):
+        rows = f"count(*) FILTER ({node.expression.sql(dialect='duckdb')})"
+    elif isinstance(node, exp.CountIf) and not isinstance(node.parent, exp.Filter):
+        rows = "count(*)"
+    else:
+        return node
+    kept = f"CASE WHEN {rows} > 0 THEN {node.sql(dialect='duckdb')} END"
+    replaced: exp.Expression = exp.maybe_parse(kept, dialect="duckdb")
+    return replaced
 
 
 def literal(value: Any) -> str:

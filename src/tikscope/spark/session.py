@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +17,11 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def start(master: str) -> SparkSession:
-    """A Spark session (`local[*]` on this machine, or a cluster's master URL).
+def start(master: str | None = None) -> SparkSession:
+    """A Spark session: on `master`, else on spark-submit's `--master`, else `local[*]`.
+
+    Under spark-submit without `master`, its settings apply (`--conf`, the cluster's defaults);
+    elsewhere the session has no UI and 8 shuffle partitions (enough for one machine).
 
     Raises:
         UsageError: pyspark or a Java runtime is missing.
@@ -29,14 +35,42 @@ def start(master: str) -> SparkSession:
         from pyspark.sql import SparkSession
     except ImportError:
         raise UsageError("Spark needs pyspark: pip install 'tikscope[spark]'") from None
-    return (
-        SparkSession.builder.master(master).appName("tikscope")
-        .config("spark.ui.enabled", "false")
+    builder = (
+        SparkSession.builder.appName("tikscope")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+    )  # fmt: skip
+    # NOTE: spark-submit starts the driver's Python with the address of its own JVM, which holds
+    # its --master and --conf: set on the builder, a master or a setting would override them.
+    if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        return builder.getOrCreate()
+    return (
+        builder.master(master or "local[*]")
+        .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )  # fmt: skip
+
+
+@contextmanager
+def session(master: str | None = None) -> Iterator[SparkSession]:
+    """`start`'s session for the block, stopped after it unless it was already running.
+
+    # NOTE: a session already running in this process (a test's shared one, or `spark-submit`'s
+    # own) is used as it is and left running: starting Spark's JVM costs about 25 seconds.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        running = None  # `start` says what is missing
+    else:
+        running = SparkSession.getActiveSession()
+    spark = running or start(master)
+    try:
+        yield spark
+    finally:
+        if running is None:
+            spark.stop()
 
 
 def register_export(spark: SparkSession, folder: Path) -> dict[str, Any]:
