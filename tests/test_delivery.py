@@ -136,6 +136,22 @@ def test_a_scheduled_media_kit_carries_the_workspaces_branding(store: Path, tmp_
     assert "Made with tikscope" not in text
 
 
+def test_a_scheduled_comments_report_is_the_comments_section_alone(
+    store: Path, tmp_path: Path
+) -> None:
+    with open_store(store) as connection:
+        add_schedule(connection, workspace_id=1, account_id=account_id(store),
+                     template="comments", cadence=Cadence.WEEKLY, hour=8,
+                     folder=tmp_path / "comments", recipients=(), now=MADE)  # fmt: skip
+        outcomes = deliver_due(connection, DUE, cipher=None)
+    assert [o.status for o in outcomes] == [Status.SENT]
+    stem = tmp_path / "comments" / "casa_verde-comments-2026-04-27_2026-05-03"
+    html = (stem / "index.html").read_text("utf-8")
+    assert "Comments report for 2026-04-27 to 2026-05-03" in html and "<h2>Comments</h2>" in html
+    assert "<h2>Community</h2>" not in html and 'class="overview"' not in html
+    assert "Comments report" in pdf_text(stem.with_suffix(".pdf"))
+
+
 def test_without_branding_the_report_says_tikscope(store: Path, tmp_path: Path) -> None:
     assert main(["branding", "clear", "--workspace", "agency", "--db", str(store)]) == 0
     add(store, folder=tmp_path / "plain")

@@ -51,7 +51,9 @@ def schedules_add(
             help="Handle of an account in the workspace.",
         ),
     ],
-    template: Annotated[str, typer.Option(help="account, audience or media-kit.")] = "account",
+    template: Annotated[
+        str, typer.Option(help="account, audience, comments or media-kit.")
+    ] = "account",
     every: Annotated[str, typer.Option(help="week (Monday to Sunday) or month.")] = "week",
     hour: Annotated[int, typer.Option(help="Hour (UTC) of the day after the period.")] = 8,
     folder: Annotated[

@@ -64,6 +64,22 @@ def render_account(
     return write_account_report(connection, account, period, Settings(), out, branding=branding)
 
 
+def render_comments(
+    connection: DuckDBPyConnection,
+    schedule: Schedule,
+    period: Period,
+    branding: Branding,
+    out: Path,
+) -> Path:
+    """The comments report for the period: the account report's Comments section alone."""
+    from tikscope.reports.account import write_account_report
+    from tikscope.reports.sections import COMMENTS
+
+    account = find_account(connection, schedule.handle)
+    return write_account_report(connection, account, period, Settings(), out, branding=branding,
+                                only=(COMMENTS,))  # fmt: skip
+
+
 def render_audience(
     connection: DuckDBPyConnection,
     schedule: Schedule,
@@ -98,7 +114,8 @@ def render_media_kit(
 
 
 TEMPLATES: dict[str, Renderer] = {
-    "account": render_account, "audience": render_audience, "media-kit": render_media_kit,
+    "account": render_account, "audience": render_audience, "comments": render_comments,
+    "media-kit": render_media_kit,
 }  # fmt: skip
 """Report templates a schedule can name."""
 

@@ -14,7 +14,7 @@ from tikscope.reports.branding import TIKSCOPE, Branding
 from tikscope.reports.charts import Chart, render_charts
 from tikscope.reports.html import render_page
 from tikscope.reports.model import AccountReportData, gather_account_report, page_sections
-from tikscope.reports.sections import headline
+from tikscope.reports.sections import SECTIONS_BY_KEY, headline
 from tikscope.reports.tables import Table
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def write_account_report(
     period_note: str | None = None,
     comparison_note: str | None = None,
     branding: Branding = TIKSCOPE,
+    only: tuple[str, ...] = (),
 ) -> Path:
     """Write `out_dir/index.html` and its charts (`out_dir/charts/*.png`); return the page.
 
@@ -59,23 +60,29 @@ def write_account_report(
         comparison_note: why the previous period is a weak comparison (it starts before the
             store's data), shown under the period's note.
         branding: whose name, logo and colours the page shows (tikscope's by default).
+        only: the keys of the sections to show (`SECTIONS`), e.g. `("comments",)` for the
+            comments report; all of them, with the headline cards, when empty.
     """
     data = gather_account_report(connection, account, period, settings)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sections = build_sections(data, out_dir)
+    sections = build_sections(data, out_dir, only)
     page = out_dir / PAGE
+    title = f"{SECTIONS_BY_KEY[only[0]].title} report" if len(only) == 1 else "Account report"
     context = {**page_context(data, sections), "period_note": period_note,
-               "comparison_note": comparison_note, "branding": branding}  # fmt: skip
+               "comparison_note": comparison_note, "branding": branding,
+               "report_title": title}  # fmt: skip
     page.write_text(render_page("account.html.j2", context), "utf-8")
     return page
 
 
-def build_sections(data: AccountReportData, out_dir: Path) -> list[Section]:
-    """Every section in page order, with its charts drawn into `out_dir`.
+def build_sections(
+    data: AccountReportData, out_dir: Path, only: tuple[str, ...] = ()
+) -> list[Section]:
+    """Every section (or those of `only`) in page order, with its charts drawn into `out_dir`.
 
     A chart's PNG is named by its section's last word and its key (`viewed_gains.png`).
     """
-    sections = page_sections(data)
+    sections = [s for s in page_sections(data) if not only or s.key in only]
     named = [(f"{section.key.split()[-1]}_{spec.key}", spec)
              for section in sections for spec in section.charts]  # fmt: skip
     drawn = iter(render_charts(named, out_dir))
