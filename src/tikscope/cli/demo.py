@@ -87,6 +87,8 @@ def next_commands(program: str, db: Path, directory: Path) -> list[str]:
         f"{program} export parquet {store} --out {inside('parquet')}",
         f"{program} simulate {store} --account-type personal --handle my_personal --members 2000",
         f"{program} serve {store}   # the web app; its first start prints the admin password",
+        f"{program} schedules add {store} --workspace default --account casa_verde_demo "
+        f"--every week --folder {inside('weekly')}   # once served: a PDF every Monday",
     ]
 
 
