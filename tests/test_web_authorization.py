@@ -182,6 +182,16 @@ def token_ids(store: Path) -> dict[str, int]:
     return {str(name): int(token) for name, token in rows}
 
 
+def first_post(store: Path, handle: str) -> str:
+    """The id of one of the account's posts (a path parameter of the per-post routes)."""
+    with open_store(store) as connection:
+        rows = connection.execute(
+            "SELECT min(post_id) FROM posts JOIN accounts USING (account_id) WHERE handle = ?",
+            [handle],
+        ).fetchall()
+    return str(rows[0][0])
+
+
 def add_revoked_token(store: Path, username: str) -> str:
     """A token of `username` that was revoked."""
     with open_store(store) as connection:
@@ -206,6 +216,8 @@ def served(
     }  # fmt: skip
     for workspace in values.values():
         workspace["run_id"] = "no-such-run"
+        workspace["schedule_id"] = "1"
+        workspace["post_id"] = first_post(store.path, workspace["handle"])
     app = create_app(WebConfig(db=store.path, secure_cookies=False))
     app.state.forwarding = Forwarding(secret=SERVER_SECRET, run=lambda argv, ask: 0)
     with serve_app(app) as origin:

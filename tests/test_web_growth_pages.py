@@ -89,6 +89,17 @@ def test_rewards_api_judges_every_program_on_the_periods_last_day(
         assert [post["post_id"] for post in entry["top_posts"]] == [post["post_id"] for post in top]
 
 
+def rounded(value: object) -> object:
+    """`value` with every float rounded to 12 significant digits, inside lists and dicts."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    return value
+
+
 def test_media_kit_api_is_the_media_kit_of_the_period(
     client: httpx.Client, web_server: tuple[str, WebStore]
 ) -> None:
@@ -97,8 +108,10 @@ def test_media_kit_api_is_the_media_kit_of_the_period(
     with open_store(store.path) as connection:
         kit = gather_media_kit(connection, find_account(connection, "casa_verde_demo"), PERIOD)
     expected = json.loads(encode_json(kit))
-    assert {key: value for key, value in data.items() if key != "generated_at"} == {
-        key: value for key, value in expected.items() if key != "generated_at"}  # fmt: skip
+    # NOTE: DuckDB's parallel sums may differ in the last bits between two reads of one share.
+    assert rounded({key: value for key, value in data.items() if key != "generated_at"}) == (
+        rounded({key: value for key, value in expected.items() if key != "generated_at"})
+    )
     assert data["numbers"][4] == {
         "key": "engagement_by_views", "label": "Engagement rate by views",
         "value": kit.number("engagement_by_views").value, "shown": "7.93 per 100 views",
