@@ -7,12 +7,12 @@ that takes the server's writer lock like every other write, so syncs and web wri
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tikscope.web.scheduler import Repeating
 from tikscope.web.state import ServerStore
 
 if TYPE_CHECKING:
@@ -41,8 +41,10 @@ def deliver_due_reports(store: ServerStore, now: datetime, key_file: Path) -> in
     return len(outcomes)
 
 
-class DeliveryScheduler:
+class DeliveryScheduler(Repeating):
     """A background thread that delivers due reports every minute, from start to stop."""
+
+    name = "tikscope-reports"
 
     def __init__(
         self, store: ServerStore, *, key_file: Path, clock: Callable[[], datetime],
@@ -51,25 +53,9 @@ class DeliveryScheduler:
         self.store = store
         self.key_file = key_file
         self.clock = clock
-        self.every_seconds = every_seconds
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.loop, name="tikscope-reports", daemon=True)
+        self.interval_seconds = every_seconds
+        super().__init__()
 
-    def start(self) -> None:
-        """Check now, then every minute, until `stop`."""
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Ask the thread to stop; a report being rendered is finished first (up to a minute)."""
-        self.stopping.set()
-        if self.thread.is_alive():
-            self.thread.join(CHECK_SECONDS)
-
-    def loop(self) -> None:
-        """Rounds until stopped; an unexpected error is logged and the next round runs."""
-        while not self.stopping.is_set():
-            try:
-                deliver_due_reports(self.store, self.clock(), self.key_file)
-            except Exception:
-                LOGGER.exception("scheduled report round failed")
-            self.stopping.wait(self.every_seconds)
+    def run_round(self) -> None:
+        """Deliver what is due now."""
+        deliver_due_reports(self.store, self.clock(), self.key_file)

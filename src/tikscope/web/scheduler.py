@@ -158,8 +158,62 @@ def sync_due_connections(store: ServerStore, settings: SyncSettings) -> list[dic
     return sync_connections(store, due, settings)
 
 
-class SyncScheduler:
+class Background:
+    """A daemon thread of the server that runs `loop` from `start` until `stop`.
+
+    A subclass names its thread (`name`) and writes `loop`, which returns soon after `stopping`
+    is set; `stop` waits for it (a round under way writes all of its data or none).
+    """
+
+    name = "tikscope-background"
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.rounds = 0
+        self.thread = threading.Thread(target=self.loop, name=self.name, daemon=True)
+
+    def start(self) -> None:
+        """Start the thread."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to stop and wait for a round under way to finish."""
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(STOP_WAIT_SECONDS)
+
+    def loop(self) -> None:
+        """Run rounds until stopped."""
+        raise NotImplementedError
+
+
+class Repeating(Background):
+    """A background thread that runs `run_round` now and then every `interval_seconds`.
+
+    An unexpected error is logged and the next round runs.
+    """
+
+    interval_seconds = 60.0
+
+    def run_round(self) -> None:
+        """One round."""
+        raise NotImplementedError
+
+    def loop(self) -> None:
+        """Run rounds until stopped."""
+        while not self.stopping.is_set():
+            try:
+                self.run_round()
+            except Exception:
+                LOGGER.exception("%s: a round failed", self.name)
+            self.rounds += 1
+            self.stopping.wait(self.interval_seconds)
+
+
+class SyncScheduler(Repeating):
     """A background thread that syncs every connection at an interval, from start to stop."""
+
+    name = "tikscope-sync"
 
     def __init__(
         self, store: ServerStore, *, interval_seconds: float, settings: SyncSettings
@@ -167,32 +221,14 @@ class SyncScheduler:
         self.store = store
         self.interval_seconds = interval_seconds
         self.settings = settings
-        self.stopping = threading.Event()
-        self.rounds = 0
-        self.thread = threading.Thread(target=self.loop, name="tikscope-sync", daemon=True)
+        super().__init__()
 
-    def start(self) -> None:
-        """Sync now, then every interval, until `stop`."""
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Ask the thread to stop and wait for a sync under way to finish."""
-        self.stopping.set()
-        if self.thread.is_alive():
-            self.thread.join(STOP_WAIT_SECONDS)
-
-    def loop(self) -> None:
-        """Run rounds until stopped; an unexpected error is logged and the next round runs."""
-        while not self.stopping.is_set():
-            try:
-                sync_due_connections(self.store, self.settings)
-            except Exception:
-                LOGGER.exception("scheduled sync round failed")
-            self.rounds += 1
-            self.stopping.wait(self.interval_seconds)
+    def run_round(self) -> None:
+        """Sync every connection that does not wait for re-authorization."""
+        sync_due_connections(self.store, self.settings)
 
 
-class RealtimeScheduler:
+class RealtimeScheduler(Background):
     """The server's one scheduler in real-time mode: fresh posts, full syncs and crawls, in budget.
 
     Each round (every `RealtimeSettings.tick_seconds` on its clock) it plans every connection's
@@ -201,30 +237,20 @@ class RealtimeScheduler:
     the full syncs and Research crawls that are due, as `SyncScheduler` would.
     """
 
+    name = "tikscope-realtime"
+
     def __init__(self, store: ServerStore, settings: RealtimeSettings) -> None:
         from tikscope.sync.realtime import Refresher
 
         self.store = store
         self.settings = settings
         self.refresher = Refresher(settings)
-        self.stopping = threading.Event()
-        self.rounds = 0
         self.rows_written = 0
         self.failures = 0
         # NOTE: one cursor for the thread's reads, kept open: the API sessions (kept between
         # rounds) read and refresh their tokens through it.
         self.cursor = store.connection.cursor()
-        self.thread = threading.Thread(target=self.loop, name="tikscope-realtime", daemon=True)
-
-    def start(self) -> None:
-        """Run rounds until `stop`."""
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Ask the thread to stop and wait for the round under way."""
-        self.stopping.set()
-        if self.thread.is_alive():
-            self.thread.join(STOP_WAIT_SECONDS)
+        super().__init__()
 
     def loop(self) -> None:
         """Run rounds until stopped; an unexpected error is logged and the next round runs."""

@@ -37,7 +37,7 @@ from tikscope.web.render import render
 from tikscope.web.security import Access, OwnerAccess, server_state
 from tikscope.web.settings import apply
 from tikscope.web.state import utc_now
-from tikscope.web.sync_status import FLASH_COOKIE, read_flash, redirect_with_flash
+from tikscope.web.sync_status import FLASH_COOKIE, flash_of, read_flash, redirect_with_flash
 from tikscope.web.views import page_context
 
 if TYPE_CHECKING:
@@ -218,14 +218,7 @@ def page_path(workspace: str) -> str:
 
 def form_action(request: Request, access: Access, run: Callable[[], str]) -> Response:
     """Run a form's change; its message or refusal becomes the page's flash message."""
-    try:
-        flash = {"kind": "ok", "message": run()}
-    except HTTPException as error:
-        if error.status_code not in (404, 409, 422):
-            raise
-        detail = str(error.detail)
-        flash = {"kind": "error", "message": detail[:1].upper() + detail[1:]}
-    return redirect_with_flash(request, page_path(access.workspace), flash)
+    return redirect_with_flash(request, page_path(access.workspace), flash_of(run))
 
 
 @router.get("/workspaces/{workspace}/schedules", response_class=HTMLResponse,

@@ -31,7 +31,7 @@ from tikscope.web.security import (
     identity,
     server_state,
 )
-from tikscope.web.sync_status import FLASH_COOKIE, read_flash, redirect_with_flash
+from tikscope.web.sync_status import FLASH_COOKIE, flash_of, read_flash, redirect_with_flash
 from tikscope.web.views import page_context
 
 if TYPE_CHECKING:
@@ -317,14 +317,7 @@ def back_to_page(request: Request, access: Access, flash: dict[str, str]) -> Res
 
 def form_action(request: Request, access: Access, run: Callable[[], str]) -> Response:
     """Run a form's change; its message or refusal becomes the page's flash message."""
-    try:
-        return back_to_page(request, access, {"kind": "ok", "message": run()})
-    except HTTPException as error:
-        if error.status_code not in (404, 409, 422):
-            raise
-        detail = str(error.detail)
-        message = detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
-        return back_to_page(request, access, {"kind": "error", "message": message})
+    return back_to_page(request, access, flash_of(run))
 
 
 @router.get("/workspaces/{workspace}/settings", response_class=HTMLResponse,

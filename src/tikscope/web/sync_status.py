@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -148,6 +149,21 @@ def read_flash(request: Request) -> dict[str, str] | None:
     if not isinstance(loaded, dict):
         return None
     return {str(key): str(value) for key, value in loaded.items()}
+
+
+def flash_of(run: Callable[[], str]) -> dict[str, str]:
+    """What a form's change leaves for its page: its message, or why it was refused.
+
+    A refusal (404, 409 or 422) becomes an error message; any other error is raised.
+    """
+    try:
+        return {"kind": "ok", "message": run()}
+    except HTTPException as error:
+        if error.status_code not in (404, 409, 422):
+            raise
+        detail = str(error.detail)
+        message = detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+        return {"kind": "error", "message": message}
 
 
 def redirect_with_flash(request: Request, path: str, flash: dict[str, str]) -> Response:
