@@ -5,11 +5,17 @@
 # fonts, and poppler-utils (pdftotext and pdftoppm, which read the PDF back in tests). Does nothing
 # when all of it is there; runs `apt-get update` only when something is missing.
 # Needs root (or an already complete system).
+# With the argument `pdf`, only what PDFs need (Pango and the fonts): what `make demo` asks for,
+# so that `tikscope report media-kit` and scheduled reports work after it.
 set -eu
 
 # command:package pairs; `java` (Spark's runtime, 17 or later) comes from default-jre-headless.
+commands="chromium:chromium wrk:wrk java:default-jre-headless pdftotext:poppler-utils"
+if [ "${1:-}" = "pdf" ]; then
+    commands=""
+fi
 missing=""
-for pair in chromium:chromium wrk:wrk java:default-jre-headless pdftotext:poppler-utils; do
+for pair in $commands; do
     if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
         missing="$missing ${pair#*:}"
     fi
@@ -43,7 +49,8 @@ if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q
         "install them by hand, then try again" >&2
     exit 1
 fi
-for command in chromium wrk java pdftotext; do
+for pair in $commands; do
+    command="${pair%%:*}"
     if ! command -v "$command" >/dev/null 2>&1; then
         echo "error: apt-get finished but '$command' is still not on PATH" >&2
         exit 1
