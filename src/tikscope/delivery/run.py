@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ from tikscope.metrics.periods import Period
 from tikscope.metrics.query import Settings, find_account
 from tikscope.reports.branding import Branding
 from tikscope.reports.pdf import write_pdf
+from tikscope.reports.sections import COMMENTS
 
 if TYPE_CHECKING:
     from tikscope.sources.tokens import TokenCipher
@@ -56,28 +58,15 @@ def render_account(
     period: Period,
     branding: Branding,
     out: Path,
+    *,
+    only: tuple[str, ...] = (),
 ) -> Path:
-    """The account report for the period."""
+    """The account report for the period, or only the sections of `only` (the comments report)."""
     from tikscope.reports.account import write_account_report
-
-    account = find_account(connection, schedule.handle)
-    return write_account_report(connection, account, period, Settings(), out, branding=branding)
-
-
-def render_comments(
-    connection: DuckDBPyConnection,
-    schedule: Schedule,
-    period: Period,
-    branding: Branding,
-    out: Path,
-) -> Path:
-    """The comments report for the period: the account report's Comments section alone."""
-    from tikscope.reports.account import write_account_report
-    from tikscope.reports.sections import COMMENTS
 
     account = find_account(connection, schedule.handle)
     return write_account_report(connection, account, period, Settings(), out, branding=branding,
-                                only=(COMMENTS,))  # fmt: skip
+                                only=only)  # fmt: skip
 
 
 def render_audience(
@@ -114,8 +103,8 @@ def render_media_kit(
 
 
 TEMPLATES: dict[str, Renderer] = {
-    "account": render_account, "audience": render_audience, "comments": render_comments,
-    "media-kit": render_media_kit,
+    "account": render_account, "audience": render_audience,
+    "comments": partial(render_account, only=(COMMENTS,)), "media-kit": render_media_kit,
 }  # fmt: skip
 """Report templates a schedule can name."""
 
